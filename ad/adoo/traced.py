@@ -1,0 +1,224 @@
+"""What `Var` and `Dual` share: Python operators, array methods and the NumPy protocols.
+
+Every operator and NumPy function becomes a registry op call, and the registry hands the
+call to the engine that owns the value.  A NumPy function without a registry op raises
+`NotDifferentiableError`; converting a traced value to a plain array or float raises
+`TypeError`: nothing is ever silently treated as a constant.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import ops
+from ..errors import NotDifferentiableError
+
+# NumPy functions that only look at a value's structure or compare it: their results carry
+# no derivative, so they run on the plain values.
+_STRUCTURAL = {np.shape, np.ndim, np.size, np.result_type, np.iscomplexobj, np.isrealobj,
+               np.allclose, np.array_equal, np.isclose, np.count_nonzero, np.nonzero,
+               np.argsort, np.any, np.all}
+
+# ufunc.reduce spellings of the reductions.
+_REDUCERS = {np.add: "sum", np.multiply: "prod", np.maximum: "max", np.minimum: "min"}
+
+
+def plain(value):
+    """The plain value under any number of traced wrappers (for structural queries)."""
+    while isinstance(value, Traced):
+        value = value._value()
+    return value
+
+
+def _plain_tree(args):
+    if isinstance(args, (list, tuple)):
+        return type(args)(_plain_tree(a) for a in args)
+    if isinstance(args, dict):
+        return {k: _plain_tree(v) for k, v in args.items()}
+    return plain(args)
+
+
+def _numpy_name(fn) -> str:
+    module = getattr(fn, "__module__", None) or "numpy"
+    return f"{module}.{getattr(fn, '__name__', repr(fn))}"
+
+
+class Traced:
+    """Mixin: operators, methods and NumPy protocols in terms of registry ops."""
+
+    __slots__ = ()
+    __array_priority__ = 1000.0  # ndarray (op) traced defers to us
+    __hash__ = object.__hash__  # identity: nodes live in sets and dicts
+
+    def _value(self):
+        raise NotImplementedError
+
+    # -- structure ------------------------------------------------------------------------
+    @property
+    def shape(self):
+        return np.shape(plain(self))
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def size(self):
+        return int(np.prod(self.shape))
+
+    @property
+    def dtype(self):
+        return np.result_type(plain(self))
+
+    def __len__(self):
+        if not self.shape:
+            raise TypeError("len() of a 0-d traced value")
+        return self.shape[0]
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    # -- arithmetic --------------------------------------------------------------------------
+    def __add__(self, other): return ops.add(self, other)
+    def __radd__(self, other): return ops.add(other, self)
+    def __sub__(self, other): return ops.sub(self, other)
+    def __rsub__(self, other): return ops.sub(other, self)
+    def __mul__(self, other): return ops.mul(self, other)
+    def __rmul__(self, other): return ops.mul(other, self)
+    def __truediv__(self, other): return ops.div(self, other)
+    def __rtruediv__(self, other): return ops.div(other, self)
+    def __pow__(self, other): return ops.pow(self, other)
+    def __rpow__(self, other): return ops.pow(other, self)
+    def __matmul__(self, other): return ops.matmul(self, other)
+    def __rmatmul__(self, other): return ops.matmul(other, self)
+    def __neg__(self): return ops.neg(self)
+    def __pos__(self): return self
+    def __abs__(self): return ops.abs(self)
+
+    # x // y and x % y: floor is piecewise constant, so x % y = x - y * floor(x / y) has
+    # derivative 1 in x and -floor(x / y) in y, as it should.
+    def __floordiv__(self, other): return ops.floor(ops.div(self, other))
+    def __rfloordiv__(self, other): return ops.floor(ops.div(other, self))
+    def __mod__(self, other): return ops.sub(self, ops.mul(other, ops.floor(ops.div(self, other))))
+    def __rmod__(self, other): return ops.sub(other, ops.mul(self, ops.floor(ops.div(other, self))))
+
+    # Comparisons give plain booleans (or boolean arrays): they carry no derivative.
+    def __lt__(self, other): return ops.less(self, other)
+    def __le__(self, other): return ops.less_equal(self, other)
+    def __gt__(self, other): return ops.greater(self, other)
+    def __ge__(self, other): return ops.greater_equal(self, other)
+    def __eq__(self, other): return ops.equal(self, other)
+    def __ne__(self, other): return ops.not_equal(self, other)
+
+    def __bool__(self):
+        return bool(plain(self))  # branching on a value is fine: the taken branch is differentiated
+
+    def __round__(self, ndigits=0):
+        return ops.round(self, ndigits)
+
+    # -- array methods -------------------------------------------------------------------------
+    def __getitem__(self, index):
+        if any(isinstance(i, Traced) for i in (index if isinstance(index, tuple) else (index,))):
+            raise TypeError("indices must be plain integers or arrays, not traced values")
+        return ops.getitem(self, index)
+
+    def __setitem__(self, index, value):
+        raise TypeError("in-place assignment into a traced array is not differentiable; build a new "
+                        "array instead (ad.ops.where, ad.ops.concatenate, ad.ops.scatter_add)")
+
+    @property
+    def T(self):
+        return ops.transpose(self)
+
+    def reshape(self, *shape):
+        return ops.reshape(self, shape[0] if len(shape) == 1 else shape)
+
+    def transpose(self, *axes):
+        return ops.transpose(self, (axes[0] if len(axes) == 1 else axes) or None)
+
+    def swapaxes(self, axis1, axis2):
+        return ops.swapaxes(self, axis1, axis2)
+
+    def ravel(self):
+        return ops.reshape(self, (-1,))
+
+    flatten = ravel
+
+    def squeeze(self, axis=None):
+        return ops.squeeze(self, axis)
+
+    def sum(self, axis=None, keepdims=False):
+        return ops.sum(self, axis, keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        return ops.mean(self, axis, keepdims)
+
+    def prod(self, axis=None, keepdims=False):
+        return ops.prod(self, axis, keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        return ops.max(self, axis, keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        return ops.min(self, axis, keepdims)
+
+    def dot(self, other):
+        return ops.dot(self, other)
+
+    def clip(self, a_min=None, a_max=None):
+        return ops.clip(self, a_min, a_max)
+
+    # micrograd's Value methods
+    def relu(self): return ops.relu(self)
+    def tanh(self): return ops.tanh(self)
+    def sigmoid(self): return ops.sigmoid(self)
+    def exp(self): return ops.exp(self)
+    def log(self): return ops.log(self)
+
+    # -- refusing silent constants -------------------------------------------------------------
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError(f"cannot convert a traced {type(self).__name__} to a NumPy array: its derivative "
+                        f"would be lost. Use NumPy functions on it directly (they are traced), or .data "
+                        f"for its value")
+
+    def __float__(self):
+        raise TypeError(f"float() of a traced {type(self).__name__} would drop its derivative (math.* "
+                        f"functions do this too): use np.sin etc. or ad.ops, or float(x.data) for the value")
+
+    def __int__(self):
+        return int(plain(self))  # integers carry no derivative
+
+    def __index__(self):
+        raise TypeError("a traced value cannot be used as an index")
+
+    def __format__(self, spec):
+        return format(plain(self), spec)
+
+    # -- NumPy protocols ------------------------------------------------------------------------
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if kwargs.get("out") is not None:
+            raise TypeError(f"numpy.{ufunc.__name__}(..., out=...) writes in place and cannot be differentiated")
+        if method == "reduce" and ufunc in _REDUCERS:
+            allowed = {k: v for k, v in kwargs.items() if k in ("axis", "keepdims")}
+            if len(allowed) != len(kwargs):
+                raise TypeError(f"numpy.{ufunc.__name__}.reduce: unsupported arguments {sorted(set(kwargs) - set(allowed))}")
+            return ops.get(_REDUCERS[ufunc])(*inputs, **{"axis": 0, **allowed})
+        if method != "__call__":
+            raise NotDifferentiableError(f"numpy.{ufunc.__name__}.{method} has no derivative rule in ad.ops")
+        op = ops.lookup(ufunc)
+        if op is None:
+            raise NotDifferentiableError(f"numpy.{ufunc.__name__} has no derivative rule in ad.ops; "
+                                         f"add an op to the registry or rewrite with registered functions")
+        if kwargs:
+            raise TypeError(f"numpy.{ufunc.__name__}: keyword arguments {sorted(kwargs)} are not supported "
+                            f"on traced values")
+        return op(*inputs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        op = ops.lookup(func)
+        if op is not None:
+            return op(*args, **kwargs)
+        if func in _STRUCTURAL:
+            return func(*_plain_tree(args), **_plain_tree(kwargs))
+        raise NotDifferentiableError(f"{_numpy_name(func)} has no derivative rule in ad.ops; add an op "
+                                     f"to the registry or rewrite with registered functions")

@@ -1,0 +1,25 @@
+"""Errors shared by the strategies: a clear error instead of a silently wrong derivative."""
+
+
+class NotDifferentiableError(TypeError):
+    """An active (differentiated) value reached a callable that has no derivative rule.
+
+    >>> str(NotDifferentiableError("numpy.fft.fft"))
+    'numpy.fft.fft'
+    """
+
+
+class UnsupportedSyntaxError(SyntaxError):
+    """Source transformation met a construct outside the supported Python subset.
+
+    Carries `filename`, `lineno`, `offset` (as SyntaxError does) and a `hint`.
+    """
+
+    def __init__(self, message, filename=None, lineno=None, offset=None, text=None, hint=""):
+        super().__init__(message, (filename, lineno, offset, text))
+        self.hint = hint
+
+    def __str__(self):
+        where = f"{self.filename}:{self.lineno}:{self.offset}: " if self.filename else ""
+        hint = f" (hint: {self.hint})" if self.hint else ""
+        return f"{where}{self.msg}{hint}"

@@ -1,0 +1,29 @@
+"""The op registry: every primitive defined once, with its rules, shared by all strategies.
+
+>>> from ad import ops
+>>> float(ops.sin(0.0)), ops.get("sin") is ops.sin, ops.lookup(np.sin) is ops.sin
+(0.0, True, True)
+
+Each op is callable and dispatches on its inputs: NumPy values compute directly, values of a
+differentiation engine are handed to it.  See `ad.ops.core.Op` for the record's fields.
+"""
+
+import numpy as np
+
+from .core import REGISTRY, Op, UnknownOpError, defop, get, lookup, ndim_of, register, register_engine, shape_of
+from . import constant, shape, elementwise, reductions, linalg  # noqa: E402  (order: rules use earlier ops)
+
+# Every op is also an attribute of this package: ad.ops.sin, ad.ops.matmul, ...
+globals().update(REGISTRY)
+
+__all__ = ["REGISTRY", "Op", "UnknownOpError", "defop", "get", "lookup", "register", "register_engine",
+           "shape_of", "ndim_of", "differentiable_ops"] + sorted(REGISTRY)
+
+
+def differentiable_ops() -> list:
+    """Names of the ops that carry derivatives, sorted.
+
+    >>> "sin" in differentiable_ops(), "floor" in differentiable_ops()
+    (True, False)
+    """
+    return sorted(name for name, op in REGISTRY.items() if op.differentiable)

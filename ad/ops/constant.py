@@ -1,0 +1,78 @@
+"""Ops without a derivative: comparisons, rounding, signs, arg-reductions, masks.
+
+Their derivative is zero wherever it exists, so engines pass their outputs on as constants
+(`differentiable=False`).  Several of them build the masks that other ops' rules use.
+"""
+
+import math
+import operator
+
+import numpy as np
+
+from .core import defop
+from .domain import Boolean, Domain, Real, axis_cases, broadcast_cases, unary_cases
+
+
+def _constant(name, impl, nin=1, aliases=(), doc="", domain=None):
+    return defop(name, impl, nin=nin, aliases=aliases, differentiable=False, doc=doc, domain=domain)
+
+
+_ANY1 = Domain((Real(),), unary_cases())
+_ANY2 = Domain((Real(), Real()), broadcast_cases(2))
+
+sign = _constant("sign", np.sign, aliases=(np.sign,), domain=_ANY1,
+                 doc="Sign of x: -1, 0 or 1, in x's dtype.\n\n>>> sign(-2.0)\n-1.0")
+floor = _constant("floor", np.floor, aliases=(np.floor, math.floor), domain=_ANY1,
+                  doc="Largest integer <= x.\n\n>>> floor(2.7)\n2.0")
+ceil = _constant("ceil", np.ceil, aliases=(np.ceil, math.ceil), domain=_ANY1,
+                 doc="Smallest integer >= x.\n\n>>> ceil(2.1)\n3.0")
+round = _constant("round", lambda x, decimals=0: np.round(x, decimals), aliases=(np.round,), domain=_ANY1,
+                  doc="Round to `decimals` places (half to even).\n\n>>> round(2.5)\n2.0")
+
+greater = _constant("greater", np.greater, 2, (np.greater, operator.gt), "x > y elementwise.\n\n>>> greater(2.0, 1.0)\nTrue", _ANY2)
+greater_equal = _constant("greater_equal", np.greater_equal, 2, (np.greater_equal, operator.ge),
+                          "x >= y elementwise.\n\n>>> greater_equal(1.0, 1.0)\nTrue", _ANY2)
+less = _constant("less", np.less, 2, (np.less, operator.lt), "x < y elementwise.\n\n>>> less(2.0, 1.0)\nFalse", _ANY2)
+less_equal = _constant("less_equal", np.less_equal, 2, (np.less_equal, operator.le),
+                       "x <= y elementwise.\n\n>>> less_equal(1.0, 2.0)\nTrue", _ANY2)
+equal = _constant("equal", np.equal, 2, (np.equal, operator.eq), "x == y elementwise.\n\n>>> equal(1.0, 1.0)\nTrue", _ANY2)
+not_equal = _constant("not_equal", np.not_equal, 2, (np.not_equal, operator.ne),
+                      "x != y elementwise.\n\n>>> not_equal(1.0, 1.0)\nFalse", _ANY2)
+
+isfinite = _constant("isfinite", np.isfinite, aliases=(np.isfinite, math.isfinite), domain=_ANY1,
+                     doc="True where x is neither infinite nor nan.\n\n>>> isfinite(1.0)\nTrue")
+isnan = _constant("isnan", np.isnan, aliases=(np.isnan, math.isnan), domain=_ANY1,
+                  doc="True where x is nan.\n\n>>> isnan(1.0)\nFalse")
+isinf = _constant("isinf", np.isinf, aliases=(np.isinf, math.isinf), domain=_ANY1,
+                  doc="True where x is infinite.\n\n>>> isinf(1.0)\nFalse")
+
+_BOOL2 = Domain((Boolean(), Boolean()), broadcast_cases(2))
+logical_and = _constant("logical_and", np.logical_and, 2, (np.logical_and,), "a and b elementwise.\n\n>>> logical_and(True, False)\nFalse", _BOOL2)
+logical_or = _constant("logical_or", np.logical_or, 2, (np.logical_or,), "a or b elementwise.\n\n>>> logical_or(True, False)\nTrue", _BOOL2)
+logical_not = _constant("logical_not", np.logical_not, 1, (np.logical_not,), "not a elementwise.\n\n>>> logical_not(True)\nFalse",
+                        Domain((Boolean(),), unary_cases()))
+
+argmax = _constant("argmax", lambda x, axis=None: np.argmax(x, axis=axis), aliases=(np.argmax,),
+                   domain=Domain((Real(),), axis_cases()),
+                   doc="Index of the largest entry (along `axis`).\n\n>>> int(argmax(np.array([1.0, 3.0, 2.0])))\n1")
+argmin = _constant("argmin", lambda x, axis=None: np.argmin(x, axis=axis), aliases=(np.argmin,),
+                   domain=Domain((Real(),), axis_cases()),
+                   doc="Index of the smallest entry (along `axis`).\n\n>>> int(argmin(np.array([1.0, 3.0, 2.0])))\n0")
+
+zeros_like = _constant("zeros_like", np.zeros_like, aliases=(np.zeros_like,), domain=_ANY1,
+                       doc="Zeros with x's shape and dtype; constant in x.\n\n>>> zeros_like(np.ones(2))\narray([0., 0.])")
+ones_like = _constant("ones_like", np.ones_like, aliases=(np.ones_like,), domain=_ANY1,
+                      doc="Ones with x's shape and dtype; constant in x.\n\n>>> ones_like(np.zeros(2))\narray([1., 1.])")
+
+
+def _indicator(condition, like):
+    dtype = getattr(like, "dtype", np.float64)
+    if not np.issubdtype(dtype, np.floating):
+        dtype = np.float64
+    return np.asarray(condition, dtype=dtype)
+
+
+indicator = _constant("indicator", _indicator, 2, domain=Domain((Boolean(), Real()), broadcast_cases(2)),
+                      doc="1.0 where `condition` holds, else 0.0, in the float dtype of `like` "
+                          "(so masks never promote float32 to float64).\n\n"
+                          ">>> indicator(np.array([True, False]), np.float32(1))\narray([1., 0.], dtype=float32)")

@@ -1,0 +1,344 @@
+"""The `Op` record, the registry and type dispatch.
+
+Every primitive is one `Op`: a NumPy implementation plus, for each array input, a forward
+rule (JVP) and a reverse rule (VJP).  Rules are ordinary functions written with registry
+ops, so whatever engine is tracing them (adoo, adlib, adsct) can differentiate them again.
+
+Calling an op dispatches on its inputs: plain floats and arrays go straight to NumPy; a value
+owned by an engine (registered with `register_engine`) is handed to that engine.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional, Sequence
+
+import numpy as np
+
+__all__ = [
+    "Op",
+    "REGISTRY",
+    "get",
+    "lookup",
+    "defop",
+    "register",
+    "register_engine",
+    "UnknownOpError",
+    "shape_of",
+    "ndim_of",
+]
+
+
+class UnknownOpError(KeyError):
+    """Raised by `get` for a name that is not in the registry."""
+
+    def __str__(self) -> str:  # KeyError would quote the whole message
+        return str(self.args[0])
+
+
+# A rule for input i: rule(t_or_g, out, *inputs, **params) -> tangent/cotangent contribution.
+Rule = Callable[..., Any]
+
+
+def shape_of(x) -> tuple:
+    """Shape of an array, an engine value or a Python number.
+
+    >>> shape_of(2.0), shape_of(np.zeros((2, 3)))
+    ((), (2, 3))
+    """
+    return tuple(getattr(x, "shape", ()))
+
+
+def ndim_of(x) -> int:
+    """Number of dimensions of an array, an engine value or a Python number.
+
+    >>> ndim_of(1.5)
+    0
+    """
+    return len(shape_of(x))
+
+
+@dataclass(eq=False)
+class Op:
+    """One primitive: implementation, rules, domain and aliases.
+
+    Attributes:
+        name: short name (`"sin"`), unique in the registry.
+        impl: NumPy implementation, `impl(*inputs, **params)`.
+        nin: number of array inputs; `None` for a variadic op whose first argument is a
+            sequence of arrays (`concatenate`, `stack`).  Remaining arguments are static
+            parameters (`axis`, `shape`, `index`, ...) and are never differentiated.
+        jvp, vjp: one rule per array input (`None` where an input is not differentiable,
+            such as the condition of `where`).  For a variadic op, a single rule taking the
+            input's position first: `rule(i, t, out, *inputs, **params)`.
+        domain: where the op is smooth (`ad.ops.domain.Domain`); drives the property tests.
+        aliases: the NumPy / `math` / `operator` callables this op stands for.
+        differentiable: False for ops whose derivative is zero wherever it exists
+            (comparisons, `floor`, `argmax`): engines treat their outputs as constants.
+        holomorphic: True when `impl` evaluated on complex inputs is the analytic
+            continuation, so the complex-step method applies.
+        scalar: optional fast path for Python floats, `(fn, partials)`: `fn(*xs)` computes
+            the value with `math`, `partials(out, *xs)` returns one float partial derivative
+            per input.  Engines use it for micrograd-style scalar graphs; the tests check it
+            against `impl` and the rules.  It may raise ValueError/ZeroDivisionError/
+            OverflowError where `math` does; engines then fall back to `impl` and the rules.
+    """
+
+    name: str
+    impl: Callable
+    nin: Optional[int]
+    jvp: Any = None
+    vjp: Any = None
+    domain: Any = None
+    aliases: tuple = ()
+    differentiable: bool = True
+    holomorphic: bool = False
+    doc: str = ""
+    scalar: Optional[tuple] = None
+    params: tuple = field(default=(), init=False)
+
+    def __post_init__(self):
+        if isinstance(self.impl, np.ufunc):  # a ufunc's out=/where= are not op parameters
+            names = []
+        else:
+            names = [p.name for p in inspect.signature(self.impl).parameters.values()
+                     if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        skip = 0 if self.nin is None else self.nin
+        self.params = tuple(names[skip:])
+        self.__doc__ = self.doc
+
+    # -- calling -------------------------------------------------------------------------
+
+    def bind(self, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+        """Split a call's arguments into (array inputs, static parameters).
+
+        >>> get("sum").bind((np.ones(3),), {"axis": 0})[1]
+        {'axis': 0}
+        """
+        if self.nin is None:
+            if not args:
+                raise TypeError(f"{self.name}() needs a sequence of arrays")
+            sequence, rest = args[0], args[1:]
+            if not isinstance(sequence, (list, tuple)) or not sequence:
+                raise TypeError(f"{self.name}() takes a non-empty list or tuple of arrays, "
+                                f"got {type(sequence).__name__}")
+            inputs = tuple(sequence)
+        else:
+            if len(args) < self.nin:
+                raise TypeError(f"{self.name}() takes {self.nin} array argument(s), got {len(args)}")
+            inputs, rest = args[: self.nin], args[self.nin:]
+        if len(rest) > len(self.params):
+            raise TypeError(f"{self.name}() got {len(rest)} extra positional argument(s); "
+                            f"its parameters are {self.params}")
+        params = dict(zip(self.params, rest))
+        for key, value in kwargs.items():
+            if key not in self.params:
+                raise TypeError(f"{self.name}() got an unexpected keyword argument {key!r}; "
+                                f"its parameters are {self.params}")
+            if key in params:
+                raise TypeError(f"{self.name}() got multiple values for {key!r}")
+            params[key] = value
+        return inputs, params
+
+    def __call__(self, *args, **kwargs):
+        if kwargs or self.nin is None or len(args) != self.nin:
+            inputs, params = self.bind(args, kwargs)
+        else:  # fast path: only array inputs, nothing to bind
+            inputs, params = args, {}
+        return self.apply(inputs, params)
+
+    def apply(self, inputs: Sequence, params: dict):
+        """Call the op on already-split inputs and parameters (see `bind`), dispatching on type.
+
+        >>> float(get("add").apply((2.0, 3.0), {}))
+        5.0
+        """
+        engine = _engine_for(inputs)
+        if engine is not None:
+            return engine(self, inputs, params)
+        try:
+            return self.impl(*inputs, **params)
+        except ValueError as error:  # NumPy's shape errors don't say which op failed
+            shapes = ", ".join(str(shape_of(x)) for x in inputs)
+            raise ValueError(f"{self.name}: {error} (input shapes: {shapes})") from error
+
+    # -- rules -------------------------------------------------------------------------
+
+    def jvp_rule(self, i: int) -> Optional[Rule]:
+        """The forward rule for input `i`, or None if that input is not differentiable."""
+        return _rule_for(self.jvp, i, self.nin)
+
+    def vjp_rule(self, i: int) -> Optional[Rule]:
+        """The reverse rule for input `i`, or None if that input is not differentiable."""
+        return _rule_for(self.vjp, i, self.nin)
+
+    def tangent(self, tangents: Sequence, out, inputs: Sequence, params: dict):
+        """Tangent of the output, given one tangent per input (`None` means zero).
+
+        Sums the contributions of the active inputs and broadcasts to the output's shape.
+        Returns None when no input carries a tangent.
+
+        >>> float(get("mul").tangent((1.0, None), 10.0, (2.0, 5.0), {}))
+        5.0
+        """
+        total = None
+        for i, t in enumerate(tangents):
+            if t is None:
+                continue
+            rule = self.jvp_rule(i)
+            if rule is None:
+                continue
+            term = rule(t, out, *inputs, **params)
+            total = term if total is None else _add(total, term)
+        if total is not None and shape_of(total) != shape_of(out):
+            total = _broadcast_to(total, shape_of(out))
+        return total
+
+    def cotangents(self, g, out, inputs: Sequence, params: dict, wanted: Optional[Sequence[bool]] = None) -> list:
+        """Cotangents of the inputs, given the output's cotangent `g`.
+
+        Only inputs flagged in `wanted` are computed (activity analysis: an adjoint nobody
+        asked for is never built); the others are None.  Every cotangent is summed back to
+        its input's shape here, once, so no broadcasting rule can forget it.
+
+        >>> [float(c) for c in get("mul").cotangents(1.0, 10.0, (2.0, 5.0), {})]
+        [5.0, 2.0]
+        """
+        result = []
+        for i, x in enumerate(inputs):
+            rule = self.vjp_rule(i)
+            if rule is None or (wanted is not None and not wanted[i]):
+                result.append(None)
+                continue
+            c = rule(g, out, *inputs, **params)
+            if shape_of(c) != shape_of(x):
+                c = _sum_to(c, shape_of(x))
+            result.append(c)
+        return result
+
+    def __repr__(self) -> str:
+        return f"<op {self.name}>"
+
+
+def _rule_for(rules, i: int, nin: Optional[int]) -> Optional[Rule]:
+    if rules is None:
+        return None
+    if nin is None:  # variadic: one rule for every position
+        return lambda t, out, *inputs, **params: rules(i, t, out, *inputs, **params)
+    return rules[i]
+
+
+# -- the registry -----------------------------------------------------------------------
+
+REGISTRY: dict[str, Op] = {}
+_ALIASES: dict[Any, Op] = {}
+
+
+def register(op: Op) -> Op:
+    """Add an op to the registry, refusing incomplete or clashing ones.
+
+    A differentiable op must have a JVP and a VJP entry for each of its inputs (an entry
+    may be `None` only for an input that is not differentiable, like `where`'s condition).
+    """
+    if op.name in REGISTRY:
+        raise ValueError(f"op {op.name!r} is already registered")
+    if op.differentiable:
+        for kind, rules in (("jvp", op.jvp), ("vjp", op.vjp)):
+            if rules is None:
+                raise ValueError(f"op {op.name!r} is differentiable but has no {kind} rule")
+            if op.nin is None:
+                if not callable(rules):
+                    raise ValueError(f"variadic op {op.name!r} needs one {kind} rule rule(i, ...)")
+            elif len(rules) != op.nin:
+                raise ValueError(f"op {op.name!r} has {op.nin} inputs but {len(rules)} {kind} rules")
+        if op.nin is not None and all(r is None for r in op.vjp):
+            raise ValueError(f"op {op.name!r} is differentiable but every vjp rule is None")
+        if op.nin is not None and [r is None for r in op.jvp] != [r is None for r in op.vjp]:
+            raise ValueError(f"op {op.name!r}: jvp and vjp must cover the same inputs")
+    for alias in op.aliases:
+        if alias in _ALIASES:
+            raise ValueError(f"{alias!r} already aliases op {_ALIASES[alias].name!r}")
+    REGISTRY[op.name] = op
+    for alias in op.aliases:
+        _ALIASES[alias] = op
+    return op
+
+
+def defop(name: str, impl: Callable, *, nin: Optional[int] = 1, jvp=None, vjp=None, domain=None,
+          aliases: tuple = (), differentiable: bool = True, holomorphic: bool = False, doc: str = "",
+          scalar: Optional[tuple] = None) -> Op:
+    """Create and register an op; returns it (the op is itself the callable).
+
+    >>> op = Op("double", lambda x: 2 * x, nin=1, jvp=(lambda t, out, x: 2 * t,),
+    ...         vjp=(lambda g, out, x: 2 * g,))   # defop(...) would also register it
+    >>> op(3.0), op.tangent((1.0,), 6.0, (3.0,), {})
+    (6.0, 2.0)
+    """
+    return register(Op(name, impl, nin, jvp=jvp, vjp=vjp, domain=domain, aliases=tuple(aliases),
+                       differentiable=differentiable, holomorphic=holomorphic, doc=doc, scalar=scalar))
+
+
+def get(name: str) -> Op:
+    """The op registered under `name`.
+
+    >>> get("sin").name
+    'sin'
+    """
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        import difflib
+        close = difflib.get_close_matches(name, REGISTRY, n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise UnknownOpError(f"no op named {name!r} in the registry{hint}") from None
+
+
+def lookup(fn) -> Optional[Op]:
+    """The op a NumPy / `math` / `operator` callable stands for, or None.
+
+    >>> lookup(np.sin).name, lookup(len) is None
+    ('sin', True)
+    """
+    try:
+        return _ALIASES.get(fn)
+    except TypeError:  # unhashable callables alias nothing
+        return None
+
+
+# -- engine dispatch ----------------------------------------------------------------------
+
+_ENGINES: dict[type, Callable] = {}
+
+
+def register_engine(value_type: type, apply: Callable) -> None:
+    """Route op calls whose inputs include a `value_type` instance to `apply(op, inputs, params)`.
+
+    When inputs belong to several engines (nested differentiation), the value with the
+    highest `_ad_level` attribute wins, so inner and outer derivatives stay apart.
+    """
+    _ENGINES[value_type] = apply
+
+
+def _engine_for(inputs):
+    chosen, level = None, None
+    for x in inputs:
+        apply = _ENGINES.get(type(x))
+        if apply is not None:
+            x_level = getattr(x, "_ad_level", 0)
+            if level is None or x_level > level:
+                chosen, level = apply, x_level
+    return chosen
+
+
+# Shared helpers bound after the shape ops exist (ad.ops.shape sets them).
+def _add(a, b):
+    return REGISTRY["add"](a, b)
+
+
+def _sum_to(x, shape):
+    return REGISTRY["sum_to"](x, shape)
+
+
+def _broadcast_to(x, shape):
+    return REGISTRY["broadcast_to"](x, shape)

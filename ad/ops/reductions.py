@@ -1,0 +1,137 @@
+"""Reductions over axes (`sum`, `mean`, `prod`, `max`, `min`, `logsumexp`) and the
+normalisations `softmax` and `log_softmax`.
+
+A reduction's VJP spreads the output's cotangent back over the reduced axes: `_unreduce`
+restores the reduced axes (as length 1) and broadcasts to the input's shape.
+"""
+
+import numpy as np
+
+from .constant import equal, indicator
+from .core import defop, shape_of
+from .domain import Domain, Real, axis_cases, distinct_extremes, reduction_cases
+from .elementwise import div, exp, mul, sub
+from .shape import broadcast_to, reshape
+
+
+def _normalise_axes(axis, ndim):
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    return tuple(a % ndim for a in axes) if ndim else ()
+
+
+def _kept_shape(shape, axis):
+    """The shape a reduction over `axis` has with keepdims=True."""
+    axes = _normalise_axes(axis, len(shape))
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def _count(shape, axis) -> float:
+    """How many entries each output of a reduction over `axis` sums."""
+    return float(np.prod([shape[a] for a in _normalise_axes(axis, len(shape))]))
+
+
+def _keep(y, x, axis, keepdims):
+    """A reduction's output `y` reshaped as if keepdims=True, ready to broadcast against x."""
+    kept = _kept_shape(shape_of(x), axis)
+    return y if keepdims or shape_of(y) == kept else reshape(y, kept)
+
+
+def _unreduce(g, x, axis, keepdims):
+    """Spread a reduction's cotangent `g` over the reduced axes of x."""
+    return broadcast_to(_keep(g, x, axis, keepdims), shape_of(x))
+
+
+def _tie_share(x, out, axis, keepdims):
+    """Weights of a max/min reduction: 1 at the extreme, split evenly between ties."""
+    hits = indicator(equal(x, _keep(out, x, axis, keepdims)), x)
+    return div(hits, sum(hits, axis, True))
+
+
+def _reduction(name, impl, jvp, vjp, *, values=Real(), valid=None, aliases=(), holomorphic=True, doc=""):
+    return defop(name, impl, jvp=(jvp,), vjp=(vjp,), domain=Domain((values,), reduction_cases(), valid=valid),
+                 aliases=aliases, holomorphic=holomorphic, doc=doc)
+
+
+sum = _reduction(
+    "sum", lambda x, axis=None, keepdims=False: np.sum(x, axis=axis, keepdims=keepdims),
+    lambda t, out, x, axis=None, keepdims=False: sum(t, axis, keepdims),
+    lambda g, out, x, axis=None, keepdims=False: _unreduce(g, x, axis, keepdims),
+    aliases=(np.sum,), doc="Sum over `axis` (all axes when None).\n\n>>> float(sum(np.ones((2, 3))))\n6.0")
+
+mean = _reduction(
+    "mean", lambda x, axis=None, keepdims=False: np.mean(x, axis=axis, keepdims=keepdims),
+    lambda t, out, x, axis=None, keepdims=False: mean(t, axis, keepdims),
+    lambda g, out, x, axis=None, keepdims=False: div(_unreduce(g, x, axis, keepdims), _count(shape_of(x), axis)),
+    aliases=(np.mean,), doc="Mean over `axis`.\n\n>>> float(mean(np.array([1.0, 3.0])))\n2.0")
+
+# The product rule as out / x: exact away from zero entries, so the domain avoids zero.
+prod = _reduction(
+    "prod", lambda x, axis=None, keepdims=False: np.prod(x, axis=axis, keepdims=keepdims),
+    lambda t, out, x, axis=None, keepdims=False: sum(mul(t, div(_keep(out, x, axis, keepdims), x)), axis, keepdims),
+    lambda g, out, x, axis=None, keepdims=False: mul(_unreduce(g, x, axis, keepdims), div(_keep(out, x, axis, keepdims), x)),
+    values=Real(-2.0, 2.0, avoid=(0.0,), gap=0.2), aliases=(np.prod,),
+    doc="Product over `axis`. Its derivative uses out / x, so x must have no zero entries.\n\n"
+        ">>> float(prod(np.array([2.0, 3.0])))\n6.0")
+
+max = _reduction(
+    "max", lambda x, axis=None, keepdims=False: np.max(x, axis=axis, keepdims=keepdims),
+    lambda t, out, x, axis=None, keepdims=False: sum(mul(t, _tie_share(x, out, axis, keepdims)), axis, keepdims),
+    lambda g, out, x, axis=None, keepdims=False: mul(_unreduce(g, x, axis, keepdims), _tie_share(x, out, axis, keepdims)),
+    valid=distinct_extremes, aliases=(np.max, np.amax), holomorphic=False,
+    doc="Largest entry over `axis`; tied maxima share the derivative evenly.\n\n"
+        ">>> float(max(np.array([1.0, 3.0, 2.0])))\n3.0")
+
+min = _reduction(
+    "min", lambda x, axis=None, keepdims=False: np.min(x, axis=axis, keepdims=keepdims),
+    lambda t, out, x, axis=None, keepdims=False: sum(mul(t, _tie_share(x, out, axis, keepdims)), axis, keepdims),
+    lambda g, out, x, axis=None, keepdims=False: mul(_unreduce(g, x, axis, keepdims), _tie_share(x, out, axis, keepdims)),
+    valid=distinct_extremes, aliases=(np.min, np.amin), holomorphic=False,
+    doc="Smallest entry over `axis`; tied minima share the derivative evenly.\n\n"
+        ">>> float(min(np.array([1.0, 3.0, 2.0])))\n1.0")
+
+
+def _logsumexp(x, axis=None, keepdims=False):
+    # Shift by the (real) maximum so exp never overflows; any shift gives the same value,
+    # so the result stays analytic and complex-step still works.
+    x = np.asarray(x)
+    shift = np.max(np.real(x), axis=axis, keepdims=True)
+    shift = np.where(np.isfinite(shift), shift, 0.0)
+    total = np.log(np.sum(np.exp(x - shift), axis=axis, keepdims=True)) + shift
+    return total if keepdims else np.squeeze(total, axis=axis)
+
+
+def _softmax_weights(x, out, axis, keepdims):
+    return exp(sub(x, _keep(out, x, axis, keepdims)))
+
+
+logsumexp = _reduction(
+    "logsumexp", _logsumexp,
+    lambda t, out, x, axis=None, keepdims=False: sum(mul(t, _softmax_weights(x, out, axis, keepdims)), axis, keepdims),
+    lambda g, out, x, axis=None, keepdims=False: mul(_unreduce(g, x, axis, keepdims), _softmax_weights(x, out, axis, keepdims)),
+    doc="log(sum(exp(x))) over `axis`, without overflow.\n\n"
+        ">>> round(float(logsumexp(np.array([0.0, 0.0]))), 4)\n0.6931")
+
+
+def _softmax(x, axis=-1):
+    z = np.exp(x - np.max(np.real(x), axis=axis, keepdims=True))
+    return z / np.sum(z, axis=axis, keepdims=True)
+
+
+# softmax's Jacobian is symmetric, so one rule serves forward and reverse: s * (t - <s, t>).
+_softmax_rule = (lambda t, out, x, axis=-1: mul(out, sub(t, sum(mul(out, t), axis, True))),)
+
+softmax = defop(
+    "softmax", _softmax, jvp=_softmax_rule, vjp=_softmax_rule,
+    domain=Domain((Real(),), axis_cases()), holomorphic=True,
+    doc="exp(x) / sum(exp(x)) along `axis`, without overflow.\n\n"
+        ">>> softmax(np.array([0.0, 0.0]))\narray([0.5, 0.5])")
+
+log_softmax = defop(
+    "log_softmax", lambda x, axis=-1: x - _logsumexp(x, axis=axis, keepdims=True),
+    jvp=(lambda t, out, x, axis=-1: sub(t, sum(mul(exp(out), t), axis, True)),),
+    vjp=(lambda g, out, x, axis=-1: sub(g, mul(exp(out), sum(g, axis, True))),),
+    domain=Domain((Real(),), axis_cases()), holomorphic=True,
+    doc="x - logsumexp(x) along `axis`: log-probabilities, stable.\n\n"
+        ">>> log_softmax(np.array([0.0, 0.0]))\narray([-0.69314718, -0.69314718])")

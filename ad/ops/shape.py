@@ -1,0 +1,178 @@
+"""Ops that move entries around without changing their values.
+
+All of them are linear, so each rule is the op itself or its transpose: `reshape` undoes
+`reshape`, `sum_to` (the one unbroadcast step every VJP shares) undoes `broadcast_to`,
+`scatter_add` undoes `getitem`.
+"""
+
+import operator
+
+import numpy as np
+
+from .core import defop, shape_of
+from .domain import Case, Domain, Real
+
+
+def _sum_to(x, shape):
+    shape = tuple(shape)
+    if np.shape(x) == shape:
+        return x
+    lead = np.ndim(x) - len(shape)
+    if lead < 0:
+        raise ValueError(f"sum_to: cannot sum shape {np.shape(x)} to the larger shape {shape}")
+    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and np.shape(x)[lead + i] != 1)
+    return np.sum(x, axis=axes, keepdims=True).reshape(shape)
+
+
+def _broadcast_cases():
+    pairs = [((), (3,)), ((), (2, 3)), ((3,), (2, 3)), ((1, 3), (2, 3)), ((3,), (3,)), ((2, 1), (2, 3))]
+    return tuple(Case((small,), {"shape": big}) for small, big in pairs)
+
+
+def _sum_to_cases():
+    pairs = [((3,), ()), ((2, 3), ()), ((2, 3), (3,)), ((2, 3), (1, 3)), ((2, 3), (2, 1)), ((3,), (3,))]
+    return tuple(Case((big,), {"shape": small}) for big, small in pairs)
+
+
+sum_to = defop(
+    "sum_to", _sum_to,
+    jvp=(lambda t, out, x, shape: sum_to(t, shape),),
+    vjp=(lambda g, out, x, shape: broadcast_to(g, shape_of(x)),),
+    domain=Domain((Real(),), _sum_to_cases()), holomorphic=True,
+    doc="Sum x down to `shape`, undoing NumPy broadcasting (the step every VJP shares).\n\n"
+        ">>> sum_to(np.ones((2, 3)), (3,))\narray([2., 2., 2.])")
+
+broadcast_to = defop(
+    "broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
+    jvp=(lambda t, out, x, shape: broadcast_to(t, shape),),
+    vjp=(lambda g, out, x, shape: sum_to(g, shape_of(x)),),
+    domain=Domain((Real(),), _broadcast_cases()), aliases=(np.broadcast_to,), holomorphic=True,
+    doc="Broadcast x to `shape` (a read-only view).\n\n>>> broadcast_to(1.0, (2,))\narray([1., 1.])")
+
+reshape = defop(
+    "reshape", lambda x, shape: np.reshape(x, shape),
+    jvp=(lambda t, out, x, shape: reshape(t, shape),),
+    vjp=(lambda g, out, x, shape: reshape(g, shape_of(x)),),
+    domain=Domain((Real(),), (Case(((2, 3),), {"shape": (3, 2)}), Case(((2, 3),), {"shape": (-1,)}),
+                              Case(((6,),), {"shape": (2, 1, 3)}), Case(((),), {"shape": (1, 1)}))),
+    aliases=(np.reshape,), holomorphic=True,
+    doc="Same entries in a new shape.\n\n>>> reshape(np.arange(6.0), (2, 3)).shape\n(2, 3)")
+
+
+def _inverse_axes(axes, ndim):
+    if axes is None:
+        return None
+    axes = [a % ndim for a in axes]
+    return tuple(np.argsort(axes))
+
+
+transpose = defop(
+    "transpose", lambda x, axes=None: np.transpose(x, axes),
+    jvp=(lambda t, out, x, axes=None: transpose(t, axes),),
+    vjp=(lambda g, out, x, axes=None: transpose(g, _inverse_axes(axes, len(shape_of(x)))),),
+    domain=Domain((Real(),), (Case(((2, 3),), {}), Case(((3,),), {}), Case(((2, 3, 2),), {"axes": (1, 2, 0)}),
+                              Case(((2, 3, 2),), {"axes": (-1, 0, 1)}))),
+    aliases=(np.transpose,), holomorphic=True,
+    doc="Permute axes (reverse them when `axes` is None).\n\n>>> transpose(np.ones((2, 3))).shape\n(3, 2)")
+
+swapaxes = defop(
+    "swapaxes", lambda x, axis1, axis2: np.swapaxes(x, axis1, axis2),
+    jvp=(lambda t, out, x, axis1, axis2: swapaxes(t, axis1, axis2),),
+    vjp=(lambda g, out, x, axis1, axis2: swapaxes(g, axis1, axis2),),
+    domain=Domain((Real(),), (Case(((2, 3),), {"axis1": 0, "axis2": 1}),
+                              Case(((2, 3, 2),), {"axis1": -1, "axis2": -2}))),
+    aliases=(np.swapaxes,), holomorphic=True,
+    doc="Exchange two axes.\n\n>>> swapaxes(np.ones((2, 3)), 0, 1).shape\n(3, 2)")
+
+expand_dims = defop(
+    "expand_dims", lambda x, axis: np.expand_dims(x, axis),
+    jvp=(lambda t, out, x, axis: expand_dims(t, axis),),
+    vjp=(lambda g, out, x, axis: reshape(g, shape_of(x)),),
+    domain=Domain((Real(),), (Case(((),), {"axis": 0}), Case(((3,),), {"axis": 0}), Case(((3,),), {"axis": -1}),
+                              Case(((2, 3),), {"axis": 1}), Case(((2, 3),), {"axis": (0, 3)}))),
+    aliases=(np.expand_dims,), holomorphic=True,
+    doc="Insert length-1 axes.\n\n>>> expand_dims(np.ones(3), 0).shape\n(1, 3)")
+
+squeeze = defop(
+    "squeeze", lambda x, axis=None: np.squeeze(x, axis),
+    jvp=(lambda t, out, x, axis=None: squeeze(t, axis),),
+    vjp=(lambda g, out, x, axis=None: reshape(g, shape_of(x)),),
+    domain=Domain((Real(),), (Case(((1, 3),), {}), Case(((1, 3),), {"axis": 0}), Case(((2, 1),), {"axis": -1}),
+                              Case(((3,),), {}))),
+    aliases=(np.squeeze,), holomorphic=True,
+    doc="Drop length-1 axes.\n\n>>> squeeze(np.ones((1, 3))).shape\n(3,)")
+
+
+def _scatter_add(x, index, shape):
+    dtype = getattr(x, "dtype", np.float64)
+    result = np.zeros(shape, dtype=dtype if np.issubdtype(dtype, np.inexact) else np.float64)
+    np.add.at(result, index, x)  # add.at accumulates repeated indices, unlike result[index] += x
+    return result
+
+
+_INDEX_CASES = (
+    Case(((3,),), {"index": 1}),
+    Case(((3,),), {"index": slice(0, 2)}),
+    Case(((3,),), {"index": np.array([0, 2, 2])}),  # a repeated index must accumulate
+    Case(((2, 3),), {"index": 0}),
+    Case(((2, 3),), {"index": (slice(None), 1)}),
+    Case(((2, 3),), {"index": (Ellipsis, slice(None, None, -1))}),
+    Case(((2, 3),), {"index": (np.array([1, 0, 1]), np.array([0, 2, 0]))}),
+    Case(((2, 3),), {"index": np.array([[True, False, True], [False, True, False]])}),
+    Case(((2, 3),), {"index": (None, 1)}),
+)
+
+getitem = defop(
+    "getitem", lambda x, index: x[index] if isinstance(x, np.ndarray) else np.asarray(x)[index],
+    jvp=(lambda t, out, x, index: getitem(t, index),),
+    vjp=(lambda g, out, x, index: scatter_add(g, index, shape_of(x)),),
+    domain=Domain((Real(),), _INDEX_CASES), aliases=(operator.getitem,), holomorphic=True,
+    doc="x[index]: integers, slices, Ellipsis, None, integer and boolean arrays.\n\n"
+        ">>> getitem(np.arange(4.0), slice(1, 3))\narray([1., 2.])")
+
+
+def _scatter_cases():
+    cases = []
+    for case in _INDEX_CASES:
+        (shape,), index = case.shapes, case.params["index"]
+        cases.append(Case((np.zeros(shape)[index].shape,), {"index": index, "shape": shape}))
+    return tuple(cases)
+
+
+scatter_add = defop(
+    "scatter_add", _scatter_add,
+    jvp=(lambda t, out, x, index, shape: scatter_add(t, index, shape),),
+    vjp=(lambda g, out, x, index, shape: getitem(g, index),),
+    domain=Domain((Real(),), _scatter_cases()), holomorphic=True,
+    doc="Zeros of `shape` with x added at `index` (repeats accumulate): the transpose of getitem.\n\n"
+        ">>> scatter_add(np.ones(2), np.array([0, 0]), (2,))\narray([2., 0.])")
+
+
+def _slot(axis, position, ndim):
+    """Index selecting `position` along `axis` (a slice or an int) of an ndim-array."""
+    return (slice(None),) * (axis % ndim) + (position,)
+
+
+def _concatenate_slot(i, xs, axis):
+    ndim = len(shape_of(xs[0]))
+    start = sum(shape_of(x)[axis] for x in xs[:i])
+    return _slot(axis, slice(start, start + shape_of(xs[i])[axis]), ndim)
+
+
+concatenate = defop(
+    "concatenate", lambda *xs, axis=0: np.concatenate(xs, axis=axis), nin=None,
+    jvp=lambda i, t, out, *xs, axis=0: scatter_add(t, _concatenate_slot(i, xs, axis), shape_of(out)),
+    vjp=lambda i, g, out, *xs, axis=0: getitem(g, _concatenate_slot(i, xs, axis)),
+    domain=Domain(Real(), (Case(((3,), (2,)), {}), Case(((2, 3), (1, 3)), {}), Case(((2, 3), (2, 1), (2, 2)), {"axis": 1}),
+                           Case(((2, 3), (2, 3)), {"axis": -1}))),
+    aliases=(np.concatenate,), holomorphic=True,
+    doc="Join arrays along an existing axis.\n\n>>> concatenate([np.ones(2), np.zeros(1)])\narray([1., 1., 0.])")
+
+stack = defop(
+    "stack", lambda *xs, axis=0: np.stack(xs, axis=axis), nin=None,
+    jvp=lambda i, t, out, *xs, axis=0: scatter_add(t, _slot(axis, i, len(shape_of(out))), shape_of(out)),
+    vjp=lambda i, g, out, *xs, axis=0: getitem(g, _slot(axis, i, len(shape_of(out)))),
+    domain=Domain(Real(), (Case(((), ()), {}), Case(((3,), (3,)), {}), Case(((2, 3), (2, 3), (2, 3)), {"axis": 1}),
+                           Case(((2, 3), (2, 3)), {"axis": -1}))),
+    aliases=(np.stack,), holomorphic=True,
+    doc="Join arrays along a new axis.\n\n>>> stack([np.ones(2), np.zeros(2)]).shape\n(2, 2)")
