@@ -1,6 +1,5 @@
 """Tests for ad.numeric: numeric derivatives, step choice, check_grads and step studies."""
 
-import doctest
 import math
 import sys
 import types
@@ -693,6 +692,3 @@ def test_optimal_step():
         optimal_step("fast")
 
 
-def test_doctests():
-    result = doctest.testmod(ad.numeric)
-    assert result.attempted > 0 and result.failed == 0

@@ -1,6 +1,5 @@
 """Tests for ad.tree: flatten/unflatten, treedefs, tree_map, leaf paths and ravel."""
 
-import doctest
 from collections import OrderedDict, namedtuple
 
 import numpy as np
@@ -250,11 +249,6 @@ def test_treedef_from_unravel_is_stable(tree):
     vec, unravel = ravel(tree)
     again, _ = ravel(unravel(vec))
     np.testing.assert_array_equal(again, vec)
-
-
-def test_doctests():
-    result = doctest.testmod(ad.tree)
-    assert result.attempted > 0 and result.failed == 0
 
 
 def test_treedef_is_public_type():

@@ -15,6 +15,8 @@ from .backward import sweep
 from .dual import Dual
 from .var import Var, as_value
 
+__all__ = ["grad", "value_and_grad", "jvp", "vjp", "jacobian", "hessian"]
+
 
 def _argnums(argnums, nargs: int) -> tuple[tuple, bool]:
     """(selected positions, whether a single int was given)."""

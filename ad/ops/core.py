@@ -240,6 +240,11 @@ def register(op: Op) -> Op:
 
     A differentiable op must have a JVP and a VJP entry for each of its inputs (an entry
     may be `None` only for an input that is not differentiable, like `where`'s condition).
+
+    >>> register(Op("half_baked", np.negative, 1, jvp=(lambda t, out, x: -t,)))
+    Traceback (most recent call last):
+    ...
+    ValueError: op 'half_baked' is differentiable but has no vjp rule
     """
     if op.name in REGISTRY:
         raise ValueError(f"op {op.name!r} is already registered")
@@ -316,6 +321,12 @@ def register_engine(value_type: type, apply: Callable) -> None:
 
     When inputs belong to several engines (nested differentiation), the value with the
     highest `_ad_level` attribute wins, so inner and outer derivatives stay apart.
+
+    >>> class Shout(float): pass
+    >>> register_engine(Shout, lambda op, inputs, params: op.name.upper())
+    >>> get("sin")(Shout(1.0))
+    'SIN'
+    >>> del _ENGINES[Shout]
     """
     _ENGINES[value_type] = apply
 
