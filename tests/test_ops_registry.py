@@ -216,3 +216,10 @@ def test_float32_in_float32_out_for_scalars_and_arrays():
     assert ops.sigmoid(x).dtype == np.float32
     assert ops.relu(np.array([-1.0, 1.0], dtype=np.float32)).dtype == np.float32
     assert ops.indicator(np.array([True]), np.ones(1, np.float32)).dtype == np.float32
+
+
+def test_pow_derivative_of_x_to_the_zero_is_zero_at_zero():
+    gx, _ = _vjp("pow", 1.0, 0.0, 0.0)
+    assert gx == 0.0
+    gx, _ = _vjp("pow", np.ones(2), np.zeros(2), np.array([0.0, 1.0]))
+    np.testing.assert_array_equal(gx, [0.0, 1.0])

@@ -77,7 +77,9 @@ def vjp(f, *primals):
             if np.shape(c) != np.shape(_plain_out(o, level)):
                 raise ValueError(f"cotangent shape {np.shape(c)} does not match output shape "
                                  f"{np.shape(_plain_out(o, level))}")
-        reached = sweep([(o, c) for o, c in zip(out_leaves, cot_leaves) if type(o) is Var and o._ad_level == level])
+        seeds = [(o, _in_dtype_of(c, o.data)) for o, c in zip(out_leaves, cot_leaves)
+                 if type(o) is Var and o._ad_level == level]
+        reached = sweep(seeds)
         grads = []
         for x, leaf in zip(inputs, leaves):
             g = reached[id(x)][1] if id(x) in reached else _zeros_like(x.data)
@@ -85,6 +87,14 @@ def vjp(f, *primals):
         return tuple(tree.unflatten(treedef, grads))
 
     return value, vjp_fn
+
+
+def _in_dtype_of(cotangent, value):
+    """A plain cotangent cast to its output's dtype, so a float32 graph stays float32."""
+    dtype = getattr(value, "dtype", None)
+    if dtype is None or isinstance(cotangent, (Var, Dual)) or np.result_type(cotangent) == dtype:
+        return cotangent
+    return np.asarray(cotangent, dtype=dtype)
 
 
 def _like_input(g, leaf):
@@ -143,8 +153,7 @@ def value_and_grad(f, argnums=0):
 
         value, vjp_fn = vjp(f_selected, *(args[i] for i in selected))
         _check_scalar(value, "grad")
-        seed = np.ones_like(value) if isinstance(value, np.ndarray) else 1.0
-        grads = vjp_fn(seed)
+        grads = vjp_fn(1.0)
         return value, (grads[0] if single else grads)
 
     value_and_grad_f.__name__ = f"value_and_grad_{getattr(f, '__name__', 'f')}"

@@ -65,13 +65,22 @@ div = elementwise("div", np.true_divide, (
     aliases=(np.true_divide, operator.truediv), doc="x / y (true division).\n\n>>> div(3.0, 2.0)\n1.5",
     scalar=(operator.truediv, lambda out, x, y: (1.0 / y, -out / y)))
 
+def _pow_x_partial(x, y):
+    """y * x ** (y - 1), with 0 ** 0 kept finite: at x = y = 0 the exponent y - 1 = -1 would
+    give 0 * inf = nan for the derivative of the constant x ** 0 (x**4 differentiated four
+    times hits exactly this); using exponent 1 there gives the right 0."""
+    both_zero = logical_and(equal(x, 0.0), equal(y, 0.0))
+    return mul(y, pow(x, where(both_zero, 1.0, sub(y, 1.0))))
+
+
 pow = elementwise("pow", np.power, (
-    lambda t, out, x, y: mul(t, mul(y, pow(x, sub(y, 1.0)))),
+    lambda t, out, x, y: mul(t, _pow_x_partial(x, y)),
     # log(x) is taken where x != 0 only: the y-derivative of 0**y (y > 0) is 0, not nan.
     lambda t, out, x, y: mul(t, mul(out, log(where(equal(x, 0.0), 1.0, x)))),
 ), domain=Domain((Real(0.2, 2.0), Real(-2.0, 2.0)), broadcast_cases(2)),
     aliases=(np.power, operator.pow, math.pow), doc="x ** y.\n\n>>> pow(2.0, 3.0)\n8.0",
-    scalar=(math.pow, lambda out, x, y: (y * math.pow(x, y - 1.0), out * math.log(x) if x != 0.0 else 0.0)))
+    scalar=(math.pow, lambda out, x, y: (y * math.pow(x, y - 1.0) if x != 0.0 or y != 0.0 else 0.0,
+                                        out * math.log(x) if x != 0.0 else 0.0)))
 
 neg = unary("neg", np.negative, lambda t, out, x: neg(t), aliases=(np.negative, operator.neg),
             doc="-x.\n\n>>> neg(2.0)\n-2.0",
