@@ -109,16 +109,17 @@ def flatten(tree) -> tuple[list, TreeDef]:
     ([1.0, 3, 2], TreeDef((*, {'a': [*], 'b': *}, None)))
     """
     out: list = []
+    return out, _visit(tree, out)
 
-    def visit(node) -> TreeDef:
-        kind, meta, kids = _children(node)
-        if kind == _LEAF:
-            out.append(node)
-            return TreeDef(_LEAF)
-        return TreeDef(kind, meta, [visit(k) for k in kids])
 
-    treedef = visit(tree)
-    return out, treedef
+def _visit(node, out: list) -> TreeDef:
+    # A module-level recursion: a nested recursive closure would be a reference cycle
+    # (function -> cell -> function), left for the garbage collector on every call.
+    kind, meta, kids = _children(node)
+    if kind == _LEAF:
+        out.append(node)
+        return TreeDef(_LEAF)
+    return TreeDef(kind, meta, [_visit(k, out) for k in kids])
 
 
 def unflatten(treedef: TreeDef, leaves: Iterable) -> Any:
@@ -135,23 +136,22 @@ def unflatten(treedef: TreeDef, leaves: Iterable) -> Any:
         raise ValueError(
             f"unflatten: structure {treedef} has {treedef.num_leaves} leaves "
             f"but {len(leaves)} were given")
-    it = iter(leaves)
+    return _build(treedef, iter(leaves))
 
-    def build(td: TreeDef):
-        if td.kind == _LEAF:
-            return next(it)
-        kids = [build(c) for c in td.children]
-        if td.kind == _NONE:
-            return None
-        if td.kind == _TUPLE:
-            return tuple(kids)
-        if td.kind == _LIST:
-            return kids
-        if td.kind == _DICT:
-            return dict(zip(td.meta, kids))
-        return td.meta(*kids)
 
-    return build(treedef)
+def _build(td: TreeDef, it):
+    if td.kind == _LEAF:
+        return next(it)
+    kids = [_build(c, it) for c in td.children]
+    if td.kind == _NONE:
+        return None
+    if td.kind == _TUPLE:
+        return tuple(kids)
+    if td.kind == _LIST:
+        return kids
+    if td.kind == _DICT:
+        return dict(zip(td.meta, kids))
+    return td.meta(*kids)
 
 
 def leaves(tree) -> list:

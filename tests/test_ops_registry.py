@@ -189,7 +189,7 @@ class _Traced:
     """A stand-in engine value: records which op reached it."""
 
     def __init__(self, level=0):
-        self._ad_level = level
+        self._ad_level = level  # engine values carry their nesting level
 
 
 def test_ops_dispatch_to_a_registered_engine(monkeypatch):

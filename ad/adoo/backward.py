@@ -1,4 +1,4 @@
-"""The reverse sweep over `Var` graphs: iterative topological order, then VJP rules.
+"""The reverse sweep over `Var` graphs: topological order without recursion, then VJP rules.
 
 Memory: an adjoint is dropped as soon as its node has passed it on to its parents, so the
 sweep holds the adjoints of one "frontier" of the graph at a time; the graph itself stays
@@ -7,57 +7,49 @@ alive only while the caller holds its output.
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 import numpy as np
 
 from .var import Var
+
+_STAMP = attrgetter("_stamp")
 
 
 def topological_order(roots) -> list:
     """Every node reachable from `roots`, each after all of its parents (no recursion).
 
+    Nodes are stamped in creation order and a node is created after its parents, so the
+    reachable nodes sorted by stamp are in topological order.
+
     >>> x = Var(1.0); y = x * x + x
     >>> [n.op.name if n.op else "x" for n in topological_order([y])]
     ['x', 'mul', 'add']
     """
-    order, done = [], set()
-    stack = [(root, False) for root in roots]
+    seen = set(roots)
+    stack = list(seen)
     while stack:
-        node, expanded = stack.pop()
-        key = id(node)
-        if expanded:
-            order.append(node)
-            continue
-        if key in done:
-            continue
-        done.add(key)
-        stack.append((node, True))
-        for parent in node._parents:
-            if parent is not None and id(parent) not in done:
-                stack.append((parent, False))
-    return order
-
-
-def _accumulate(adjoints: dict, node, value) -> None:
-    key = id(node)
-    previous = adjoints.get(key)
-    adjoints[key] = value if previous is None else previous + value
+        for parent in stack.pop()._parents:
+            if parent is not None and parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    return sorted(seen, key=_STAMP)
 
 
 def sweep(seeds, create_graph: bool = False) -> dict:
     """Propagate cotangents from `seeds` [(root, cotangent), ...] back to the leaves.
 
-    Returns {id(leaf): (leaf, adjoint)} for every leaf reached.  Intermediates that asked for it
-    (`retain_grad`) get this sweep's adjoint in `.grad`.
+    Returns {id(leaf): (leaf, adjoint)} for every leaf reached.  Intermediates that asked
+    for it (`retain_grad`) get this sweep's adjoint in `.grad`.
     """
-    adjoints: dict = {}
-    roots = []
+    adjoints: dict = {}  # node -> adjoint (nodes hash by identity)
     for root, cotangent in seeds:
         if type(root) is Var:
-            _accumulate(adjoints, root, cotangent)
-            roots.append(root)
+            previous = adjoints.get(root)
+            adjoints[root] = cotangent if previous is None else previous + cotangent
     leaves = {}
-    for node in reversed(topological_order(roots)):
-        g = adjoints.pop(id(node), None)
+    for node in reversed(topological_order(list(adjoints))):
+        g = adjoints.pop(node, None)
         if g is None:
             continue
         if node._op is None:
@@ -66,20 +58,26 @@ def sweep(seeds, create_graph: bool = False) -> dict:
         if node._retain:
             node.grad = g
         parents = node._parents
-        if node._partials is not None and not create_graph:
-            for parent, partial in zip(parents, node._partials):
+        partials = node._partials
+        if partials is not None and not create_graph:  # scalar fast path: stored partials
+            for parent, d in zip(parents, partials):
                 if parent is not None:
-                    _accumulate(adjoints, parent, g * partial)
+                    c = g * d
+                    previous = adjoints.get(parent)
+                    adjoints[parent] = c if previous is None else previous + c
             continue
+        inputs = node._inputs
         if create_graph:  # rules applied to the nodes themselves build a new graph
-            inputs = tuple(p if p is not None else x for p, x in zip(parents, node._inputs))
-            out = node
+            inputs = parents if inputs is None else tuple(x if p is None else p for p, x in zip(parents, inputs))
+            contributions = node._op.cotangents(g, node, inputs, node._params, [p is not None for p in parents])
         else:
-            inputs, out = node._inputs, node.data
-        wanted = [p is not None for p in parents]
-        for parent, c in zip(parents, node._op.cotangents(g, out, inputs, node._params, wanted)):
+            inputs = tuple(p.data for p in parents) if inputs is None else inputs
+            contributions = node._op.cotangents(g, node.data, inputs, node._params,
+                                                [p is not None for p in parents])
+        for parent, c in zip(parents, contributions):
             if parent is not None and c is not None:
-                _accumulate(adjoints, parent, c)
+                previous = adjoints.get(parent)
+                adjoints[parent] = c if previous is None else previous + c
     return leaves
 
 

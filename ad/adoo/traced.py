@@ -19,6 +19,8 @@ _STRUCTURAL = {np.shape, np.ndim, np.size, np.result_type, np.iscomplexobj, np.i
                np.allclose, np.array_equal, np.isclose, np.count_nonzero, np.nonzero,
                np.argsort, np.any, np.all}
 
+_lookup = ops.lookup
+
 # ufunc.reduce spellings of the reductions.
 _REDUCERS = {np.add: "sum", np.multiply: "prod", np.maximum: "max", np.minimum: "min"}
 
@@ -196,6 +198,10 @@ class Traced:
 
     # -- NumPy protocols ------------------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if method == "__call__" and not kwargs:  # the common case, first
+            op = _lookup(ufunc)
+            if op is not None:
+                return op(*inputs)
         if kwargs.get("out") is not None:
             raise TypeError(f"numpy.{ufunc.__name__}(..., out=...) writes in place and cannot be differentiated")
         if method == "reduce" and ufunc in _REDUCERS:

@@ -12,13 +12,20 @@ scalar fast path (`Op.scalar`) computes the value and the local partial derivati
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from .. import ops
+from ..ops.core import _ENGINES
 from . import levels
 from .traced import Traced
 
 _MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
+_NO_PARAMS: dict = {}
+# Creation stamps: a node is always created after its parents, so sorting by stamp is a
+# topological order (see backward.topological_order).
+_next_stamp = itertools.count().__next__
 
 
 def as_value(x):
@@ -54,7 +61,7 @@ class Var(Traced):
     """
 
     __slots__ = ("data", "grad", "_op", "_inputs", "_parents", "_params", "_partials", "_ad_level",
-                 "_retain", "__weakref__")
+                 "_retain", "_stamp", "__weakref__")
 
     def __init__(self, data, *, level=None):
         self.data = as_value(data)
@@ -64,6 +71,7 @@ class Var(Traced):
         self._params = self._partials = None
         self._ad_level = levels.current() if level is None else level
         self._retain = False
+        self._stamp = _next_stamp()
 
     def _value(self):
         return self.data
@@ -112,8 +120,11 @@ class Var(Traced):
         backward(self, seed, create_graph)
 
 
+_new = object.__new__
+
+
 def _node(data, op, inputs, parents, params, partials, level) -> Var:
-    node = Var.__new__(Var)
+    node = _new(Var)
     node.data = data
     node.grad = None
     node._op = op
@@ -123,31 +134,113 @@ def _node(data, op, inputs, parents, params, partials, level) -> Var:
     node._partials = partials
     node._ad_level = level
     node._retain = False
+    node._stamp = _next_stamp()
     return node
+
+
+def _scalar_node(op, x, y, parent_x, parent_y, level):
+    """x op y on Python floats through the op's scalar fast path (value and partials at once)."""
+    fn, partials = op.scalar
+    try:
+        out = fn(x, y)
+        d = partials(out, x, y)
+    except _MATH_ERRORS:  # math refuses where NumPy gives inf/nan: take the general path
+        return op(x if parent_x is None else parent_x, y if parent_y is None else parent_y)
+    node = _new(Var)  # _node inlined: this is the hottest path of scalar graphs
+    node.data = out
+    node.grad = None
+    node._op = op
+    # Fewer tuples per node means fewer garbage-collector passes: a node whose inputs are
+    # all Vars finds them through its parents (`_inputs` None).
+    node._inputs = None if parent_x is not None and parent_y is not None else (x, y)
+    node._parents = (parent_x, parent_y)
+    node._params = _NO_PARAMS
+    node._partials = d
+    node._ad_level = level
+    node._retain = False
+    node._stamp = _next_stamp()
+    return node
+
+
+def binary(op, a, b):
+    """a op b with at least one Var: scalar fast path when both are floats at one level."""
+    ta, tb = type(a), type(b)
+    if ta is Var:
+        x = a.data
+        if type(x) is float:
+            if tb is Var:
+                y = b.data
+                if type(y) is float and b._ad_level == a._ad_level:
+                    return _scalar_node(op, x, y, a, b, a._ad_level)
+            elif tb is float or tb is int:
+                return _scalar_node(op, x, float(b), a, None, a._ad_level)
+    elif (ta is float or ta is int) and tb is Var and type(b.data) is float:
+        return _scalar_node(op, float(a), b.data, None, b, b._ad_level)
+    if (ta is Var or ta not in _ENGINES) and (tb is Var or tb not in _ENGINES):
+        return apply(op, (a, b), _NO_PARAMS)  # only Vars and plain values: no dispatch needed
+    return op(a, b)
+
+
+def unary(op, a):
+    """op(a) for a Var: scalar fast path for a float."""
+    x = a.data
+    if type(x) is float:
+        fn, partials = op.scalar
+        try:
+            out = fn(x)
+            return _node(out, op, (x,), (a,), _NO_PARAMS, partials(out, x), a._ad_level)
+        except _MATH_ERRORS:
+            pass
+    return op(a)
+
+
+_ADD, _SUB, _MUL, _DIV, _POW = (ops.get(n) for n in ("add", "sub", "mul", "div", "pow"))
+_NEG, _RELU, _TANH, _EXP, _LOG, _SIGMOID = (ops.get(n) for n in ("neg", "relu", "tanh", "exp", "log", "sigmoid"))
+
+# The hot operators skip the registry's dispatch when they can; the result is the same node.
+Var.__add__ = lambda self, other: binary(_ADD, self, other)
+Var.__radd__ = lambda self, other: binary(_ADD, other, self)
+Var.__sub__ = lambda self, other: binary(_SUB, self, other)
+Var.__rsub__ = lambda self, other: binary(_SUB, other, self)
+Var.__mul__ = lambda self, other: binary(_MUL, self, other)
+Var.__rmul__ = lambda self, other: binary(_MUL, other, self)
+Var.__truediv__ = lambda self, other: binary(_DIV, self, other)
+Var.__rtruediv__ = lambda self, other: binary(_DIV, other, self)
+Var.__pow__ = lambda self, other: binary(_POW, self, other)
+Var.__rpow__ = lambda self, other: binary(_POW, other, self)
+Var.__neg__ = lambda self: unary(_NEG, self)
+Var.relu = lambda self: unary(_RELU, self)
+Var.tanh = lambda self: unary(_TANH, self)
+Var.exp = lambda self: unary(_EXP, self)
+Var.log = lambda self: unary(_LOG, self)
+Var.sigmoid = lambda self: unary(_SIGMOID, self)
 
 
 def apply(op, inputs, params):
     """The engine hook: apply `op` at the level of the highest `Var` among the inputs."""
-    level = max(x._ad_level for x in inputs if type(x) is Var)
-    raw, parents = [], []
+    level = -1
+    for x in inputs:
+        if type(x) is Var and x._ad_level > level:
+            level = x._ad_level
+    parents, raw = [], []
     for x in inputs:
         if type(x) is Var and x._ad_level == level:
-            raw.append(x.data)
             parents.append(x)
+            raw.append(x.data)
         else:
-            raw.append(x)
             parents.append(None)
+            raw.append(x)
+    parents, raw = tuple(parents), tuple(raw)
     if not op.differentiable:
         return op.apply(raw, params)
     if op.scalar is not None and not params and all(type(v) is float for v in raw):
         fn, partials = op.scalar
         try:
             out = fn(*raw)
-            return _node(out, op, tuple(raw), tuple(parents), params, partials(out, *raw), level)
+            return _node(out, op, raw, parents, params, partials(out, *raw), level)
         except _MATH_ERRORS:
             pass  # math refuses (log of a negative, 1/0, ...): NumPy's semantics below
-    out = op.apply(raw, params)
-    return _node(out, op, tuple(raw), tuple(parents), params, None, level)
+    return _node(op.apply(raw, params), op, raw, parents, params, None, level)
 
 
 ops.register_engine(Var, apply)

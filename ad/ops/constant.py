@@ -46,6 +46,20 @@ isnan = _constant("isnan", np.isnan, aliases=(np.isnan, math.isnan), domain=_ANY
 isinf = _constant("isinf", np.isinf, aliases=(np.isinf, math.isinf), domain=_ANY1,
                   doc="True where x is infinite.\n\n>>> isinf(1.0)\nFalse")
 
+def _step(x, y):
+    x = np.asarray(x)
+    dtype = x.dtype if np.issubdtype(x.dtype, np.floating) else np.float64
+    share = np.greater(x, y).astype(dtype)
+    ties = np.equal(x, y)
+    if ties.any():  # rare, so checked before paying for the masked write
+        share = np.where(ties, np.asarray(0.5, dtype), share)
+    return share if share.ndim else share[()]
+
+
+step = _constant("step", _step, 2, (), "1 where x > y, 1/2 where x == y, 0 where x < y, in x's float dtype: "
+                 "the derivative of maximum(x, y) in x, ties split evenly.\n\n"
+                 ">>> step(np.array([-1.0, 0.0, 2.0]), 0.0)\narray([0. , 0.5, 1. ])", _ANY2)
+
 _BOOL2 = Domain((Boolean(), Boolean()), broadcast_cases(2))
 logical_and = _constant("logical_and", np.logical_and, 2, (np.logical_and,), "a and b elementwise.\n\n>>> logical_and(True, False)\nFalse", _BOOL2)
 logical_or = _constant("logical_or", np.logical_or, 2, (np.logical_or,), "a or b elementwise.\n\n>>> logical_or(True, False)\nTrue", _BOOL2)

@@ -30,6 +30,9 @@ __all__ = [
 ]
 
 
+_NO_PARAMS: dict = {}  # shared, never mutated
+
+
 class UnknownOpError(KeyError):
     """Raised by `get` for a name that is not in the registry."""
 
@@ -142,10 +145,10 @@ class Op:
         return inputs, params
 
     def __call__(self, *args, **kwargs):
-        if kwargs or self.nin is None or len(args) != self.nin:
+        if kwargs or len(args) != self.nin:
             inputs, params = self.bind(args, kwargs)
         else:  # fast path: only array inputs, nothing to bind
-            inputs, params = args, {}
+            inputs, params = args, _NO_PARAMS
         return self.apply(inputs, params)
 
     def apply(self, inputs: Sequence, params: dict):
@@ -205,15 +208,17 @@ class Op:
         >>> [float(c) for c in get("mul").cotangents(1.0, 10.0, (2.0, 5.0), {})]
         [5.0, 2.0]
         """
+        rules = self.vjp if self.nin is not None else [self.vjp_rule(i) for i in range(len(inputs))]
         result = []
         for i, x in enumerate(inputs):
-            rule = self.vjp_rule(i)
+            rule = rules[i]
             if rule is None or (wanted is not None and not wanted[i]):
                 result.append(None)
                 continue
             c = rule(g, out, *inputs, **params)
-            if shape_of(c) != shape_of(x):
-                c = _sum_to(c, shape_of(x))
+            x_shape = getattr(x, "shape", ())
+            if getattr(c, "shape", ()) != x_shape:
+                c = _sum_to(c, x_shape)
             result.append(c)
         return result
 
@@ -319,10 +324,10 @@ _ENGINES: dict[type, Callable] = {}
 def register_engine(value_type: type, apply: Callable) -> None:
     """Route op calls whose inputs include a `value_type` instance to `apply(op, inputs, params)`.
 
-    When inputs belong to several engines (nested differentiation), the value with the
-    highest `_ad_level` attribute wins, so inner and outer derivatives stay apart.
+    Engine values carry an integer `_ad_level`; when inputs belong to several engines
+    (nested differentiation), the highest level wins, so inner and outer derivatives stay apart.
 
-    >>> class Shout(float): pass
+    >>> class Shout(float): _ad_level = 0
     >>> register_engine(Shout, lambda op, inputs, params: op.name.upper())
     >>> get("sin")(Shout(1.0))
     'SIN'
@@ -332,13 +337,11 @@ def register_engine(value_type: type, apply: Callable) -> None:
 
 
 def _engine_for(inputs):
-    chosen, level = None, None
+    chosen, level = None, -1
     for x in inputs:
         apply = _ENGINES.get(type(x))
-        if apply is not None:
-            x_level = getattr(x, "_ad_level", 0)
-            if level is None or x_level > level:
-                chosen, level = apply, x_level
+        if apply is not None and x._ad_level > level:
+            chosen, level = apply, x._ad_level
     return chosen
 
 

@@ -13,7 +13,7 @@ import operator
 
 import numpy as np
 
-from .constant import equal, greater, greater_equal, less_equal, logical_and, sign
+from .constant import equal, greater, greater_equal, indicator, less_equal, logical_and, sign, step
 from .core import defop
 from .domain import Boolean, Domain, Real, broadcast_cases, gaps_at_least, unary_cases
 
@@ -87,16 +87,16 @@ neg = unary("neg", np.negative, lambda t, out, x: neg(t), aliases=(np.negative, 
     scalar=(operator.neg, lambda out, x: -1.0))
 
 maximum = elementwise("maximum", np.maximum, (
-    lambda t, out, x, y: mul(t, mul(0.5, add(1.0, sign(sub(x, y))))),
-    lambda t, out, x, y: mul(t, mul(0.5, sub(1.0, sign(sub(x, y))))),
+    lambda t, out, x, y: mul(t, step(x, y)),
+    lambda t, out, x, y: mul(t, step(y, x)),
 ), domain=Domain((Real(), Real()), broadcast_cases(2), valid=gaps_at_least),
     aliases=(np.maximum,), holomorphic=False,
     doc="Elementwise larger of x and y; a tie sends half the derivative each way.\n\n>>> maximum(1.0, 2.0)\n2.0",
     scalar=(lambda x, y: x if x >= y else y, lambda out, x, y: (1.0, 0.0) if x > y else (0.0, 1.0) if x < y else (0.5, 0.5)))
 
 minimum = elementwise("minimum", np.minimum, (
-    lambda t, out, x, y: mul(t, mul(0.5, sub(1.0, sign(sub(x, y))))),
-    lambda t, out, x, y: mul(t, mul(0.5, add(1.0, sign(sub(x, y))))),
+    lambda t, out, x, y: mul(t, step(y, x)),
+    lambda t, out, x, y: mul(t, step(x, y)),
 ), domain=Domain((Real(), Real()), broadcast_cases(2), valid=gaps_at_least),
     aliases=(np.minimum,), holomorphic=False,
     doc="Elementwise smaller of x and y; a tie sends half the derivative each way.\n\n>>> minimum(1.0, 2.0)\n1.0",
@@ -201,7 +201,7 @@ abs = unary("abs", np.abs, lambda t, out, x: mul(t, sign(x)), values=_NO_ZERO,
             aliases=(np.abs, abs, operator.abs, math.fabs), holomorphic=False,
             doc="|x|; its derivative at 0 is taken as 0.\n\n>>> float(abs(-2.0))\n2.0",
     scalar=(math.fabs, lambda out, x: float((x > 0.0) - (x < 0.0))))
-relu = unary("relu", lambda x: np.maximum(x, 0.0), lambda t, out, x: where(greater(x, 0.0), t, 0.0),
+relu = unary("relu", lambda x: np.maximum(x, 0.0), lambda t, out, x: mul(t, indicator(greater(x, 0.0), x)),
              values=_NO_ZERO, holomorphic=False,
              doc="max(x, 0); its derivative at 0 is taken as 0.\n\n>>> float(relu(-1.0))\n0.0",
     scalar=(lambda x: x if x > 0.0 else 0.0, lambda out, x: 1.0 if x > 0.0 else 0.0))

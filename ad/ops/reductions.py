@@ -33,7 +33,8 @@ def _count(shape, axis) -> float:
 
 
 def _keep(y, x, axis, keepdims):
-    """A reduction's output `y` reshaped as if keepdims=True, ready to broadcast against x."""
+    """A reduction's output `y` reshaped as if keepdims=True, ready to broadcast against x
+    (multiplying it by anything of x's shape spreads it without an explicit broadcast)."""
     kept = _kept_shape(shape_of(x), axis)
     return y if keepdims or shape_of(y) == kept else reshape(y, kept)
 
@@ -70,7 +71,7 @@ mean = _reduction(
 prod = _reduction(
     "prod", lambda x, axis=None, keepdims=False: np.prod(x, axis=axis, keepdims=keepdims),
     lambda t, out, x, axis=None, keepdims=False: sum(mul(t, div(_keep(out, x, axis, keepdims), x)), axis, keepdims),
-    lambda g, out, x, axis=None, keepdims=False: mul(_unreduce(g, x, axis, keepdims), div(_keep(out, x, axis, keepdims), x)),
+    lambda g, out, x, axis=None, keepdims=False: mul(_keep(g, x, axis, keepdims), div(_keep(out, x, axis, keepdims), x)),
     values=Real(-2.0, 2.0, avoid=(0.0,), gap=0.2), aliases=(np.prod,),
     doc="Product over `axis`. Its derivative uses out / x, so x must have no zero entries.\n\n"
         ">>> float(prod(np.array([2.0, 3.0])))\n6.0")
@@ -78,7 +79,7 @@ prod = _reduction(
 max = _reduction(
     "max", lambda x, axis=None, keepdims=False: np.max(x, axis=axis, keepdims=keepdims),
     lambda t, out, x, axis=None, keepdims=False: sum(mul(t, _tie_share(x, out, axis, keepdims)), axis, keepdims),
-    lambda g, out, x, axis=None, keepdims=False: mul(_unreduce(g, x, axis, keepdims), _tie_share(x, out, axis, keepdims)),
+    lambda g, out, x, axis=None, keepdims=False: mul(_keep(g, x, axis, keepdims), _tie_share(x, out, axis, keepdims)),
     valid=distinct_extremes, aliases=(np.max, np.amax), holomorphic=False,
     doc="Largest entry over `axis`; tied maxima share the derivative evenly.\n\n"
         ">>> float(max(np.array([1.0, 3.0, 2.0])))\n3.0")
@@ -86,7 +87,7 @@ max = _reduction(
 min = _reduction(
     "min", lambda x, axis=None, keepdims=False: np.min(x, axis=axis, keepdims=keepdims),
     lambda t, out, x, axis=None, keepdims=False: sum(mul(t, _tie_share(x, out, axis, keepdims)), axis, keepdims),
-    lambda g, out, x, axis=None, keepdims=False: mul(_unreduce(g, x, axis, keepdims), _tie_share(x, out, axis, keepdims)),
+    lambda g, out, x, axis=None, keepdims=False: mul(_keep(g, x, axis, keepdims), _tie_share(x, out, axis, keepdims)),
     valid=distinct_extremes, aliases=(np.min, np.amin), holomorphic=False,
     doc="Smallest entry over `axis`; tied minima share the derivative evenly.\n\n"
         ">>> float(min(np.array([1.0, 3.0, 2.0])))\n1.0")
@@ -109,7 +110,7 @@ def _softmax_weights(x, out, axis, keepdims):
 logsumexp = _reduction(
     "logsumexp", _logsumexp,
     lambda t, out, x, axis=None, keepdims=False: sum(mul(t, _softmax_weights(x, out, axis, keepdims)), axis, keepdims),
-    lambda g, out, x, axis=None, keepdims=False: mul(_unreduce(g, x, axis, keepdims), _softmax_weights(x, out, axis, keepdims)),
+    lambda g, out, x, axis=None, keepdims=False: mul(_keep(g, x, axis, keepdims), _softmax_weights(x, out, axis, keepdims)),
     doc="log(sum(exp(x))) over `axis`, without overflow.\n\n"
         ">>> round(float(logsumexp(np.array([0.0, 0.0]))), 4)\n0.6931")
 

@@ -42,8 +42,20 @@ sum_to = defop(
     doc="Sum x down to `shape`, undoing NumPy broadcasting (the step every VJP shares).\n\n"
         ">>> sum_to(np.ones((2, 3)), (3,))\narray([2., 2., 2.])")
 
+def _broadcast_to(x, shape):
+    # A filled copy rather than np.broadcast_to's read-only view: several times faster to
+    # make for the small arrays of reduction rules, and writable like every other result.
+    shape = tuple(shape)
+    if np.shape(x) == shape:
+        return x
+    np.broadcast_shapes(np.shape(x), shape)  # NumPy's error for shapes that do not broadcast
+    out = np.empty(shape, dtype=np.result_type(x))
+    out[...] = x
+    return out
+
+
 broadcast_to = defop(
-    "broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
+    "broadcast_to", _broadcast_to,
     jvp=(lambda t, out, x, shape: broadcast_to(t, shape),),
     vjp=(lambda g, out, x, shape: sum_to(g, shape_of(x)),),
     domain=Domain((Real(),), _broadcast_cases()), aliases=(np.broadcast_to,), holomorphic=True,

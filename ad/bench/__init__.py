@@ -1,0 +1,1 @@
+"""Benchmarks: timing helpers and workloads shared by `benchmarks/` scripts and `python -m ad.bench`."""

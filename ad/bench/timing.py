@@ -1,0 +1,61 @@
+"""Interleaved timing: every candidate runs once per round, so machine noise hits all alike.
+
+>>> medians = compare({"a": lambda: sum(range(100)), "b": lambda: sum(range(200))}, rounds=3)
+>>> sorted(medians)
+['a', 'b']
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from statistics import median
+from typing import Callable
+
+
+def _calls_per_sample(fn: Callable, target: float) -> int:
+    """How many calls make one timing sample of about `target` seconds."""
+    start = time.perf_counter()
+    fn()
+    once = max(time.perf_counter() - start, 1e-7)
+    return max(1, int(target / once))
+
+
+def compare(candidates: dict, rounds: int = 15, target: float = 0.02, warmup: int = 1) -> dict:
+    """Median seconds per call of each candidate, measured in interleaved rounds.
+
+    Each round times every candidate once (a sample of about `target` seconds); the
+    result maps each name to the median over `rounds` samples.  The heap is collected
+    before each sample, so garbage one candidate leaves behind (reference cycles) is not
+    charged to the next.
+    """
+    for fn in candidates.values():
+        for _ in range(warmup):
+            fn()
+    numbers = {name: _calls_per_sample(fn, target) for name, fn in candidates.items()}
+    samples = {name: [] for name in candidates}
+    for _ in range(rounds):
+        for name, fn in candidates.items():
+            n = numbers[name]
+            gc.collect()
+            start = time.perf_counter()
+            for _ in range(n):
+                fn()
+            samples[name].append((time.perf_counter() - start) / n)
+    return {name: median(s) for name, s in samples.items()}
+
+
+def table(medians: dict, reference: str, title: str = "") -> str:
+    """An aligned text table of medians with each one's ratio to `reference`.
+
+    >>> print(table({"numpy": 1e-3, "ours": 1.2e-3}, "numpy"))
+    candidate          median     ratio
+    numpy           1000.0 µs    1.00x
+    ours            1200.0 µs    1.20x
+    """
+    lines = [title] if title else []
+    lines.append(f"{'candidate':<12} {'median':>12} {'ratio':>9}")
+    base = medians[reference]
+    for name, seconds in medians.items():
+        lines.append(f"{name:<12} {seconds * 1e6:>9.1f} µs {seconds / base:>7.2f}x")
+    return "\n".join(lines)

@@ -1,0 +1,105 @@
+"""Workloads for the benchmarks, each written once and run by several engines.
+
+- `scalar_mlp`: micrograd's demo network MLP(2, [16, 16, 1]) on scalar values, with its
+  max-margin loss and L2 regularisation over a batch of points; `value_class` picks the
+  scalar type (our `adoo.Var`, micrograd's `Value`, ...).
+- `tensor_mlp_loss`: a 784-256-10 ReLU network with softmax cross-entropy, written against a
+  NumPy-like module `xp` (NumPy for adoo, `autograd.numpy` for HIPS autograd), plus
+  `tensor_mlp_numpy_grad`, the same gradient written by hand: the speed limit.
+"""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+
+
+# -- micrograd's demo network ----------------------------------------------------------------
+
+def scalar_mlp_params(value_class, sizes=(2, 16, 16, 1), seed=0):
+    """Layers as lists of neurons, each neuron (weights, bias), of `value_class` scalars."""
+    rng = random.Random(seed)
+    layers = []
+    for nin, nout in zip(sizes[:-1], sizes[1:]):
+        layers.append([([value_class(rng.uniform(-1, 1)) for _ in range(nin)], value_class(0.0))
+                       for _ in range(nout)])
+    return layers
+
+
+def scalar_mlp_forward(layers, x):
+    """ReLU on hidden layers, linear output, as in micrograd's MLP."""
+    for depth, layer in enumerate(layers):
+        last = depth == len(layers) - 1
+        outputs = []
+        for weights, bias in layer:
+            act = bias
+            for w, xi in zip(weights, x):
+                act = act + w * xi
+            outputs.append(act if last else act.relu())
+        x = outputs
+    return x[0]
+
+
+def scalar_mlp_loss(layers, points, labels, alpha=1e-4):
+    """micrograd's demo loss: mean hinge loss plus alpha * sum of squared parameters."""
+    losses = [(1 + -label * scalar_mlp_forward(layers, point)).relu() for point, label in zip(points, labels)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    params = [p for layer in layers for weights, bias in layer for p in (*weights, bias)]
+    reg_loss = alpha * sum(p * p for p in params)
+    return data_loss + reg_loss
+
+
+def moons(n=100, noise=0.1, seed=0):
+    """Two interleaving half circles with labels -1/+1 (no scikit-learn needed)."""
+    rng = np.random.default_rng(seed)
+    t = rng.uniform(0, np.pi, n)
+    upper = rng.random(n) < 0.5
+    x = np.where(upper, np.cos(t), 1 - np.cos(t))
+    y = np.where(upper, np.sin(t), 0.5 - np.sin(t))
+    points = np.stack([x, y], axis=1) + noise * rng.standard_normal((n, 2))
+    return points, np.where(upper, 1.0, -1.0)
+
+
+# -- the tensor MLP --------------------------------------------------------------------------
+
+def tensor_mlp_data(batch=64, sizes=(784, 256, 10), seed=0, dtype=np.float64):
+    """(params, X, Y_onehot) with He-initialised weights."""
+    rng = np.random.default_rng(seed)
+    n_in, n_hidden, n_out = sizes
+    params = (rng.standard_normal((n_in, n_hidden)).astype(dtype) * np.sqrt(2.0 / n_in),
+              np.zeros(n_hidden, dtype),
+              rng.standard_normal((n_hidden, n_out)).astype(dtype) * np.sqrt(2.0 / n_hidden),
+              np.zeros(n_out, dtype))
+    X = rng.standard_normal((batch, n_in)).astype(dtype)
+    Y = np.eye(n_out, dtype=dtype)[rng.integers(0, n_out, batch)]
+    return params, X, Y
+
+
+def tensor_mlp_loss(xp):
+    """The loss written against the NumPy-like module `xp`."""
+    def loss(params, X, Y):
+        W1, b1, W2, b2 = params
+        h = xp.maximum(X @ W1 + b1, 0.0)
+        z = h @ W2 + b2
+        m = xp.max(z, axis=1, keepdims=True)
+        log_probs = z - (xp.log(xp.sum(xp.exp(z - m), axis=1, keepdims=True)) + m)
+        return -xp.sum(Y * log_probs) / X.shape[0]
+    return loss
+
+
+def tensor_mlp_numpy_grad(params, X, Y):
+    """Value and gradient written by hand in NumPy: the reference every engine is held to."""
+    W1, b1, W2, b2 = params
+    a1 = X @ W1 + b1
+    h = np.maximum(a1, 0.0)
+    z = h @ W2 + b2
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    s = e.sum(axis=1, keepdims=True)
+    n = X.shape[0]
+    loss = -np.sum(Y * (z - np.log(s))) / n
+    dz = (e / s - Y) / n
+    dh = dz @ W2.T
+    da1 = dh * (a1 > 0)
+    return loss, (X.T @ da1, da1.sum(axis=0), h.T @ dz, dz.sum(axis=0))
