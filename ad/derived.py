@@ -1,0 +1,201 @@
+"""Transforms derived from a strategy's two primitives, `vjp` and `jvp`.
+
+Every strategy implements reverse mode (`vjp`) and forward mode (`jvp`) its own way; `grad`,
+`value_and_grad`, `jacobian` and `hessian` are built here from those two, once for all, as
+JAX does.  Helpers for argument selection, pytrees and result types live here too.
+
+>>> from ad import adoo
+>>> value_and_grad(adoo.vjp, lambda x: x * x)(3.0)
+(9.0, 6.0)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import ops, tree
+from .ops.core import _ENGINES
+
+__all__ = ["value_and_grad", "grad", "jacobian", "hessian", "is_traced"]
+
+
+def is_traced(x) -> bool:
+    """True for a value owned by a differentiation engine (a Var, Dual, tape handle, ...).
+
+    >>> is_traced(1.0)
+    False
+    """
+    return type(x) in _ENGINES
+
+
+def select_argnums(argnums, nargs: int) -> tuple[tuple, bool]:
+    """(selected positions, whether a single int was given), with clear range errors."""
+    single = isinstance(argnums, (int, np.integer))
+    selected = (int(argnums),) if single else tuple(argnums)
+    if not selected:
+        raise ValueError("argnums must select at least one argument")
+    for i in selected:
+        if not -nargs <= i < nargs:
+            raise ValueError(f"argnums {argnums!r} out of range for a function called with {nargs} argument(s)")
+    return tuple(i % nargs for i in selected), single
+
+
+def _restricted(f, args, selected):
+    """f as a function of the selected arguments only, the others fixed."""
+    def f_selected(*chosen):
+        full = list(args)
+        for i, c in zip(selected, chosen):
+            full[i] = c
+        return f(*full)
+    return f_selected
+
+
+def check_scalar(out, who: str) -> None:
+    """Refuse a non-scalar output where a gradient is asked for."""
+    if isinstance(out, (list, tuple, dict)):
+        raise TypeError(f"{who} needs f to return a scalar, got {type(out).__name__}; use vjp or jacobian "
+                        f"for structured outputs")
+    if np.shape(out) != ():
+        raise ValueError(f"{who} needs f to return a scalar, got an output of shape {np.shape(out)}; "
+                         f"use vjp or jacobian for non-scalar outputs")
+
+
+def zeros_like(x):
+    """A zero of x's shape and float dtype (traced values stay traced)."""
+    if is_traced(x):
+        return ops.mul(0.0, x)
+    if isinstance(x, np.ndarray):
+        return np.zeros(x.shape, dtype=x.dtype if x.dtype.kind in "fc" else np.float64)
+    if isinstance(x, np.floating):
+        return x * 0
+    return 0.0
+
+
+def in_dtype_of(cotangent, value):
+    """A plain cotangent cast to its output's dtype, so a float32 computation stays float32."""
+    dtype = getattr(value, "dtype", None)
+    if dtype is None or is_traced(cotangent) or is_traced(value) or np.result_type(cotangent) == dtype:
+        return cotangent
+    return np.asarray(cotangent, dtype=dtype)
+
+
+def like_input(g, leaf):
+    """A derivative in its input's form: an array for an array, a Python float for a float."""
+    if is_traced(g):
+        return g
+    if isinstance(leaf, np.ndarray):
+        return np.asarray(g).reshape(leaf.shape)
+    g = np.asarray(g)
+    return float(g) if g.dtype == np.float64 else g[()]
+
+
+def check_tangents(leaves, treedef, tangents) -> list:
+    """The tangent leaves, after checking they match the primals' structure and shapes."""
+    t_leaves, t_def = tree.flatten(tuple(tangents))
+    if t_def != treedef:
+        raise TypeError(f"tangents structure {t_def} does not match primals structure {treedef}")
+    for x, t in zip(leaves, t_leaves):
+        if np.shape(t) != np.shape(x):
+            raise ValueError(f"tangent shape {np.shape(t)} does not match primal shape {np.shape(x)}")
+    return t_leaves
+
+
+def check_cotangent(out_def, values, cotangent) -> list:
+    """The cotangent leaves, after checking they match the output's structure and shapes."""
+    cot_leaves, cot_def = tree.flatten(cotangent)
+    if cot_def != out_def:
+        raise TypeError(f"cotangent structure {cot_def} does not match the output structure {out_def}")
+    for v, c in zip(values, cot_leaves):
+        if np.shape(c) != np.shape(v):
+            raise ValueError(f"cotangent shape {np.shape(c)} does not match output shape {np.shape(v)}")
+    return cot_leaves
+
+
+def value_and_grad(vjp, f, argnums=0):
+    """f's value and gradient with respect to `argnums`, by one reverse sweep of `vjp`."""
+    def value_and_grad_f(*args):
+        selected, single = select_argnums(argnums, len(args))
+        value, vjp_fn = vjp(_restricted(f, args, selected), *(args[i] for i in selected))
+        check_scalar(value, "grad")
+        grads = vjp_fn(1.0)
+        return value, (grads[0] if single else grads)
+
+    value_and_grad_f.__name__ = f"value_and_grad_{getattr(f, '__name__', 'f')}"
+    return value_and_grad_f
+
+
+def grad(vjp, f, argnums=0):
+    """The gradient of scalar-valued f with respect to `argnums`, by `vjp`."""
+    value_and_grad_f = value_and_grad(vjp, f, argnums)
+
+    def grad_f(*args):
+        return value_and_grad_f(*args)[1]
+
+    grad_f.__name__ = f"grad_{getattr(f, '__name__', 'f')}"
+    return grad_f
+
+
+def _basis(leaves):
+    """Unit vectors over a list of leaves: yields (leaf index, one-hot leaves)."""
+    for k, leaf in enumerate(leaves):
+        for j in range(int(np.prod(np.shape(leaf)))):
+            unit = [np.zeros(np.shape(x)) for x in leaves]
+            unit[k].reshape(-1)[j] = 1.0
+            yield k, [u if np.ndim(x) else float(u) for u, x in zip(unit, leaves)]
+
+
+def jacobian(vjp, jvp, f, argnums=0, mode="reverse"):
+    """The Jacobian of f with respect to `argnums`: one `vjp` per output entry (reverse) or
+    one `jvp` per input entry (forward).  For an array input of shape I and output of shape
+    O the Jacobian has shape O + I; structured inputs/outputs nest the input's structure
+    inside the output's."""
+    if mode not in ("reverse", "forward"):
+        raise ValueError(f"mode must be 'reverse' or 'forward', got {mode!r}")
+
+    def jacobian_f(*args):
+        selected, single = select_argnums(argnums, len(args))
+        chosen = tuple(args[i] for i in selected)
+        f_selected = _restricted(f, args, selected)
+        in_leaves, in_def = tree.flatten(chosen)
+        if mode == "reverse":
+            value, vjp_fn = vjp(f_selected, *chosen)
+            out_leaves, out_def = tree.flatten(value)
+            rows = [[] for _ in out_leaves]  # rows[o]: gradients of each entry of output leaf o
+            for o, unit in _basis(out_leaves):
+                rows[o].append(tree.leaves(vjp_fn(tree.unflatten(out_def, unit))))
+            blocks = [[_stack([r[i] for r in rows[o]], 0, np.shape(out_leaves[o]), np.shape(x))
+                       for i, x in enumerate(in_leaves)] for o in range(len(out_leaves))]
+        else:
+            columns = [[] for _ in in_leaves]  # columns[i]: output tangents per entry of input leaf i
+            value = None
+            for i, unit in _basis(in_leaves):
+                value, tangent = jvp(f_selected, chosen, tree.unflatten(in_def, unit))
+                columns[i].append(tree.leaves(tangent))
+            if value is None:  # no input entries at all
+                value = f_selected(*chosen)
+            out_leaves, out_def = tree.flatten(value)
+            blocks = [[_stack([c[o] for c in columns[i]], -1, np.shape(out_leaves[o]), np.shape(x))
+                       for i, x in enumerate(in_leaves)] for o in range(len(out_leaves))]
+        per_output = [tree.unflatten(in_def, row) for row in blocks]
+        if single:
+            per_output = [p[0] for p in per_output]
+        return tree.unflatten(out_def, per_output)
+
+    return jacobian_f
+
+
+def _stack(pieces, axis, out_shape, in_shape):
+    """Join per-entry derivatives (rows: axis 0, columns: axis -1) into a block of shape
+    out_shape + in_shape."""
+    if not pieces:
+        return np.zeros(out_shape + in_shape)
+    if any(is_traced(p) for p in pieces):  # inside an enclosing transform
+        return ops.reshape(ops.stack(list(pieces), axis=axis), out_shape + in_shape)
+    if not out_shape and not in_shape:
+        return float(pieces[0])
+    return np.stack([np.asarray(p) for p in pieces], axis=axis).reshape(out_shape + in_shape)
+
+
+def hessian(vjp, jvp, f, argnums=0):
+    """The Hessian of scalar f, forward-over-reverse: the forward Jacobian of the gradient."""
+    return jacobian(vjp, jvp, grad(vjp, f, argnums), argnums, mode="forward")
