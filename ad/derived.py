@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import ops, tree
-from .ops.core import _ENGINES
+from .ops.core import _ENGINES, shape_of
 
 __all__ = ["value_and_grad", "grad", "jacobian", "hessian", "is_traced"]
 
@@ -26,6 +26,27 @@ def is_traced(x) -> bool:
     False
     """
     return type(x) in _ENGINES
+
+
+def as_value(x):
+    """An input as a float or float array: ints and bools are promoted, float32 is kept,
+    engine values pass through.
+
+    >>> as_value(3), as_value(np.arange(2)).dtype
+    (3.0, dtype('float64'))
+    """
+    if isinstance(x, float) or is_traced(x):
+        return x
+    if isinstance(x, (int, bool, np.integer, np.bool_)):
+        return float(x)
+    if isinstance(x, np.floating):
+        return x if x.dtype != np.float64 else float(x)
+    array = np.asarray(x)
+    if array.dtype.kind in "biu":
+        return array.astype(np.float64)
+    if array.dtype.kind not in "fc":
+        raise TypeError(f"cannot differentiate with respect to a value of dtype {array.dtype}")
+    return array
 
 
 def select_argnums(argnums, nargs: int) -> tuple[tuple, bool]:
@@ -55,8 +76,8 @@ def check_scalar(out, who: str) -> None:
     if isinstance(out, (list, tuple, dict)):
         raise TypeError(f"{who} needs f to return a scalar, got {type(out).__name__}; use vjp or jacobian "
                         f"for structured outputs")
-    if np.shape(out) != ():
-        raise ValueError(f"{who} needs f to return a scalar, got an output of shape {np.shape(out)}; "
+    if shape_of(out) != ():
+        raise ValueError(f"{who} needs f to return a scalar, got an output of shape {shape_of(out)}; "
                          f"use vjp or jacobian for non-scalar outputs")
 
 
@@ -79,6 +100,17 @@ def in_dtype_of(cotangent, value):
     return np.asarray(cotangent, dtype=dtype)
 
 
+def plain_scalar(x):
+    """A float64 NumPy scalar (or 0-d array) as a Python float; anything else unchanged.
+
+    >>> plain_scalar(np.float64(2.5)), plain_scalar(np.float32(1))
+    (2.5, np.float32(1.0))
+    """
+    if type(x) is np.float64 or (type(x) is np.ndarray and x.ndim == 0 and x.dtype == np.float64):
+        return float(x)
+    return x
+
+
 def like_input(g, leaf):
     """A derivative in its input's form: an array for an array, a Python float for a float."""
     if is_traced(g):
@@ -95,8 +127,8 @@ def check_tangents(leaves, treedef, tangents) -> list:
     if t_def != treedef:
         raise TypeError(f"tangents structure {t_def} does not match primals structure {treedef}")
     for x, t in zip(leaves, t_leaves):
-        if np.shape(t) != np.shape(x):
-            raise ValueError(f"tangent shape {np.shape(t)} does not match primal shape {np.shape(x)}")
+        if shape_of(t) != shape_of(x):
+            raise ValueError(f"tangent shape {shape_of(t)} does not match primal shape {shape_of(x)}")
     return t_leaves
 
 
@@ -106,8 +138,8 @@ def check_cotangent(out_def, values, cotangent) -> list:
     if cot_def != out_def:
         raise TypeError(f"cotangent structure {cot_def} does not match the output structure {out_def}")
     for v, c in zip(values, cot_leaves):
-        if np.shape(c) != np.shape(v):
-            raise ValueError(f"cotangent shape {np.shape(c)} does not match output shape {np.shape(v)}")
+        if shape_of(c) != shape_of(v):
+            raise ValueError(f"cotangent shape {shape_of(c)} does not match output shape {shape_of(v)}")
     return cot_leaves
 
 
@@ -138,10 +170,10 @@ def grad(vjp, f, argnums=0):
 def _basis(leaves):
     """Unit vectors over a list of leaves: yields (leaf index, one-hot leaves)."""
     for k, leaf in enumerate(leaves):
-        for j in range(int(np.prod(np.shape(leaf)))):
-            unit = [np.zeros(np.shape(x)) for x in leaves]
+        for j in range(int(np.prod(shape_of(leaf)))):
+            unit = [np.zeros(shape_of(x)) for x in leaves]
             unit[k].reshape(-1)[j] = 1.0
-            yield k, [u if np.ndim(x) else float(u) for u, x in zip(unit, leaves)]
+            yield k, [u if shape_of(x) else float(u) for u, x in zip(unit, leaves)]
 
 
 def jacobian(vjp, jvp, f, argnums=0, mode="reverse"):
@@ -163,7 +195,7 @@ def jacobian(vjp, jvp, f, argnums=0, mode="reverse"):
             rows = [[] for _ in out_leaves]  # rows[o]: gradients of each entry of output leaf o
             for o, unit in _basis(out_leaves):
                 rows[o].append(tree.leaves(vjp_fn(tree.unflatten(out_def, unit))))
-            blocks = [[_stack([r[i] for r in rows[o]], 0, np.shape(out_leaves[o]), np.shape(x))
+            blocks = [[_stack([r[i] for r in rows[o]], 0, shape_of(out_leaves[o]), shape_of(x))
                        for i, x in enumerate(in_leaves)] for o in range(len(out_leaves))]
         else:
             columns = [[] for _ in in_leaves]  # columns[i]: output tangents per entry of input leaf i
@@ -174,7 +206,7 @@ def jacobian(vjp, jvp, f, argnums=0, mode="reverse"):
             if value is None:  # no input entries at all
                 value = f_selected(*chosen)
             out_leaves, out_def = tree.flatten(value)
-            blocks = [[_stack([c[o] for c in columns[i]], -1, np.shape(out_leaves[o]), np.shape(x))
+            blocks = [[_stack([c[o] for c in columns[i]], -1, shape_of(out_leaves[o]), shape_of(x))
                        for i, x in enumerate(in_leaves)] for o in range(len(out_leaves))]
         per_output = [tree.unflatten(in_def, row) for row in blocks]
         if single:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ops
-from . import levels
+from .. import levels
 from .traced import Traced
 from .var import _MATH_ERRORS, as_value
 

@@ -9,7 +9,7 @@ and NumPy arrays at the top level (engine values only inside an enclosing transf
 from __future__ import annotations
 
 from .. import derived, tree
-from . import levels
+from .. import levels
 from .backward import sweep
 from .dual import Dual
 from .var import Var, as_value
@@ -49,7 +49,7 @@ def vjp(f, *primals):
                  for x, leaf in zip(inputs, leaves)]
         return tuple(tree.unflatten(treedef, grads))
 
-    return tree.unflatten(out_def, values), vjp_fn
+    return tree.unflatten(out_def, [derived.plain_scalar(v) for v in values]), vjp_fn
 
 
 def jvp(f, primals, tangents):
@@ -72,7 +72,8 @@ def jvp(f, primals, tangents):
         else:  # the output does not depend on the inputs
             values.append(o)
             tangents_out.append(derived.zeros_like(o))
-    return tree.unflatten(out_def, values), tree.unflatten(out_def, tangents_out)
+    return (tree.unflatten(out_def, [derived.plain_scalar(v) for v in values]),
+            tree.unflatten(out_def, [derived.plain_scalar(t) for t in tangents_out]))
 
 
 def value_and_grad(f, argnums=0):

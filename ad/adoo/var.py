@@ -18,7 +18,8 @@ import numpy as np
 
 from .. import ops
 from ..ops.core import _ENGINES
-from . import levels
+from .. import levels
+from ..derived import as_value
 from .traced import Traced
 
 _MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
@@ -26,22 +27,6 @@ _NO_PARAMS: dict = {}
 # Creation stamps: a node is always created after its parents, so sorting by stamp is a
 # topological order (see backward.topological_order).
 _next_stamp = itertools.count().__next__
-
-
-def as_value(x):
-    """Inputs become floats or float arrays: ints are promoted, float32 is kept."""
-    if isinstance(x, (Traced, float)):
-        return x
-    if isinstance(x, (int, bool, np.integer, np.bool_)):
-        return float(x)
-    if isinstance(x, np.floating):
-        return x if x.dtype != np.float64 else float(x)
-    array = np.asarray(x)
-    if array.dtype.kind in "biu":
-        return array.astype(np.float64)
-    if array.dtype.kind not in "fc":
-        raise TypeError(f"cannot differentiate with respect to a value of dtype {array.dtype}")
-    return array
 
 
 class Var(Traced):

@@ -1,0 +1,31 @@
+"""One elemental function per registry op, generated from the registry.
+
+`adlib.sin(x)` records a `sin` entry when x is a tape handle and simply computes when it is
+a plain number, so constants mix freely with handles.  A newly registered op appears here
+without new code; its docstring is the op's.
+"""
+
+from __future__ import annotations
+
+from .. import ops
+
+
+def elemental(op):
+    """The elemental function of `op`: it calls the op, which records on the handle's tape.
+
+    >>> from ad import adlib
+    >>> adlib.log.__name__, float(adlib.log(1.0))
+    ('log', 0.0)
+    """
+    def call(*args, **kwargs):
+        return op(*args, **kwargs)
+
+    call.__name__ = call.__qualname__ = op.name
+    call.__doc__ = op.doc
+    call.op = op
+    return call
+
+
+def generate() -> dict:
+    """{name: elemental function} for every op in the registry."""
+    return {name: elemental(op) for name, op in ops.REGISTRY.items()}

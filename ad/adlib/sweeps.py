@@ -1,0 +1,93 @@
+"""The two sweeps over a tape.
+
+Forward (tangent) sweep, in recording order:   v̇i = Σ_j ∂vi/∂vj · v̇j   (the op's JVP rules).
+Reverse (adjoint) sweep, in reverse order:     v̄j += v̄i · ∂vi/∂vj      (the op's VJP rules),
+so every adjoint is the sum of the partial adjoints its uses send back.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from .. import ops
+from .tape import Active, Tape
+
+
+def _add(a, b):
+    return b if a is None else ops.add(a, b)  # ops.add: the values may be handles of an outer tape
+
+
+def _on(tape: Tape, x) -> bool:
+    return type(x) is Active and x.tape is tape
+
+
+def _raw(tape: Tape, args) -> tuple:
+    """The values an entry was computed from (handles of this tape replaced by their values)."""
+    entries = tape.entries
+    return tuple(entries[a.index].value if _on(tape, a) else a for a in args)
+
+
+def forward(tape: Tape, seed) -> list:
+    """Tangents of every entry for one tangent per input, in input order (None means zero).
+
+    >>> from ad import adlib
+    >>> with adlib.Tape() as t:
+    ...     x = t.var(3.0); y = adlib.mul(x, x)
+    >>> float(forward(t, (1.0,))[y.index])
+    6.0
+    """
+    seed = tuple(seed)
+    if len(seed) != len(tape.inputs):
+        raise ValueError(f"the tape has {len(tape.inputs)} inputs but the seed has {len(seed)} tangents")
+    tangents: list = [None] * len(tape.entries)
+    for index, t in zip(tape.inputs, seed):
+        tangents[index] = t
+    for i, entry in enumerate(tape.entries):
+        if entry.op is None:
+            continue
+        incoming = [tangents[a.index] if _on(tape, a) else None for a in entry.args]
+        if any(t is not None for t in incoming):
+            tangents[i] = entry.op.tangent(incoming, entry.value, _raw(tape, entry.args), entry.params)
+    return tangents
+
+
+def reverse(tape: Tape, seeds, partials: Optional[list] = None, keep=()) -> list:
+    """Adjoints of every entry, sweeping back from `seeds` [(handle, cotangent), ...].
+
+    With a list as `partials`, each partial adjoint is appended to it as
+    (to_index, from_index, value): the terms v̄i · ∂vi/∂vj the trace tables show.
+    Adjoints of intermediates are dropped once passed on (except for the indices in `keep`,
+    and when `partials` is asked for), so the sweep's own memory is one frontier of the tape.
+
+    >>> from ad import adlib
+    >>> with adlib.Tape() as t:
+    ...     x = t.var(3.0); y = adlib.mul(x, x)
+    >>> float(reverse(t, [(y, 1.0)])[x.index])
+    6.0
+    """
+    adjoints: list = [None] * len(tape.entries)
+    last = -1
+    for handle, cotangent in seeds:
+        if not _on(tape, handle):
+            continue
+        i = handle.index
+        adjoints[i] = _add(adjoints[i], cotangent)
+        last = max(last, i)
+    entries = tape.entries
+    for i in range(last, -1, -1):
+        g = adjoints[i]
+        entry = entries[i]
+        if g is None or entry.op is None:
+            continue
+        wanted = [_on(tape, a) for a in entry.args]
+        contributions = entry.op.cotangents(g, entry.value, _raw(tape, entry.args), entry.params, wanted)
+        for a, c in zip(entry.args, contributions):
+            if c is None:
+                continue
+            j = a.index
+            adjoints[j] = _add(adjoints[j], c)
+            if partials is not None:
+                partials.append((j, i, c))
+        if partials is None and i not in keep:
+            adjoints[i] = None  # passed on: an intermediate's adjoint is no longer needed
+    return adjoints

@@ -1,0 +1,276 @@
+"""The tape (Wengert list) and its handles.
+
+A `Tape` records one entry per elemental call: the inputs first (named v-1, v0, ... as in
+the textbooks: with n inputs they are v(1-n) ... v0), then every intermediate (v1, v2, ...).
+An `Active` is a handle on one entry.  Handles have no arithmetic operators: the elemental
+library spells every step out (`adlib.mul(x, y)`, never `x * y`).
+
+Memory is the tape: every intermediate value stays recorded until the tape is dropped or
+`release()`d, which is what lets the sweeps run any number of times and the trace tables
+show every value.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from typing import Any, Optional
+
+import numpy as np
+
+from .. import levels, ops
+from ..derived import as_value, like_input, zeros_like
+from ..errors import NotDifferentiableError
+
+_CURRENT_TAPE: ContextVar[Optional["Tape"]] = ContextVar("ad_adlib_tape", default=None)
+
+
+class Entry:
+    """One line of the tape: an input (op None) or an elemental call and its value."""
+
+    __slots__ = ("op", "args", "params", "value", "label")
+
+    def __init__(self, op, args, params, value, label=None):
+        self.op, self.args, self.params, self.value, self.label = op, args, params, value, label
+
+
+class Tape:
+    """A Wengert list: record with `var(...)` and elemental calls, then sweep it.
+
+    >>> from ad import adlib
+    >>> with adlib.Tape() as tape:
+    ...     x1, x2 = tape.var(2.0, "x1"), tape.var(5.0, "x2")
+    ...     y = adlib.sub(adlib.add(adlib.log(x1), adlib.mul(x1, x2)), adlib.sin(x2))
+    >>> tape.gradient(y)
+    (5.5, 1.7163378145367738)
+    >>> y
+    v5 = 11.65207146 (sub)
+
+    The tape is the current one inside `with`; tapes nest (an inner tape may record values
+    that are handles of an outer one), and each thread or task has its own current tape.
+    """
+
+    def __init__(self):
+        self.entries: list[Entry] = []
+        self.inputs: list[int] = []  # entry indices of the inputs, in order
+        self.level = levels.next_level()
+        self._tokens = []
+
+    # -- context ---------------------------------------------------------------------------
+    def __enter__(self) -> "Tape":
+        self._tokens.append((_CURRENT_TAPE.set(self), levels.enter(self.level)))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        tape_token, level_token = self._tokens.pop()
+        levels.leave(level_token)
+        _CURRENT_TAPE.reset(tape_token)
+
+    # -- recording ---------------------------------------------------------------------------
+    def var(self, value, label: Optional[str] = None) -> "Active":
+        """Record an input with this value (ints are promoted to float); returns its handle."""
+        self.entries.append(Entry(None, (), None, as_value(value), label))
+        self.inputs.append(len(self.entries) - 1)
+        return Active(self, len(self.entries) - 1)
+
+    def record(self, op, args: tuple, params: dict, value) -> "Active":
+        """Append an elemental call; `args` holds this tape's handles and constants."""
+        self.entries.append(Entry(op, args, params, value))
+        return Active(self, len(self.entries) - 1)
+
+    def release(self) -> None:
+        """Drop every recorded value; the tape and its handles are unusable afterwards."""
+        self.entries.clear()
+        self.inputs.clear()
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    # -- naming ------------------------------------------------------------------------------
+    def name(self, index: int) -> str:
+        """The textbook name of entry `index`: inputs v(1-n)..v0, intermediates v1, v2, ..."""
+        if self.entries[index].op is None:
+            return f"v{self.inputs.index(index) + 1 - len(self.inputs)}"
+        return f"v{index + 1 - sum(1 for i in self.inputs if i < index)}"
+
+    # -- sweeps (see sweeps.py) --------------------------------------------------------------
+    def gradient(self, y: "Active", wrt=None) -> tuple:
+        """One reverse sweep from y: the adjoints of the inputs (or of the handles in `wrt`).
+
+        Inputs that y does not depend on get zeros.
+        """
+        from .sweeps import reverse
+        if np.shape(_plain(y.value)) != ():
+            raise ValueError(f"gradient needs a scalar; {y.name} has shape {np.shape(_plain(y.value))}")
+        targets = [Active(self, i) for i in self.inputs] if wrt is None else list(wrt)
+        adjoints = reverse(self, [(y, 1.0)], keep={t.index for t in targets})
+        return tuple(like_input(zeros_like(self.entries[t.index].value) if adjoints[t.index] is None
+                                else adjoints[t.index], self.entries[t.index].value) for t in targets)
+
+    def tangents(self, seed) -> list:
+        """One forward sweep with one tangent per input (in input order): every entry's tangent."""
+        from .sweeps import forward
+        return forward(self, seed)
+
+    def primal_table(self):
+        """The forward primal trace: name, op, inputs and value of every entry."""
+        from .tables import primal_table
+        return primal_table(self)
+
+    def tangent_table(self, seed):
+        """The forward tangent trace for one tangent per input (e.g. (1.0, 0.0) for d/dx1)."""
+        from .tables import tangent_table
+        return tangent_table(self, seed)
+
+    def adjoint_table(self, y: "Active"):
+        """The reverse adjoint trace from y: adjoints and the partial adjoints adding up to them."""
+        from .tables import adjoint_table
+        return adjoint_table(self, y)
+
+    def __repr__(self) -> str:
+        return f"<Tape: {len(self.inputs)} inputs, {len(self.entries) - len(self.inputs)} intermediates>"
+
+
+def current_tape() -> Tape:
+    """The tape of the innermost `with Tape()` block.
+
+    >>> current_tape()
+    Traceback (most recent call last):
+    ...
+    RuntimeError: no tape is recording: use `with adlib.Tape() as tape:` and tape.var(...)
+    """
+    tape = _CURRENT_TAPE.get()
+    if tape is None:
+        raise RuntimeError("no tape is recording: use `with adlib.Tape() as tape:` and tape.var(...)")
+    return tape
+
+
+# -- handles -----------------------------------------------------------------------------------
+
+def _refuse_operator(symbol: str, elemental: str):
+    def refuse(self, *args):
+        raise TypeError(f"values on an adlib tape have no operators: write adlib.{elemental}(...) "
+                        f"instead of using {symbol}")
+    refuse.__name__ = f"refuse_{elemental}"
+    return refuse
+
+
+class Active:
+    """A handle on one tape entry.  `.value` is its value, `.name` its textbook name."""
+
+    __slots__ = ("tape", "index", "_ad_level")
+    __hash__ = object.__hash__
+
+    def __init__(self, tape: Tape, index: int):
+        self.tape, self.index, self._ad_level = tape, index, tape.level
+
+    @property
+    def value(self):
+        return self.tape.entries[self.index].value
+
+    @property
+    def name(self) -> str:
+        return self.tape.name(self.index)
+
+    @property
+    def shape(self):
+        return np.shape(_plain(self.value))
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def dtype(self):
+        return np.result_type(_plain(self.value))
+
+    def __repr__(self) -> str:
+        entry = self.tape.entries[self.index]
+        what = entry.op.name if entry.op is not None else (entry.label or "input")
+        from .tables import format_value
+        return f"{self.name} = {format_value(self.value)} ({what})"
+
+    # No arithmetic: every step is an explicit elemental call.
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError("an adlib value cannot become a NumPy array (its derivative would be lost); "
+                        "use .value for the number")
+
+    def __float__(self):
+        raise TypeError("float() of an adlib value would drop its derivative; use .value for the number")
+
+    def __bool__(self):
+        raise TypeError("an adlib value has no truth value: branch on .value explicitly")
+
+    def __iter__(self):
+        raise TypeError("an adlib value is not iterable: use adlib.getitem(x, i)")
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        op = ops.lookup(ufunc)
+        if op is None:
+            raise NotDifferentiableError(f"numpy.{ufunc.__name__} has no elemental function in adlib")
+        raise TypeError(f"numpy.{ufunc.__name__} on an adlib value: call the elemental function "
+                        f"adlib.{op.name}(...) instead")
+
+    def __array_function__(self, func, types, args, kwargs):
+        from ..adoo.traced import _STRUCTURAL
+        if func in _STRUCTURAL:  # shape queries and the like carry no derivative
+            return func(*_plain_args(args), **_plain_args(kwargs))
+        op = ops.lookup(func)
+        name = getattr(func, "__name__", repr(func))
+        if op is None:
+            raise NotDifferentiableError(f"numpy.{name} has no elemental function in adlib")
+        raise TypeError(f"numpy.{name} on an adlib value: call the elemental function adlib.{op.name}(...) instead")
+
+
+_OPERATORS = {
+    "+": ("add", ("__add__", "__radd__", "__iadd__")), "-": ("sub", ("__sub__", "__rsub__", "__isub__")),
+    "*": ("mul", ("__mul__", "__rmul__", "__imul__")), "/": ("div", ("__truediv__", "__rtruediv__", "__itruediv__")),
+    "**": ("pow", ("__pow__", "__rpow__", "__ipow__")), "@": ("matmul", ("__matmul__", "__rmatmul__")),
+    "unary -": ("neg", ("__neg__",)), "abs()": ("abs", ("__abs__",)), "<": ("less", ("__lt__",)),
+    "<=": ("less_equal", ("__le__",)), ">": ("greater", ("__gt__",)), ">=": ("greater_equal", ("__ge__",)),
+    "==": ("equal", ("__eq__",)), "!=": ("not_equal", ("__ne__",)), "x[...]": ("getitem", ("__getitem__",)),
+    "//": ("floor", ("__floordiv__", "__rfloordiv__")), "%": ("sub", ("__mod__", "__rmod__")),
+}
+for _symbol, (_elemental, _dunders) in _OPERATORS.items():
+    for _dunder in _dunders:
+        setattr(Active, _dunder, _refuse_operator(_symbol, _elemental))
+
+
+def _plain(value):
+    """The plain number under any handles and engine wrappers (for shape queries)."""
+    from ..adoo.traced import Traced, plain
+    while isinstance(value, (Active, Traced)):
+        value = value.value if isinstance(value, Active) else plain(value)
+    return value
+
+
+def _plain_args(args):
+    if isinstance(args, (list, tuple)):
+        return type(args)(_plain_args(a) for a in args)
+    if isinstance(args, dict):
+        return {k: _plain_args(v) for k, v in args.items()}
+    return _plain(args)
+
+
+# -- the engine hook ---------------------------------------------------------------------------
+
+def apply(op, inputs: tuple, params: dict) -> Any:
+    """Record `op` on the tape of the innermost handle among the inputs."""
+    level, tape = -1, None
+    for x in inputs:
+        if type(x) is Active and x._ad_level > level:
+            level, tape = x._ad_level, x.tape
+    args, raw = [], []
+    for x in inputs:
+        if type(x) is Active and x.tape is tape:
+            args.append(x)
+            raw.append(x.value)
+        else:  # a constant, or a value of an outer level: constant at this level
+            args.append(x)
+            raw.append(x)
+    value = op.apply(tuple(raw), params)
+    if not op.differentiable:
+        return value
+    return tape.record(op, tuple(args), params, value)
+
+
+ops.register_engine(Active, apply)
