@@ -2,7 +2,8 @@
 
 f(x1, x2) = ln x1 + x1 x2 - sin x2 at (2, 5): its value, the analytic gradient, then the
 gradient by each numeric method and each differentiation strategy, each with its error
-against the analytic gradient and its time per call.
+against the analytic gradient and its time per call; then the elemental library's primal,
+tangent and adjoint traces.
 """
 
 from __future__ import annotations
@@ -62,7 +63,22 @@ def main(out=sys.stdout) -> int:
         error = max(abs(g1 - exact[0]), abs(g2 - exact[1]))
         seconds = _time_per_call(compute)
         print(f"{label:<20} {g1:>20.16f} {g2:>20.16f} {error:>12.1e} {seconds * 1e6:>8.1f} µs", file=out)
+    _print_traces(out)
     return 0
+
+
+def _print_traces(out) -> None:
+    """adlib's three textbook traces of the running example (when adlib is built)."""
+    try:
+        adlib = strategies.get("adlib")
+    except strategies.StrategyUnavailableError:
+        return
+    with adlib.Tape() as tape:
+        x1, x2 = tape.var(RUNNING_POINT[0], "x1"), tape.var(RUNNING_POINT[1], "x2")
+        y = running_example(x1, x2)
+    for table in (tape.primal_table(), tape.tangent_table((1.0, 0.0)), tape.adjoint_table(y)):
+        print(file=out)
+        print(table, file=out)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-import ad.tree
 from ad.tree import TreeDef, flatten, leaf_paths, leaves, ravel, tree_map, unflatten
 
 Point = namedtuple("Point", "x y")

@@ -7,7 +7,6 @@ the nested tangents apart.
 
 from __future__ import annotations
 
-import numpy as np
 
 from .. import ops
 from .. import levels

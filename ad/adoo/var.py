@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import itertools
 
-import numpy as np
-
 from .. import ops
 from ..ops.core import _ENGINES
 from .. import levels
