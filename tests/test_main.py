@@ -11,7 +11,7 @@ from ad.__main__ import main
 
 def _run() -> str:
     out = io.StringIO()
-    assert main(out) == 0
+    assert main(out, timing=False) == 0
     return out.getvalue()
 
 

@@ -103,3 +103,24 @@ def tensor_mlp_numpy_grad(params, X, Y):
     dh = dz @ W2.T
     da1 = dh * (a1 > 0)
     return loss, (X.T @ da1, da1.sum(axis=0), h.T @ dz, dz.sum(axis=0))
+
+
+def tensor_mlp_loss_elemental(lib):
+    """The same loss as `tensor_mlp_loss`, spelled as elemental calls of `lib` (adlib or ad.ops)."""
+    def loss(params, X, Y):
+        W1, b1, W2, b2 = params
+        h = lib.maximum(lib.add(lib.matmul(X, W1), b1), 0.0)
+        z = lib.add(lib.matmul(h, W2), b2)
+        m = lib.max(z, axis=1, keepdims=True)
+        log_probs = lib.sub(z, lib.add(lib.log(lib.sum(lib.exp(lib.sub(z, m)), axis=1, keepdims=True)), m))
+        return lib.div(lib.neg(lib.sum(lib.mul(Y, log_probs))), float(X.shape[0]))
+    return loss
+
+
+def chain(lib, n=200):
+    """n cheap elementwise ops in a row (alternating mul and add): per-op overhead dominates."""
+    def f(x):
+        for i in range(n // 2):
+            x = lib.add(lib.mul(x, 0.999), 0.001)
+        return lib.sum(x)
+    return f

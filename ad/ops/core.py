@@ -145,11 +145,11 @@ class Op:
         return inputs, params
 
     def __call__(self, *args, **kwargs):
-        if kwargs or len(args) != self.nin:
-            inputs, params = self.bind(args, kwargs)
-        else:  # fast path: only array inputs, nothing to bind
-            inputs, params = args, _NO_PARAMS
-        return self.apply(inputs, params)
+        nin = self.nin
+        if not kwargs and nin is not None and nin <= len(args) <= nin + len(self.params):
+            # fast path: positional parameters only, as the rules call ops
+            return self.apply(args[:nin], dict(zip(self.params, args[nin:])) if len(args) > nin else _NO_PARAMS)
+        return self.apply(*self.bind(args, kwargs))
 
     def apply(self, inputs: Sequence, params: dict):
         """Call the op on already-split inputs and parameters (see `bind`), dispatching on type.

@@ -50,13 +50,23 @@ def _tie_share(x, out, axis, keepdims):
     return div(hits, sum(hits, axis, True))
 
 
+def _reducer(ufunc, fallback):
+    """`fallback` (np.sum, np.max, ...) through the ufunc's C-level `reduce` for float arrays:
+    NumPy's Python wrapper costs more than the work on the small arrays of reduction rules."""
+    def reduce(x, axis=None, keepdims=False):
+        if type(x) is np.ndarray and x.dtype.kind == "f":
+            return ufunc.reduce(x, axis=axis, keepdims=keepdims)
+        return fallback(x, axis=axis, keepdims=keepdims)
+    return reduce
+
+
 def _reduction(name, impl, jvp, vjp, *, values=Real(), valid=None, aliases=(), holomorphic=True, doc=""):
     return defop(name, impl, jvp=(jvp,), vjp=(vjp,), domain=Domain((values,), reduction_cases(), valid=valid),
                  aliases=aliases, holomorphic=holomorphic, doc=doc)
 
 
 sum = _reduction(
-    "sum", lambda x, axis=None, keepdims=False: np.sum(x, axis=axis, keepdims=keepdims),
+    "sum", _reducer(np.add, np.sum),
     lambda t, out, x, axis=None, keepdims=False: sum(t, axis, keepdims),
     lambda g, out, x, axis=None, keepdims=False: _unreduce(g, x, axis, keepdims),
     aliases=(np.sum,), doc="Sum over `axis` (all axes when None).\n\n>>> float(sum(np.ones((2, 3))))\n6.0")
@@ -77,7 +87,7 @@ prod = _reduction(
         ">>> float(prod(np.array([2.0, 3.0])))\n6.0")
 
 max = _reduction(
-    "max", lambda x, axis=None, keepdims=False: np.max(x, axis=axis, keepdims=keepdims),
+    "max", _reducer(np.maximum, np.max),
     lambda t, out, x, axis=None, keepdims=False: sum(mul(t, _tie_share(x, out, axis, keepdims)), axis, keepdims),
     lambda g, out, x, axis=None, keepdims=False: mul(_keep(g, x, axis, keepdims), _tie_share(x, out, axis, keepdims)),
     valid=distinct_extremes, aliases=(np.max, np.amax), holomorphic=False,
@@ -85,7 +95,7 @@ max = _reduction(
         ">>> float(max(np.array([1.0, 3.0, 2.0])))\n3.0")
 
 min = _reduction(
-    "min", lambda x, axis=None, keepdims=False: np.min(x, axis=axis, keepdims=keepdims),
+    "min", _reducer(np.minimum, np.min),
     lambda t, out, x, axis=None, keepdims=False: sum(mul(t, _tie_share(x, out, axis, keepdims)), axis, keepdims),
     lambda g, out, x, axis=None, keepdims=False: mul(_keep(g, x, axis, keepdims), _tie_share(x, out, axis, keepdims)),
     valid=distinct_extremes, aliases=(np.min, np.amin), holomorphic=False,

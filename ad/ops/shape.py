@@ -17,11 +17,16 @@ def _sum_to(x, shape):
     shape = tuple(shape)
     if np.shape(x) == shape:
         return x
-    lead = np.ndim(x) - len(shape)
+    x_shape = np.shape(x)
+    lead = len(x_shape) - len(shape)
     if lead < 0:
-        raise ValueError(f"sum_to: cannot sum shape {np.shape(x)} to the larger shape {shape}")
-    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and np.shape(x)[lead + i] != 1)
-    return np.sum(x, axis=axes, keepdims=True).reshape(shape)
+        raise ValueError(f"sum_to: cannot sum shape {x_shape} to the larger shape {shape}")
+    kept = tuple(lead + i for i, n in enumerate(shape) if n == 1 and x_shape[lead + i] != 1)
+    # add.reduce: np.sum's Python wrapper costs more than the work on small cotangents
+    total = np.add.reduce if type(x) is np.ndarray and x.dtype.kind == "f" else np.sum
+    if not kept:  # only leading axes: a plain sum gives the shape directly
+        return total(x, axis=tuple(range(lead)))
+    return total(x, axis=tuple(range(lead)) + kept, keepdims=True).reshape(shape)
 
 
 def _broadcast_cases():
