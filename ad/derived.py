@@ -28,6 +28,26 @@ def is_traced(x) -> bool:
     return type(x) in _ENGINES
 
 
+def plain(value):
+    """The plain number or array under any engine wrappers (each engine value has `_value()`).
+
+    >>> plain(2.0)
+    2.0
+    """
+    while type(value) in _ENGINES:
+        value = value._value()
+    return value
+
+
+def plain_tree(args):
+    """`plain` on every leaf of (nested) argument lists, tuples and dicts."""
+    if isinstance(args, (list, tuple)):
+        return type(args)(plain_tree(a) for a in args)
+    if isinstance(args, dict):
+        return {k: plain_tree(v) for k, v in args.items()}
+    return plain(args)
+
+
 def as_value(x):
     """An input as a float or float array: ints and bools are promoted, float32 is kept,
     engine values pass through.

@@ -18,7 +18,7 @@ from typing import Any, Optional
 import numpy as np
 
 from .. import levels, ops
-from ..derived import as_value, like_input, zeros_like
+from ..derived import as_value, like_input, plain, plain_tree, zeros_like
 from ..errors import NotDifferentiableError
 
 _CURRENT_TAPE: ContextVar[Optional["Tape"]] = ContextVar("ad_adlib_tape", default=None)
@@ -40,10 +40,10 @@ class Tape:
     >>> with adlib.Tape() as tape:
     ...     x1, x2 = tape.var(2.0, "x1"), tape.var(5.0, "x2")
     ...     y = adlib.sub(adlib.add(adlib.log(x1), adlib.mul(x1, x2)), adlib.sin(x2))
-    >>> tape.gradient(y)
-    (5.5, 1.7163378145367738)
-    >>> y
-    v5 = 11.65207146 (sub)
+    >>> y, tape
+    (v5 = 11.65207146 (sub), <Tape: 2 inputs, 5 intermediates>)
+    >>> tape.gradient(y, wrt=[x2])
+    (1.7163378145367738,)
 
     The tape is the current one inside `with`; tapes nest (an inner tape may record values
     that are handles of an outer one), and each thread or task has its own current tape.
@@ -99,8 +99,8 @@ class Tape:
         Inputs that y does not depend on get zeros.
         """
         from .sweeps import reverse
-        if np.shape(_plain(y.value)) != ():
-            raise ValueError(f"gradient needs a scalar; {y.name} has shape {np.shape(_plain(y.value))}")
+        if np.shape(plain(y.value)) != ():
+            raise ValueError(f"gradient needs a scalar; {y.name} has shape {np.shape(plain(y.value))}")
         targets = [Active(self, i) for i in self.inputs] if wrt is None else list(wrt)
         adjoints = reverse(self, [(y, 1.0)], keep={t.index for t in targets})
         return tuple(like_input(zeros_like(self.entries[t.index].value) if adjoints[t.index] is None
@@ -167,13 +167,16 @@ class Active:
     def value(self):
         return self.tape.entries[self.index].value
 
+    def _value(self):  # the engine protocol of ad.derived.plain
+        return self.tape.entries[self.index].value
+
     @property
     def name(self) -> str:
         return self.tape.name(self.index)
 
     @property
     def shape(self):
-        return np.shape(_plain(self.value))
+        return np.shape(plain(self.value))
 
     @property
     def ndim(self):
@@ -181,7 +184,7 @@ class Active:
 
     @property
     def dtype(self):
-        return np.result_type(_plain(self.value))
+        return np.result_type(plain(self.value))
 
     def __repr__(self) -> str:
         entry = self.tape.entries[self.index]
@@ -213,7 +216,7 @@ class Active:
     def __array_function__(self, func, types, args, kwargs):
         from ..adoo.traced import _STRUCTURAL
         if func in _STRUCTURAL:  # shape queries and the like carry no derivative
-            return func(*_plain_args(args), **_plain_args(kwargs))
+            return func(*plain_tree(args), **plain_tree(kwargs))
         op = ops.lookup(func)
         name = getattr(func, "__name__", repr(func))
         if op is None:
@@ -233,22 +236,6 @@ _OPERATORS = {
 for _symbol, (_elemental, _dunders) in _OPERATORS.items():
     for _dunder in _dunders:
         setattr(Active, _dunder, _refuse_operator(_symbol, _elemental))
-
-
-def _plain(value):
-    """The plain number under any handles and engine wrappers (for shape queries)."""
-    from ..adoo.traced import Traced, plain
-    while isinstance(value, (Active, Traced)):
-        value = value.value if isinstance(value, Active) else plain(value)
-    return value
-
-
-def _plain_args(args):
-    if isinstance(args, (list, tuple)):
-        return type(args)(_plain_args(a) for a in args)
-    if isinstance(args, dict):
-        return {k: _plain_args(v) for k, v in args.items()}
-    return _plain(args)
 
 
 # -- the engine hook ---------------------------------------------------------------------------

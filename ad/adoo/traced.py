@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ops
+from ..derived import plain, plain_tree
 from ..errors import NotDifferentiableError
 
 # NumPy functions that only look at a value's structure or compare it: their results carry
@@ -23,21 +24,6 @@ _lookup = ops.lookup
 
 # ufunc.reduce spellings of the reductions.
 _REDUCERS = {np.add: "sum", np.multiply: "prod", np.maximum: "max", np.minimum: "min"}
-
-
-def plain(value):
-    """The plain value under any number of traced wrappers (for structural queries)."""
-    while isinstance(value, Traced):
-        value = value._value()
-    return value
-
-
-def _plain_tree(args):
-    if isinstance(args, (list, tuple)):
-        return type(args)(_plain_tree(a) for a in args)
-    if isinstance(args, dict):
-        return {k: _plain_tree(v) for k, v in args.items()}
-    return plain(args)
 
 
 def _numpy_name(fn) -> str:
@@ -225,6 +211,6 @@ class Traced:
         if op is not None:
             return op(*args, **kwargs)
         if func in _STRUCTURAL:
-            return func(*_plain_tree(args), **_plain_tree(kwargs))
+            return func(*plain_tree(args), **plain_tree(kwargs))
         raise NotDifferentiableError(f"{_numpy_name(func)} has no derivative rule in ad.ops; add an op "
                                      f"to the registry or rewrite with registered functions")

@@ -86,21 +86,21 @@ prod = _reduction(
     doc="Product over `axis`. Its derivative uses out / x, so x must have no zero entries.\n\n"
         ">>> float(prod(np.array([2.0, 3.0])))\n6.0")
 
-max = _reduction(
-    "max", _reducer(np.maximum, np.max),
-    lambda t, out, x, axis=None, keepdims=False: sum(mul(t, _tie_share(x, out, axis, keepdims)), axis, keepdims),
-    lambda g, out, x, axis=None, keepdims=False: mul(_keep(g, x, axis, keepdims), _tie_share(x, out, axis, keepdims)),
-    valid=distinct_extremes, aliases=(np.max, np.amax), holomorphic=False,
-    doc="Largest entry over `axis`; tied maxima share the derivative evenly.\n\n"
-        ">>> float(max(np.array([1.0, 3.0, 2.0])))\n3.0")
+def _extreme(name, ufunc, fallback, aliases, doc):
+    """max or min over `axis`: the derivative goes to the extreme entries, ties share it."""
+    return _reduction(
+        name, _reducer(ufunc, fallback),
+        lambda t, out, x, axis=None, keepdims=False: sum(mul(t, _tie_share(x, out, axis, keepdims)), axis, keepdims),
+        lambda g, out, x, axis=None, keepdims=False: mul(_keep(g, x, axis, keepdims), _tie_share(x, out, axis, keepdims)),
+        valid=distinct_extremes, aliases=aliases, holomorphic=False, doc=doc)
 
-min = _reduction(
-    "min", _reducer(np.minimum, np.min),
-    lambda t, out, x, axis=None, keepdims=False: sum(mul(t, _tie_share(x, out, axis, keepdims)), axis, keepdims),
-    lambda g, out, x, axis=None, keepdims=False: mul(_keep(g, x, axis, keepdims), _tie_share(x, out, axis, keepdims)),
-    valid=distinct_extremes, aliases=(np.min, np.amin), holomorphic=False,
-    doc="Smallest entry over `axis`; tied minima share the derivative evenly.\n\n"
-        ">>> float(min(np.array([1.0, 3.0, 2.0])))\n1.0")
+
+max = _extreme("max", np.maximum, np.max, (np.max, np.amax),
+               "Largest entry over `axis`; tied maxima share the derivative evenly.\n\n"
+               ">>> float(max(np.array([1.0, 3.0, 2.0])))\n3.0")
+min = _extreme("min", np.minimum, np.min, (np.min, np.amin),
+               "Smallest entry over `axis`; tied minima share the derivative evenly.\n\n"
+               ">>> float(min(np.array([1.0, 3.0, 2.0])))\n1.0")
 
 
 def _logsumexp(x, axis=None, keepdims=False):
