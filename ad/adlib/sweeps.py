@@ -10,21 +10,20 @@ from __future__ import annotations
 from typing import Optional
 
 from .. import ops
+from ..ops.core import _ENGINES
 from .tape import Active, Tape
 
 
 def _add(a, b):
-    return b if a is None else ops.add(a, b)  # ops.add: the values may be handles of an outer tape
+    if a is None:
+        return b
+    if type(a) in _ENGINES or type(b) in _ENGINES:
+        return ops.add(a, b)  # handles of an outer tape have no + operator
+    return a + b
 
 
 def _on(tape: Tape, x) -> bool:
     return type(x) is Active and x.tape is tape
-
-
-def _raw(tape: Tape, args) -> tuple:
-    """The values an entry was computed from (handles of this tape replaced by their values)."""
-    entries = tape.entries
-    return tuple(entries[a.index].value if _on(tape, a) else a for a in args)
 
 
 def forward(tape: Tape, seed) -> list:
@@ -47,7 +46,7 @@ def forward(tape: Tape, seed) -> list:
             continue
         incoming = [tangents[a.index] if _on(tape, a) else None for a in entry.args]
         if any(t is not None for t in incoming):
-            tangents[i] = entry.op.tangent(incoming, entry.value, _raw(tape, entry.args), entry.params)
+            tangents[i] = entry.op.tangent(incoming, entry.value, entry.raw, entry.params)
     return tangents
 
 
@@ -80,7 +79,7 @@ def reverse(tape: Tape, seeds, partials: Optional[list] = None, keep=()) -> list
         if g is None or entry.op is None:
             continue
         wanted = [_on(tape, a) for a in entry.args]
-        contributions = entry.op.cotangents(g, entry.value, _raw(tape, entry.args), entry.params, wanted)
+        contributions = entry.op.cotangents(g, entry.value, entry.raw, entry.params, wanted)
         for a, c in zip(entry.args, contributions):
             if c is None:
                 continue

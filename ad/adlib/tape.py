@@ -25,12 +25,16 @@ _CURRENT_TAPE: ContextVar[Optional["Tape"]] = ContextVar("ad_adlib_tape", defaul
 
 
 class Entry:
-    """One line of the tape: an input (op None) or an elemental call and its value."""
+    """One line of the tape: an input (op None) or an elemental call and its value.
 
-    __slots__ = ("op", "args", "params", "value", "label")
+    `args` are the call's arguments (this tape's handles and constants), `raw` the values
+    the op saw (handles replaced by their values): the sweeps need both.
+    """
 
-    def __init__(self, op, args, params, value, label=None):
-        self.op, self.args, self.params, self.value, self.label = op, args, params, value, label
+    __slots__ = ("op", "args", "raw", "params", "value", "label")
+
+    def __init__(self, op, args, raw, params, value, label=None):
+        self.op, self.args, self.raw, self.params, self.value, self.label = op, args, raw, params, value, label
 
 
 class Tape:
@@ -68,13 +72,13 @@ class Tape:
     # -- recording ---------------------------------------------------------------------------
     def var(self, value, label: Optional[str] = None) -> "Active":
         """Record an input with this value (ints are promoted to float); returns its handle."""
-        self.entries.append(Entry(None, (), None, as_value(value), label))
+        self.entries.append(Entry(None, (), (), None, as_value(value), label))
         self.inputs.append(len(self.entries) - 1)
         return Active(self, len(self.entries) - 1)
 
-    def record(self, op, args: tuple, params: dict, value) -> "Active":
-        """Append an elemental call; `args` holds this tape's handles and constants."""
-        self.entries.append(Entry(op, args, params, value))
+    def record(self, op, args: tuple, raw: tuple, params: dict, value) -> "Active":
+        """Append an elemental call: its arguments, the values the op saw, and its value."""
+        self.entries.append(Entry(op, args, raw, params, value))
         return Active(self, len(self.entries) - 1)
 
     def release(self) -> None:
@@ -248,16 +252,13 @@ def apply(op, inputs: tuple, params: dict) -> Any:
             level, tape = x._ad_level, x.tape
     args, raw = [], []
     for x in inputs:
-        if type(x) is Active and x.tape is tape:
-            args.append(x)
-            raw.append(x.value)
-        else:  # a constant, or a value of an outer level: constant at this level
-            args.append(x)
-            raw.append(x)
+        args.append(x)
+        # this tape's handles give their values; constants and outer-level values stay as they are
+        raw.append(tape.entries[x.index].value if type(x) is Active and x.tape is tape else x)
     value = op.apply(tuple(raw), params)
     if not op.differentiable:
         return value
-    return tape.record(op, tuple(args), params, value)
+    return tape.record(op, tuple(args), tuple(raw), params, value)
 
 
 ops.register_engine(Active, apply)

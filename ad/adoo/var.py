@@ -205,18 +205,19 @@ def apply(op, inputs, params):
     for x in inputs:
         if type(x) is Var and x._ad_level > level:
             level = x._ad_level
-    parents, raw = [], []
+    parents, raw, floats = [], [], True
     for x in inputs:
         if type(x) is Var and x._ad_level == level:
             parents.append(x)
-            raw.append(x.data)
+            x = x.data
         else:
             parents.append(None)
-            raw.append(x)
+        raw.append(x)
+        floats = floats and type(x) is float
     parents, raw = tuple(parents), tuple(raw)
     if not op.differentiable:
         return op.apply(raw, params)
-    if op.scalar is not None and not params and all(type(v) is float for v in raw):
+    if floats and op.scalar is not None and not params:
         fn, partials = op.scalar
         try:
             out = fn(*raw)

@@ -35,8 +35,10 @@ def _count(shape, axis) -> float:
 def _keep(y, x, axis, keepdims):
     """A reduction's output `y` reshaped as if keepdims=True, ready to broadcast against x
     (multiplying it by anything of x's shape spreads it without an explicit broadcast)."""
+    if keepdims or not shape_of(y):  # a scalar broadcasts against anything as it is
+        return y
     kept = _kept_shape(shape_of(x), axis)
-    return y if keepdims or shape_of(y) == kept else reshape(y, kept)
+    return y if shape_of(y) == kept else reshape(y, kept)
 
 
 def _unreduce(g, x, axis, keepdims):

@@ -51,9 +51,11 @@ def _broadcast_to(x, shape):
     # A filled copy rather than np.broadcast_to's read-only view: several times faster to
     # make for the small arrays of reduction rules, and writable like every other result.
     shape = tuple(shape)
-    if np.shape(x) == shape:
+    x_shape = np.shape(x)
+    if x_shape == shape:
         return x
-    np.broadcast_shapes(np.shape(x), shape)  # NumPy's error for shapes that do not broadcast
+    if x_shape:  # a scalar broadcasts to anything; otherwise NumPy's error for shapes that do not
+        np.broadcast_shapes(x_shape, shape)
     out = np.empty(shape, dtype=np.result_type(x))
     out[...] = x
     return out
