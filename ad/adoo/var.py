@@ -129,20 +129,10 @@ def _scalar_node(op, x, y, parent_x, parent_y, level):
         d = partials(out, x, y)
     except _MATH_ERRORS:  # math refuses where NumPy gives inf/nan: take the general path
         return op(x if parent_x is None else parent_x, y if parent_y is None else parent_y)
-    node = _new(Var)  # _node inlined: this is the hottest path of scalar graphs
-    node.data = out
-    node.grad = None
-    node._op = op
     # Fewer tuples per node means fewer garbage-collector passes: a node whose inputs are
     # all Vars finds them through its parents (`_inputs` None).
-    node._inputs = None if parent_x is not None and parent_y is not None else (x, y)
-    node._parents = (parent_x, parent_y)
-    node._params = _NO_PARAMS
-    node._partials = d
-    node._ad_level = level
-    node._retain = False
-    node._stamp = _next_stamp()
-    return node
+    inputs = None if parent_x is not None and parent_y is not None else (x, y)
+    return _node(out, op, inputs, (parent_x, parent_y), _NO_PARAMS, d, level)
 
 
 def binary(op, a, b):
