@@ -82,12 +82,14 @@ def select_argnums(argnums, nargs: int) -> tuple[tuple, bool]:
 
 
 def _restricted(f, args, selected):
-    """f as a function of the selected arguments only, the others fixed."""
+    """f as a function of the selected arguments only, the others fixed.  `.restricts` says
+    so, for strategies that transform f's own source rather than run this wrapper."""
     def f_selected(*chosen):
         full = list(args)
         for i, c in zip(selected, chosen):
             full[i] = c
         return f(*full)
+    f_selected.restricts = (f, args, selected)
     return f_selected
 
 

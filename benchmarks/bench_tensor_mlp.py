@@ -9,7 +9,7 @@ import sys
 import _setup  # noqa: F401  (one BLAS thread, before NumPy loads)
 import numpy as np
 
-from ad import adlib, adoo
+from ad import adlib, adoo, adsct
 from ad.bench import workloads
 from ad.bench.timing import compare, table
 
@@ -18,7 +18,8 @@ def candidates(batch: int) -> dict:
     params, X, Y = workloads.tensor_mlp_data(batch=batch)
     reference = workloads.tensor_mlp_numpy_grad(params, X, Y)
     runs = {"numpy (hand)": lambda: workloads.tensor_mlp_numpy_grad(params, X, Y)}
-    engines = {"adoo": adoo.value_and_grad(workloads.tensor_mlp_loss(np)),
+    engines = {"adsct": adsct.value_and_grad(workloads.mlp_loss_numpy, argnums=(0, 1, 2, 3)),
+               "adoo": adoo.value_and_grad(workloads.tensor_mlp_loss(np)),
                "adlib": adlib.value_and_grad(workloads.tensor_mlp_loss_elemental(adlib))}
     try:
         import autograd
@@ -27,9 +28,10 @@ def candidates(batch: int) -> dict:
     except ImportError:
         print("autograd not installed (pip install -e '.[peers]'): skipped")
     for name, value_and_grad in engines.items():
-        loss, grads = value_and_grad(params, X, Y)  # a benchmark of a wrong gradient is worthless
+        args = (*params, X, Y) if name == "adsct" else (params, X, Y)  # adsct takes arrays, not a tuple
+        loss, grads = value_and_grad(*args)  # a benchmark of a wrong gradient is worthless
         assert np.isclose(loss, reference[0]) and all(np.allclose(g, r) for g, r in zip(grads, reference[1])), name
-        runs[name] = lambda v=value_and_grad: v(params, X, Y)
+        runs[name] = lambda v=value_and_grad, a=args: v(*a)
     return runs
 
 

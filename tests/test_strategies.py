@@ -23,8 +23,14 @@ def s(request):
     return ad.strategies.get(request.param)
 
 
-def test_every_designed_strategy_but_adsct_is_available():
-    assert {"adlib", "adoo"} <= set(STRATEGIES)
+def requires(s, feature: str) -> None:
+    """Skip, saying so, where a strategy declares it does not support a feature yet."""
+    if feature not in s.SUPPORTS:
+        pytest.skip(f"{s.__name__} does not support {feature} yet")
+
+
+def test_every_strategy_is_available():
+    assert set(STRATEGIES) == set(ad.STRATEGIES)
 
 
 # -- the running example ------------------------------------------------------------------------
@@ -47,12 +53,14 @@ def test_top_level_dispatch(s):
 # -- higher order and nesting ---------------------------------------------------------------------
 
 def test_second_derivative_of_sin_is_minus_sin(s):
+    requires(s, "nesting")
     d2 = s.grad(s.grad(ops.sin))
     for x in (-2.0, 0.3, 1.7):
         assert d2(x) == pytest.approx(-math.sin(x), abs=1e-15)
 
 
 def test_third_and_fourth_derivatives_of_a_polynomial(s):
+    requires(s, "nesting")
     p = lambda x: ops.add(ops.sub(ops.mul(3.0, ops.pow(x, 4.0)), ops.mul(2.0, ops.pow(x, 3.0))), x)
     d3 = s.grad(s.grad(s.grad(p)))
     d4 = s.grad(d3)
@@ -62,6 +70,7 @@ def test_third_and_fourth_derivatives_of_a_polynomial(s):
 
 
 def test_hessian_of_quadratic_form_is_a_plus_a_transpose(s):
+    requires(s, "nesting")
     rng = np.random.default_rng(0)
     A, x = rng.standard_normal((4, 4)), rng.standard_normal(4)
     H = s.hessian(lambda x: ops.matmul(x, ops.matmul(A, x)))(x)
@@ -69,6 +78,7 @@ def test_hessian_of_quadratic_form_is_a_plus_a_transpose(s):
 
 
 def test_hessians_agree_both_ways_and_with_finite_differences(s):
+    requires(s, "nesting")
     f = lambda x: ops.add(ops.sum(ops.mul(ops.tanh(x), ops.getitem(x, slice(None, None, -1)))), ops.prod(x))
     x = np.array([0.3, -0.7, 1.1])
     forward_over_reverse = s.hessian(f)(x)
@@ -79,18 +89,21 @@ def test_hessians_agree_both_ways_and_with_finite_differences(s):
 
 
 def test_no_perturbation_confusion_in_reverse_mode(s):
+    requires(s, "nesting")
     # d/dx [x * d/dy (x * y)] = d/dx [x * x] = 2x; mixing up the levels gives another number.
     f = lambda x: ops.mul(x, s.grad(lambda y: ops.mul(x, y))(2.0))
     assert s.grad(f)(3.0) == pytest.approx(6.0)
 
 
 def test_no_perturbation_confusion_in_forward_mode(s):
+    requires(s, "nesting")
     # The classic: D(x -> x * D(y -> x + y)(1))(1) = 1, not 2.
     inner = lambda x: s.jvp(lambda y: ops.add(x, y), (1.0,), (1.0,))[1]
     assert s.jvp(lambda x: ops.mul(x, inner(x)), (1.0,), (1.0,))[1] == pytest.approx(1.0)
 
 
 def test_forward_over_reverse_and_reverse_over_forward(s):
+    requires(s, "nesting")
     f = lambda x: ops.mul(ops.sin(x), x)
     exact = 2 * math.cos(0.7) - 0.7 * math.sin(0.7)
     assert s.jvp(s.grad(f), (0.7,), (1.0,))[1] == pytest.approx(exact)
@@ -103,6 +116,7 @@ def test_forward_over_reverse_and_reverse_over_forward(s):
     (lambda x: ops.mul(ops.logsumexp(x, axis=1), ops.getitem(x, (slice(None), 0))), (np.linspace(-1, 1, 6).reshape(2, 3),)),
 ])
 def test_check_grads_to_second_order(s, f, args):
+    requires(s, "nesting")
     numeric.check_grads(f, args, strategy=s, order=2)
 
 
@@ -111,6 +125,7 @@ def test_check_grads_to_second_order(s, f, args):
 @pytest.mark.parametrize("name", ops.differentiable_ops())
 @given(data=st.data())
 def test_every_op_matches_finite_differences(s, name, data):
+    requires(s, "any Python function")  # f below is a closure with a loop
     op = ops.get(name)
     inputs, params, rng = data.draw(op_inputs(op))
     active = [i for i in range(len(inputs)) if op.vjp_rule(i) is not None]
@@ -138,6 +153,7 @@ def test_every_op_matches_finite_differences(s, name, data):
 # -- pytrees, dtypes, shapes -------------------------------------------------------------------------
 
 def test_pytree_arguments_give_gradients_of_the_same_structure(s):
+    requires(s, "pytrees")
     params = {"w": np.array([[1.0, 2.0], [3.0, 4.0]]), "b": [np.array([0.5, -0.5]), 2.0]}
     x = np.array([0.1, 0.2])
 
@@ -154,6 +170,7 @@ def test_pytree_arguments_give_gradients_of_the_same_structure(s):
 
 
 def test_jacobian_forward_and_reverse_agree_on_pytrees(s):
+    requires(s, "pytrees")
     f = lambda d: {"s": ops.mul(ops.sin(d["a"]), d["b"]), "t": ops.sum(ops.square(d["a"]))}
     arg = {"a": np.array([0.1, 0.5, 0.9]), "b": 1.5}
     rev = s.jacobian(f, mode="reverse")(arg)
@@ -198,7 +215,7 @@ def test_mismatched_shapes_and_structures_are_reported(s):
         vjp_fn((np.ones(3),))
     with pytest.raises(ValueError, match="tangent shape"):
         s.jvp(lambda x: x, (np.ones(3),), (np.ones(2),))
-    with pytest.raises(ValueError, match="add: .*broadcast"):
+    with pytest.raises(ValueError, match=r"broadcast.*\(3,\).*\(2,\)"):
         s.grad(lambda x: ops.sum(ops.add(x, np.ones(2))))(np.ones(3))
     with pytest.raises(ValueError, match="argnums"):
         s.grad(lambda x: x, argnums=3)(1.0)

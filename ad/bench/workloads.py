@@ -88,6 +88,15 @@ def tensor_mlp_loss(xp):
     return loss
 
 
+def mlp_loss_numpy(W1, b1, W2, b2, X, Y):
+    """The same loss in plain NumPy with array arguments (the form the source transformer takes)."""
+    h = np.maximum(X @ W1 + b1, 0.0)
+    z = h @ W2 + b2
+    m = np.max(z, axis=1, keepdims=True)
+    log_probs = z - (np.log(np.sum(np.exp(z - m), axis=1, keepdims=True)) + m)
+    return -np.sum(Y * log_probs) / X.shape[0]
+
+
 def tensor_mlp_numpy_grad(params, X, Y):
     """Value and gradient written by hand in NumPy: the reference every engine is held to."""
     W1, b1, W2, b2 = params

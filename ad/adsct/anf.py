@@ -1,0 +1,342 @@
+"""Steps 2 and 3: resolve names and normalise the body into three-address form.
+
+Every differentiable computation becomes one `Stmt`: `target = op(inputs..., params...)`
+with an op from the registry, inputs that are names or constants, and static parameters
+(axis=, shapes, indices) that never depend on differentiated values.  Everything else (shape
+queries, comparisons, calls that see no differentiated value) becomes a plain statement
+kept as written.  Re-assigned names get numbered versions, so each value keeps its own name.
+
+This version handles straight-line code: assignments (also augmented and tuple-to-tuple),
+arithmetic, calls, attributes, subscripts and one `return`.  Other statements raise
+UnsupportedSyntaxError.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from dataclasses import dataclass, field
+from typing import Optional
+
+from .. import ops
+from ..errors import NotDifferentiableError
+from .parse import Parsed
+
+_BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow", ast.MatMult: "matmul"}
+_COMPARE = {ast.Gt: "greater", ast.GtE: "greater_equal", ast.Lt: "less", ast.LtE: "less_equal",
+            ast.Eq: "equal", ast.NotEq: "not_equal"}
+_METHODS = {"sum": "sum", "mean": "mean", "max": "max", "min": "min", "prod": "prod", "dot": "dot",
+            "reshape": "reshape", "transpose": "transpose", "clip": "clip", "squeeze": "squeeze",
+            "swapaxes": "swapaxes", "ravel": "reshape", "flatten": "reshape"}
+_STRUCTURE = {"shape", "ndim", "size", "dtype"}
+
+
+@dataclass
+class Stmt:
+    """`target = op(*inputs, **params)`, or with op None a plain statement `target = expr`."""
+
+    target: str
+    op: Optional[ops.Op]
+    inputs: list = field(default_factory=list)  # ast.Name or ast.Constant / plain expressions
+    params: dict = field(default_factory=dict)  # name -> ast expression (static)
+    expr: Optional[ast.expr] = None  # the plain expression
+    origin: Optional[ast.AST] = None  # the source statement, for comments
+    callee: Optional[str] = None  # a plain call's function, named for errors
+
+
+@dataclass
+class Program:
+    """A function in three-address form."""
+
+    name: str
+    args: list  # argument names
+    body: list  # Stmt, in order
+    result: ast.expr  # a Name or a constant
+    parsed: Parsed
+    namespace: dict  # globals and closure of the function
+
+
+class Normaliser:
+    def __init__(self, parsed: Parsed, namespace: dict):
+        self.parsed, self.namespace = parsed, namespace
+        self.body: list = []
+        self.versions: dict = {}  # original name -> current version's name
+        self.taken: set = set()
+        self.temps = 0
+        self.origin = None
+
+    # -- names ---------------------------------------------------------------------------
+    def fresh(self) -> str:
+        while True:
+            self.temps += 1
+            name = f"t{self.temps}"
+            if name not in self.taken:
+                self.taken.add(name)
+                return name
+
+    def bind_name(self, name: str) -> str:
+        """A new version of `name` for an assignment: x, then x_1, x_2, ..."""
+        if name not in self.versions:
+            version = name
+        else:
+            k = 1
+            while f"{name}_{k}" in self.taken:
+                k += 1
+            version = f"{name}_{k}"
+        self.versions[name] = version
+        self.taken.add(version)
+        return version
+
+    # -- statements ----------------------------------------------------------------------------
+    def run(self) -> Program:
+        fn = self.parsed.node
+        a = fn.args
+        if a.vararg or a.kwarg or a.kwonlyargs or a.posonlyargs or a.defaults:
+            raise self.parsed.error(fn, "only plain positional parameters are supported",
+                                    "drop *args, **kwargs, keyword-only parameters and defaults")
+        args = [arg.arg for arg in a.args]
+        self.taken.update(args)
+        self.taken.update(n.id for n in ast.walk(fn) if isinstance(n, ast.Name))
+        for name in args:
+            self.versions[name] = name
+        body = fn.body
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+                and isinstance(body[0].value.value, str):
+            body = body[1:]  # the docstring
+        if not body or not isinstance(body[-1], ast.Return) or body[-1].value is None:
+            raise self.parsed.error(body[-1] if body else fn, "the function must end with `return <expression>`",
+                                    "this version of adsct handles straight-line code with one final return")
+        for statement in body[:-1]:
+            self.statement(statement)
+        self.origin = body[-1]
+        result = self.expr(body[-1].value)
+        return Program(fn.name, args, self.body, result, self.parsed, self.namespace)
+
+    def statement(self, node: ast.stmt) -> None:
+        self.origin = node
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            if isinstance(target, ast.Name):
+                self.assign(target.id, node.value)
+                return
+            if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple) \
+                    and len(target.elts) == len(node.value.elts) and all(isinstance(t, ast.Name) for t in target.elts):
+                values = [self.expr(v) for v in node.value.elts]  # right-hand sides first, as Python does
+                for t, v in zip(target.elts, values):
+                    self.body.append(Stmt(self.bind_name(t.id), None, expr=v, origin=node))
+                return
+        if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            self.assign(node.target.id, ast.BinOp(ast.Name(node.target.id, ast.Load()), node.op, node.value))
+            return
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            return  # a bare string or number: a comment
+        raise self.parsed.error(node, f"{type(node).__name__} statements are not supported by this version of adsct",
+                                "use straight-line assignments and a final return; control flow, loops and "
+                                "unpacking of non-literal tuples come in a later version")
+
+    def assign(self, name: str, value: ast.expr) -> None:
+        result = self.expr(value, top=True)
+        target = self.bind_name(name)
+        last = self.body[-1] if self.body else None
+        if last is not None and isinstance(result, ast.Name) and last.target == result.id and result.id.startswith("t") \
+                and result.id not in self.versions.values():
+            last.target = target  # name the op's result after the variable, not a temporary
+            self.taken.add(target)
+        else:
+            self.body.append(Stmt(target, None, expr=result, origin=self.origin))
+
+    # -- expressions --------------------------------------------------------------------------
+    def expr(self, node: ast.expr, top: bool = False) -> ast.expr:
+        """Normalise an expression; returns a Name (or a constant / plain expression)."""
+        if isinstance(node, ast.Constant):
+            return node
+        if isinstance(node, ast.Name):
+            if node.id in self.versions:
+                return ast.Name(self.versions[node.id], ast.Load())
+            return node  # a global or closure value: a constant here
+        if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+            return self.emit(ops.get(_BINARY[type(node.op)]), [self.expr(node.left), self.expr(node.right)], {}, node)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.FloorDiv):
+            quotient = self.emit(ops.get("div"), [self.expr(node.left), self.expr(node.right)], {}, node)
+            return self.emit(ops.get("floor"), [quotient], {}, node)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return self.emit(ops.get("neg"), [self.expr(node.operand)], {}, node)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.UAdd):
+            return self.expr(node.operand)
+        if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _COMPARE:
+            op = ops.get(_COMPARE[type(node.ops[0])])
+            return self.emit(op, [self.expr(node.left), self.expr(node.comparators[0])], {}, node)
+        if isinstance(node, ast.Attribute):
+            return self.attribute(node)
+        if isinstance(node, ast.Subscript):
+            value = self.expr(node.value)
+            return self.emit(ops.get("getitem"), [value], {"index": self.static(_index_expr(node.slice))}, node)
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        if isinstance(node, (ast.Tuple, ast.List)) and not self.mentions_locals(node):
+            return node  # a constant tuple (axes, shapes)
+        raise self.parsed.error(node, f"{type(node).__name__} expressions are not supported by this version of adsct",
+                                "rewrite it with arithmetic and calls to NumPy / ad.ops functions")
+
+    def static(self, node: ast.expr) -> ast.expr:
+        """A static parameter: normalised, and later checked to be inactive."""
+        if isinstance(node, (ast.Tuple, ast.List)):
+            return type(node)([self.static(e) for e in node.elts], ast.Load())
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "slice":
+            return node
+        return self.expr(node)
+
+    def mentions_locals(self, node: ast.AST) -> bool:
+        return any(isinstance(n, ast.Name) and n.id in self.versions for n in ast.walk(node))
+
+    def emit(self, op, inputs, params, node) -> ast.Name:
+        target = self.fresh()
+        self.body.append(Stmt(target, op, inputs, params, origin=self.origin))
+        return ast.Name(target, ast.Load())
+
+    def plain(self, expr: ast.expr) -> ast.Name:
+        target = self.fresh()
+        self.body.append(Stmt(target, None, expr=expr, origin=self.origin))
+        return ast.Name(target, ast.Load())
+
+    def attribute(self, node: ast.Attribute) -> ast.expr:
+        if self.mentions_locals(node.value):
+            value = self.expr(node.value)
+            if node.attr == "T":
+                return self.emit(ops.get("transpose"), [value], {}, node)
+            if node.attr in _STRUCTURE:
+                return self.plain(ast.Attribute(value, node.attr, ast.Load()))
+            raise self.parsed.error(node, f"attribute .{node.attr} of a value is not supported",
+                                    "supported: .T, .shape, .ndim, .size, .dtype")
+        return node  # a module attribute such as np.pi: a constant
+
+    def call(self, node: ast.Call) -> ast.expr:
+        func = node.func
+        if isinstance(func, ast.Attribute) and self.mentions_locals(func.value):  # a method: x.sum(axis=1)
+            if func.attr not in _METHODS:
+                raise self.parsed.error(node, f"method .{func.attr}() is not supported",
+                                        f"supported methods: {', '.join(sorted(_METHODS))}")
+            op = ops.get(_METHODS[func.attr])
+            args = [func.value] + list(node.args)
+            if func.attr in ("ravel", "flatten"):
+                args = [func.value, ast.Tuple([ast.Constant(-1)], ast.Load())]
+            elif func.attr in ("reshape", "transpose") and len(node.args) > 1:
+                args = [func.value, ast.Tuple(list(node.args), ast.Load())]
+            return self.apply(op, args, node.keywords, node)
+        target = self.resolve(func)
+        op = target if isinstance(target, ops.Op) else ops.lookup(target)
+        if op is None:
+            if any(self.mentions_locals(a) for a in list(node.args) + [k.value for k in node.keywords]):
+                # Known values only here; whether they are differentiated is decided later.
+                args = [self.expr(a) for a in node.args]
+                keywords = [ast.keyword(k.arg, self.expr(k.value)) for k in node.keywords]
+                stmt_expr = ast.Call(func, args, keywords)
+                name = self.plain(stmt_expr)
+                self.body[-1].callee = _describe(target, func)
+                return name
+            return node  # no local value involved: a constant expression
+        return self.apply(op, list(node.args), node.keywords, node)
+
+    def apply(self, op, args, keywords, node) -> ast.expr:
+        if any(isinstance(a, ast.Starred) for a in args) or any(k.arg is None for k in keywords):
+            raise self.parsed.error(node, "*args and **kwargs in calls are not supported by this version of adsct")
+        if op.nin is None:  # concatenate([a, b], axis=...): the list holds the inputs
+            if not args or not isinstance(args[0], (ast.List, ast.Tuple)):
+                raise self.parsed.error(node, f"{op.name} needs a literal list of arrays here")
+            args = [tuple(args[0].elts)] + list(args[1:])
+        try:
+            inputs, params = op.bind(tuple(args), {k.arg: k.value for k in keywords})
+        except TypeError as error:
+            raise self.parsed.error(node, str(error)) from None
+        inputs = [self.expr(a) for a in inputs]
+        params = {k: self.static(v) for k, v in params.items()}
+        return self.emit(op, inputs, params, node)
+
+    def resolve(self, func: ast.expr):
+        """The object a call's function expression names, from globals, closure and builtins."""
+        if isinstance(func, ast.Name):
+            if func.id in self.namespace:
+                return self.namespace[func.id]
+            if hasattr(builtins, func.id):
+                return getattr(builtins, func.id)
+            raise self.parsed.error(func, f"name {func.id!r} is not defined")
+        if isinstance(func, ast.Attribute):
+            owner = self.resolve(func.value)
+            try:
+                return getattr(owner, func.attr)
+            except AttributeError:
+                raise self.parsed.error(func, f"{_describe(owner, func.value)} has no attribute {func.attr!r}") from None
+        raise self.parsed.error(func, "only named functions can be called here")
+
+
+def _describe(target, func) -> str:
+    module = getattr(target, "__module__", None)
+    name = getattr(target, "__qualname__", None) or getattr(target, "__name__", None)
+    if module and name:
+        return f"{module}.{name}"
+    return ast.unparse(func)
+
+
+def _index_expr(node: ast.expr) -> ast.expr:
+    """Subscript syntax as an expression: a[1:2, ::-1] -> (slice(1, 2, None), slice(None, None, -1))."""
+    if isinstance(node, ast.Slice):
+        parts = [p if p is not None else ast.Constant(None) for p in (node.lower, node.upper, node.step)]
+        return ast.Call(ast.Name("slice", ast.Load()), parts, [])
+    if isinstance(node, ast.Tuple):
+        return ast.Tuple([_index_expr(e) for e in node.elts], ast.Load())
+    return node
+
+
+def function_namespace(f) -> dict:
+    """The function's globals with its closure's current values on top."""
+    namespace = dict(getattr(f, "__globals__", {}))
+    code = getattr(f, "__code__", None)
+    if code is not None and f.__closure__:
+        for name, cell in zip(code.co_freevars, f.__closure__):
+            try:
+                namespace[name] = cell.cell_contents
+            except ValueError:  # an empty cell
+                pass
+    return namespace
+
+
+def normalise(parsed: Parsed, f) -> Program:
+    """Three-address form of the parsed function."""
+    return Normaliser(parsed, function_namespace(f)).run()
+
+
+def check_activity(program: Program, active_args) -> set:
+    """The names that carry derivatives when `active_args` are differentiated.
+
+    Raises NotDifferentiableError where such a name reaches a call without a rule, and
+    UnsupportedSyntaxError where it reaches a static parameter (an axis, an index, a shape).
+    """
+    active = set(active_args)
+    for stmt in program.body:
+        uses = {n.id for n in _names(stmt.inputs)}
+        for param in stmt.params.values():
+            if {n.id for n in ast.walk(param) if isinstance(n, ast.Name)} & active:
+                raise program.parsed.error(stmt.origin, f"a differentiated value is used as the {stmt.op.name} "
+                                           f"parameter here", "indices, axes and shapes must not depend on "
+                                           "differentiated values")
+        if stmt.op is None:
+            mentioned = {n.id for n in ast.walk(stmt.expr) if isinstance(n, ast.Name)} & active
+            callee = getattr(stmt, "callee", None)
+            if mentioned and callee is not None:
+                raise NotDifferentiableError(f"{callee} has no derivative rule (it is called with a differentiated "
+                                             f"value at line {program.parsed.first_line + stmt.origin.lineno - 1} "
+                                             f"of {program.parsed.filename})")
+            if mentioned and _is_copy(stmt):
+                active.add(stmt.target)
+            continue
+        if stmt.op.differentiable and uses & active:
+            active.add(stmt.target)
+    return active
+
+
+def _is_copy(stmt: Stmt) -> bool:
+    return isinstance(stmt.expr, ast.Name)
+
+
+def _names(exprs) -> list:
+    return [e for e in exprs if isinstance(e, ast.Name)]

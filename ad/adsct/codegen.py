@@ -1,0 +1,195 @@
+"""Steps 4 and 5: derivative code from the three-address form.
+
+Reverse mode: the forward sweep (the original statements), then the reverse sweep, one
+statement per partial adjoint, built from the registry's VJP rules inlined as templates.
+Forward mode: after each statement, its tangent from the JVP rules.  Only active values
+(those that depend on the differentiated arguments) get adjoints or tangents, and adjoints
+that merely pass a value on are not copied (bt3 = bt5 becomes a second name for bt5).
+"""
+
+from __future__ import annotations
+
+import ast
+
+from .anf import Program, Stmt
+from .templates import op_call, template
+
+# Markers that emit.py turns into comments (astor prints no comments).
+COMMENT = "__ad_comment__"
+
+
+def _name(name: str) -> ast.Name:
+    return ast.Name(name, ast.Load())
+
+
+def _assign(target: str, value: ast.expr) -> ast.Assign:
+    return ast.Assign([ast.Name(target, ast.Store())], value, lineno=0)
+
+
+def _comment(text: str) -> ast.Expr:
+    return ast.Expr(ast.Name(f"{COMMENT}{text}", ast.Load()))
+
+
+def _source_comment(program: Program, stmt: Stmt, last_origin):
+    if stmt.origin is None or stmt.origin is last_origin:
+        return None
+    line = program.parsed.first_line + stmt.origin.lineno - 1
+    return _comment(f"line {line}: {program.parsed.text_of(stmt.origin)}")
+
+
+def primal_statement(stmt: Stmt) -> ast.Assign:
+    if stmt.op is None:
+        return _assign(stmt.target, stmt.expr)
+    return _assign(stmt.target, op_call(stmt.op, stmt.inputs, stmt.params))
+
+
+class Generator:
+    """Shared by both modes: naming and rule instantiation."""
+
+    prefix = ""
+
+    def __init__(self, program: Program, active: set, namespace: dict):
+        self.program, self.active, self.namespace = program, active, namespace
+        self.taken = {s.target for s in program.body} | set(program.args) | _all_names(program)
+        self.derivative_names: dict = {}
+
+    def derivative_name(self, name: str) -> str:
+        """bx for the adjoint of x (dx for its tangent), made unique against every other name."""
+        if name not in self.derivative_names:
+            candidate = self.prefix + name
+            while candidate in self.taken:
+                candidate += "_"
+            self.taken.add(candidate)
+            self.derivative_names[name] = candidate
+        return self.derivative_names[name]
+
+    def rule_expr(self, rule_kind: str, stmt: Stmt, i: int, incoming: ast.expr) -> ast.expr:
+        """One input's rule of `stmt`'s op, instantiated with the generated code's names."""
+        op = stmt.op
+        rule = getattr(op, f"{rule_kind}_rule")(i)
+        if op.nin is None:  # a variadic op's rule takes its input's position: call through the registry
+            args = [ast.Constant(op.name), ast.Constant(i), incoming, _name(stmt.target)] + list(stmt.inputs)
+            return ast.Call(_name(f"{rule_kind}_rule"), args, [ast.keyword(k, v) for k, v in stmt.params.items()])
+        t = template(rule)
+        values = {t.params[0]: incoming, t.params[1]: _name(stmt.target)}
+        values.update(zip(t.params[2:2 + len(stmt.inputs)], stmt.inputs))
+        values.update(stmt.params)
+        return t.instantiate(values, self.namespace)
+
+
+def _all_names(program: Program) -> set:
+    names = set()
+    for stmt in program.body:
+        for node in [stmt.expr] + list(stmt.inputs) + list(stmt.params.values()):
+            if node is not None:
+                names.update(n.id for n in ast.walk(node) if isinstance(n, ast.Name))
+    return names
+
+
+class Reverse(Generator):
+    """`def f_vjp(*args, b_out): ...; return out, (b_arg, ...)`."""
+
+    prefix = "b"
+
+    def generate(self, argnums: tuple) -> ast.FunctionDef:
+        program = self.program
+        body, last = [_comment("forward sweep")], None
+        for stmt in program.body:
+            comment = _source_comment(program, stmt, last)
+            if comment is not None:
+                body.append(comment)
+            last = stmt.origin
+            body.append(primal_statement(stmt))
+        result = program.result
+        seed = self.derivative_name("_out" if not isinstance(result, ast.Name) else result.id)
+        adjoints: dict = {}
+        body.append(_comment("reverse sweep"))
+        if isinstance(result, ast.Name) and result.id in self.active:
+            # the cotangent must have the output's shape (a scalar for grad): a clear error if not
+            body.append(_assign(seed, ast.Call(_name("cotangent_of"), [_name(seed), result], [])))
+            adjoints[result.id] = _name(seed)
+        for stmt in reversed(program.body):
+            g = adjoints.get(stmt.target)
+            if g is None or stmt.target not in self.active:
+                continue
+            if stmt.op is None:  # a copy: y = x
+                self.accumulate(body, adjoints, stmt.expr.id, g)
+                continue
+            for i, x in enumerate(stmt.inputs):
+                if not (isinstance(x, ast.Name) and x.id in self.active) or stmt.op.vjp_rule(i) is None:
+                    continue
+                contribution = self.rule_expr("vjp", stmt, i, g)
+                if stmt.op.nin is not None and stmt.op.nin > 1:  # inputs may broadcast: sum back
+                    contribution = ast.Call(_name("unbroadcast"), [contribution, x], [])
+                self.accumulate(body, adjoints, x.id, contribution)
+        grads = []
+        for k in argnums:
+            arg = program.args[k]
+            grads.append(adjoints.get(arg) or ast.Call(_name("zeros_like"), [_name(arg)], []))
+        body.append(ast.Return(ast.Tuple([result, ast.Tuple(grads, ast.Load())], ast.Load())))
+        args = [ast.arg(a) for a in program.args] + [ast.arg(seed)]
+        return _function(f"{program.name}_vjp", args, body,
+                         f"Reverse-mode derivative of {program.name} (generated by ad.adsct): "
+                         f"its value and the adjoints of {', '.join(program.args[k] for k in argnums)}.")
+
+    def accumulate(self, body: list, adjoints: dict, name: str, contribution: ast.expr) -> None:
+        current = adjoints.get(name)
+        if current is None and isinstance(contribution, ast.Name):
+            adjoints[name] = contribution  # an adjoint passed on unchanged: reuse its name
+            return
+        target = self.derivative_name(name)
+        value = contribution if current is None else ast.BinOp(current, ast.Add(), contribution)
+        body.append(_assign(target, value))
+        adjoints[name] = _name(target)
+
+
+class Forward(Generator):
+    """`def f_jvp(*args, *d_args): ...; return out, d_out`."""
+
+    prefix = "d"
+
+    def generate(self, argnums: tuple) -> ast.FunctionDef:
+        program = self.program
+        tangents = {program.args[k]: _name(self.derivative_name(program.args[k])) for k in argnums}
+        body, last = [], None
+        for stmt in program.body:
+            comment = _source_comment(program, stmt, last)
+            if comment is not None:
+                body.append(comment)
+            last = stmt.origin
+            body.append(primal_statement(stmt))
+            if stmt.target not in self.active:
+                continue
+            if stmt.op is None:
+                tangents[stmt.target] = tangents[stmt.expr.id]
+                continue
+            terms = [self.rule_expr("jvp", stmt, i, tangents[x.id]) for i, x in enumerate(stmt.inputs)
+                     if isinstance(x, ast.Name) and x.id in tangents and stmt.op.jvp_rule(i) is not None]
+            if not terms:  # only non-differentiable inputs (a condition) are active
+                continue
+            total = terms[0]
+            for term in terms[1:]:
+                total = ast.BinOp(total, ast.Add(), term)
+            if stmt.op.nin is not None and stmt.op.nin > 1:  # a broadcast input's tangent spreads out
+                total = ast.Call(_name("broadcast_like"), [total, _name(stmt.target)], [])
+            if isinstance(total, ast.Name):
+                tangents[stmt.target] = total
+            else:
+                body.append(_assign(self.derivative_name(stmt.target), total))
+                tangents[stmt.target] = _name(self.derivative_name(stmt.target))
+        result = program.result
+        tangent = tangents.get(result.id) if isinstance(result, ast.Name) else None
+        if tangent is None:
+            tangent = ast.Call(_name("zeros_like"), [result], [])
+        body.append(ast.Return(ast.Tuple([result, tangent], ast.Load())))
+        args = [ast.arg(a) for a in program.args] + [ast.arg(self.derivative_name(program.args[k])) for k in argnums]
+        return _function(f"{program.name}_jvp", args, body,
+                         f"Forward-mode derivative of {program.name} (generated by ad.adsct): its value and "
+                         f"its tangent along {', '.join(self.derivative_name(program.args[k]) for k in argnums)}.")
+
+
+def _function(name: str, args: list, body: list, doc: str) -> ast.FunctionDef:
+    node = ast.FunctionDef(name=name, args=ast.arguments(posonlyargs=[], args=args, vararg=None, kwonlyargs=[],
+                                                         kw_defaults=[], kwarg=None, defaults=[]),
+                           body=[ast.Expr(ast.Constant(doc))] + body, decorator_list=[], returns=None)
+    return ast.fix_missing_locations(node)

@@ -1,0 +1,87 @@
+"""Steps 6 and 7: print the generated function with astor, then compile it.
+
+Generated code gets a file name of its own, registered with `linecache` (no temporary file
+is written), so tracebacks show its lines and `inspect` can read it back.  The text depends
+only on the function and the request, so it is byte-identical from run to run.
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+import re
+
+import astor
+import numpy as np
+
+from .. import ops
+from ..derived import in_dtype_of
+from .codegen import COMMENT
+from .parse import register_source
+
+_COUNTER = itertools.count(1)
+
+
+def to_source(function: ast.FunctionDef) -> str:
+    """The function's text, with comment markers turned into comments.
+
+    >>> import ast
+    >>> print(to_source(ast.parse("def f(x):\\n    __ad_comment__hello\\n    return x").body[0]), end="")
+    def f(x):
+        # hello
+        return x
+    """
+    text = astor.to_source(function)
+    return re.sub(rf"^(\s*){COMMENT}(.*)$", r"\1# \2", text, flags=re.M)
+
+
+def cotangent_of(cotangent, output):
+    """The cotangent the reverse sweep starts from, checked against the output's shape."""
+    if ops.shape_of(cotangent) != ops.shape_of(output):
+        raise ValueError(f"the cotangent has shape {ops.shape_of(cotangent)} but the output has shape "
+                         f"{ops.shape_of(output)}; for a non-scalar output use vjp or jacobian")
+    return in_dtype_of(cotangent, output)  # a float32 output keeps its sweep float32
+
+
+def unbroadcast(value, like):
+    """`value` summed down to the shape of `like` (undoing NumPy broadcasting)."""
+    return ops.sum_to(value, ops.shape_of(like))
+
+
+def broadcast_like(value, like):
+    """`value` broadcast up to the shape of `like`."""
+    shape = ops.shape_of(like)
+    return value if ops.shape_of(value) == shape else ops.broadcast_to(value, shape)
+
+
+def zeros_like(x):
+    """The derivative of something that does not depend on the inputs."""
+    return np.zeros(np.shape(x)) if not isinstance(x, float) else 0.0
+
+
+def vjp_rule(name, i, g, out, *inputs, **params):
+    """A VJP rule applied through the registry (for rules written as functions)."""
+    op = ops.get(name)
+    return op.cotangents(g, out, inputs, params, [j == i for j in range(len(inputs))])[i]
+
+
+def jvp_rule(name, i, t, out, *inputs, **params):
+    """A JVP rule applied through the registry (for rules written as functions)."""
+    op = ops.get(name)
+    return op.tangent([t if j == i else None for j in range(len(inputs))], out, inputs, params)
+
+
+HELPERS = {"ops": ops, "cotangent_of": cotangent_of, "unbroadcast": unbroadcast, "broadcast_like": broadcast_like, "zeros_like": zeros_like,
+           "vjp_rule": vjp_rule, "jvp_rule": jvp_rule}
+
+
+def compile_function(function: ast.FunctionDef, namespace: dict, label: str):
+    """(compiled function, its source text)."""
+    text = to_source(function)
+    filename = f"<ad.adsct {label} #{next(_COUNTER)}>"
+    register_source(filename, text)
+    scope = dict(namespace)
+    exec(compile(text, filename, "exec"), scope)
+    compiled = scope[function.name]
+    compiled.__source__ = text
+    return compiled, text

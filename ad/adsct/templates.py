@@ -1,0 +1,150 @@
+"""Registry rules as code templates: the body of a rule, ready to inline with new names.
+
+A rule written as a lambda (`lambda t, out, x: mul(t, cos(x))`) is found in its module's
+source and its body becomes an expression template; substituting the generated code's names
+gives `bt2 * ops.cos(x2)`.  A rule written as a `def` is called by name instead.  Names the
+body uses are resolved in the rule's module: registry ops print as `ops.<name>` (arithmetic
+as operators), helpers are passed to the generated code's namespace.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import copy
+import functools
+import inspect
+import textwrap
+
+from .. import ops
+
+_OPERATORS = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult, "div": ast.Div, "pow": ast.Pow, "matmul": ast.MatMult}
+
+
+@functools.lru_cache(maxsize=None)
+def _module_lambdas(filename: str) -> list:
+    with open(filename, encoding="utf-8") as handle:
+        tree = ast.parse(handle.read())
+    return [node for node in ast.walk(tree) if isinstance(node, ast.Lambda)]
+
+
+def _lambda_node(rule):
+    """The ast.Lambda defining `rule`, located by its body's first line and column."""
+    code = rule.__code__
+    positions = [p for p in code.co_positions() if p[0] is not None and p[2] is not None and p[2] > 0]
+    if not positions:
+        return None
+    line, _, col, _ = positions[0]
+    arg_names = list(code.co_varnames[: code.co_argcount])
+    for node in _module_lambdas(inspect.getsourcefile(rule)):
+        body = node.body
+        if [a.arg for a in node.args.args] != arg_names:
+            continue
+        start, end = (body.lineno, body.col_offset), (body.end_lineno, body.end_col_offset)
+        if start <= (line, col) < end:
+            return node
+    return None
+
+
+class Template:
+    """A rule as (parameter names, body expression), or as a callable to call by name."""
+
+    def __init__(self, rule):
+        self.rule = rule
+        node = _lambda_node(rule) if getattr(rule, "__name__", "") == "<lambda>" else None
+        if node is not None:
+            self.params = [a.arg for a in node.args.args]
+        else:  # a def rule is called, with its parameters in order
+            self.params = [p.name for p in inspect.signature(rule).parameters.values()
+                           if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        self.body = node.body if node is not None else None
+        self.kwonly_defaults = {}
+        if node is not None:
+            defaults = node.args.defaults
+            names = [a.arg for a in node.args.args]
+            for name, default in zip(names[len(names) - len(defaults):], defaults):
+                self.kwonly_defaults[name] = default
+
+    def instantiate(self, values: dict, namespace: dict) -> ast.expr:
+        """The body with parameters replaced by the expressions in `values` (missing keyword
+        parameters take their defaults); helpers it needs are added to `namespace`."""
+        if self.body is None:  # a def rule: call it by a name saying what it is
+            qualname = self.rule.__qualname__
+            readable = (qualname.split(".")[0] if "<locals>" in qualname else self.rule.__name__).lstrip("_")
+            name = _inject(namespace, readable or "rule", self.rule)
+            return ast.Call(ast.Name(name, ast.Load()), [values[p] for p in self.params if p in values], [])
+        mapping = dict(self.kwonly_defaults)
+        mapping.update(values)
+        globals_ = self.rule.__globals__
+        return _Substitute(mapping, globals_, namespace).visit(copy.deepcopy(self.body))
+
+
+@functools.lru_cache(maxsize=None)
+def template(rule) -> Template:
+    """The (cached) template of a rule."""
+    return Template(rule)
+
+
+def _inject(namespace: dict, name: str, value) -> str:
+    """Put `value` in the generated code's namespace under `name` (or a free variant of it)."""
+    candidate, k = name, 1
+    while candidate in namespace and namespace[candidate] is not value:
+        candidate, k = f"{name}_{k}", k + 1
+    namespace[candidate] = value
+    return candidate
+
+
+class _Substitute(ast.NodeTransformer):
+    def __init__(self, mapping: dict, rule_globals: dict, namespace: dict):
+        self.mapping, self.rule_globals, self.namespace = mapping, rule_globals, namespace
+
+    def visit_Name(self, node: ast.Name):
+        if node.id in self.mapping:
+            return copy.deepcopy(self.mapping[node.id])
+        if node.id not in self.rule_globals and hasattr(builtins, node.id):
+            return node  # len, tuple, ...: builtins are there in generated code too
+        if node.id not in self.rule_globals:
+            raise NameError(f"rule template uses {node.id!r}, which is not defined in its module")
+        value = self.rule_globals[node.id]
+        if isinstance(value, ops.Op):
+            return ast.Attribute(ast.Name("ops", ast.Load()), value.name, ast.Load())
+        return ast.Name(_inject(self.namespace, node.id.lstrip("_") or node.id, value), ast.Load())
+
+    def visit_Call(self, node: ast.Call):
+        self.generic_visit(node)
+        return operator_form(node)
+
+
+def operator_form(node: ast.Call) -> ast.expr:
+    """`ops.mul(a, b)` as `a * b` and `ops.neg(a)` as `-a`: the same on NumPy values, easier to read."""
+    func = node.func
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "ops" \
+            and not node.keywords:
+        if func.attr in _OPERATORS and len(node.args) == 2:
+            return ast.BinOp(node.args[0], _OPERATORS[func.attr](), node.args[1])
+        if func.attr == "neg" and len(node.args) == 1:
+            return ast.UnaryOp(ast.USub(), node.args[0])
+        if func.attr == "getitem" and len(node.args) == 2:
+            return ast.Subscript(node.args[0], node.args[1], ast.Load())
+    return node
+
+
+def op_call(op, args: list, params: dict) -> ast.expr:
+    """The call of a registry op in generated code, in operator form where there is one."""
+    if op.nin is None:
+        args = [ast.List(list(args), ast.Load())]
+    if op.name == "getitem":
+        return ast.Subscript(args[0], params["index"], ast.Load())
+    call = ast.Call(ast.Attribute(ast.Name("ops", ast.Load()), op.name, ast.Load()), list(args),
+                    [ast.keyword(k, v) for k, v in params.items()])
+    return operator_form(call)
+
+
+def describe(rule) -> str:
+    """A rule's source, for debugging templates.
+
+    >>> "cos" in describe(ops.sin.vjp[0])
+    True
+    """
+    node = _lambda_node(rule)
+    return ast.unparse(node) if node is not None else textwrap.dedent(inspect.getsource(rule)).strip()

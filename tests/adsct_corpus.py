@@ -1,0 +1,190 @@
+"""Functions for the source transformer, each with arguments to differentiate at.
+
+Each entry of CORPUS is (function, args, argnums).  They are checked against adoo and
+finite differences in test_adsct.py; the functions are in a file so that `inspect` can read
+their source.
+"""
+
+import math
+
+import numpy as np
+
+from ad import ops
+
+SCALE = 0.5  # a module-level constant
+
+
+def running_example(x1, x2):
+    return np.log(x1) + x1 * x2 - np.sin(x2)
+
+
+def with_docstring_and_comments(x):
+    """A docstring is skipped."""
+    # a comment
+    y = x * x  # another
+    return y + 1.0
+
+
+def reassigned(x):
+    y = x * 2.0
+    y = y * y
+    y = y - x
+    return y
+
+
+def augmented(x, y):
+    z = x
+    z += y
+    z *= x
+    z -= 1.0
+    z /= y
+    z **= 2
+    return z
+
+
+def tuple_assignment(x, y):
+    a, b = x * y, x + y
+    a, b = b, a
+    return a / b
+
+
+def all_operators(x, y):
+    return (x + y) * (x - y) / (y ** 2) + (-x) ** 3 + (+y)
+
+
+def reflected_constants(x):
+    return 2.0 - x + 3.0 / x + 2.0 ** x + 1.0 * x
+
+
+def module_constant_and_math_constant(x):
+    return SCALE * x * np.pi + math.e
+
+
+def numpy_functions(x):
+    return np.sum(np.exp(x) + np.tanh(x) + np.sqrt(x) + np.log1p(x) + np.arctan(x) + np.abs(x))
+
+
+def registry_functions(x, y):
+    return np.sum(ops.sigmoid(x) * ops.softplus(y) + ops.relu(x - 0.3))
+
+
+def keyword_arguments(x):
+    return np.sum(np.exp(x), axis=1, keepdims=True).sum()
+
+
+def methods(x):
+    return x.sum(axis=0).mean() + x.max() + x.T.dot(x).prod() * 0.01 + x.reshape(6).min()
+
+
+def attributes_and_shapes(x):
+    n = x.shape[0]
+    return np.sum(x * x) / n + x.size + x.ndim
+
+
+def matrix_products(A, x):
+    return x @ A @ x + np.dot(A, x).sum() + np.matmul(A.T, x)[0]
+
+
+def broadcasting(x, b):
+    return np.sum((x + b) / (b * b) ** 1.5)
+
+
+def subscripts_and_slices(x):
+    return x[0, 1] * x[1, :].sum() + x[:, ::-1][0, 0] + x[..., 1].prod()
+
+
+def fancy_index(x):
+    return np.sum(x[np.array([0, 2, 2])] ** 2)
+
+
+def concatenate_and_stack(x, y):
+    z = np.concatenate([x, y * 2.0], axis=0)
+    w = np.stack([x, y], axis=1)
+    return np.sum(z ** 2) + np.sum(w[:, 0] * w[:, 1])
+
+
+def reductions(x):
+    return np.max(x, axis=1).sum() + np.min(x) + np.mean(x, axis=0).prod() + ops.logsumexp(x, axis=1).sum()
+
+
+def softmax_cross_entropy(z, y):
+    log_probs = ops.log_softmax(z, axis=1)
+    return -np.sum(y * log_probs) / z.shape[0]
+
+
+def where_and_comparisons(x):
+    return np.sum(np.where(x > 0.0, x * x, -x))
+
+
+def maximum_minimum_clip(x, y):
+    return np.sum(np.maximum(x, y) + np.minimum(x, 0.5) + np.clip(x, -0.5, 0.5))
+
+
+def expand_squeeze_reshape(x):
+    y = np.expand_dims(x, 0)
+    z = np.squeeze(y, 0)
+    return np.sum(np.reshape(z, (3, 2)) * np.transpose(x).reshape(3, 2))
+
+
+def unused_argument(x, y):
+    return x * 3.0
+
+
+def constant_output(x):
+    return 4.0
+
+
+def argument_passthrough(x):
+    return x
+
+
+def mlp_loss(W1, b1, W2, b2, X, Y):
+    h = np.maximum(X @ W1 + b1, 0.0)
+    z = h @ W2 + b2
+    m = np.max(z, axis=1, keepdims=True)
+    log_probs = z - (np.log(np.sum(np.exp(z - m), axis=1, keepdims=True)) + m)
+    return -np.sum(Y * log_probs) / X.shape[0]
+
+
+def _rng(seed):
+    return np.random.default_rng(seed)
+
+
+def _positive(*shape, seed=0):
+    return _rng(seed).uniform(0.5, 2.0, shape)
+
+
+def _normal(*shape, seed=0):
+    return _rng(seed).standard_normal(shape)
+
+
+CORPUS = [
+    (running_example, (2.0, 5.0), (0, 1)),
+    (with_docstring_and_comments, (1.5,), 0),
+    (reassigned, (0.7,), 0),
+    (augmented, (1.3, 0.8), (0, 1)),
+    (tuple_assignment, (1.3, 0.8), (0, 1)),
+    (all_operators, (1.3, 0.8), (0, 1)),
+    (reflected_constants, (0.9,), 0),
+    (module_constant_and_math_constant, (0.9,), 0),
+    (numpy_functions, (_positive(3),), 0),
+    (registry_functions, (_normal(3), _normal(3, seed=1)), (0, 1)),
+    (keyword_arguments, (_normal(2, 3),), 0),
+    (methods, (_normal(2, 3) + 3.0,), 0),
+    (attributes_and_shapes, (_normal(2, 3),), 0),
+    (matrix_products, (_normal(3, 3), _normal(3, seed=1)), (0, 1)),
+    (broadcasting, (_normal(2, 3), _positive(3, seed=1)), (0, 1)),
+    (subscripts_and_slices, (_normal(2, 3),), 0),
+    (fancy_index, (_normal(3),), 0),
+    (concatenate_and_stack, (_normal(3), _normal(3, seed=1)), (0, 1)),
+    (reductions, (_normal(2, 3),), 0),
+    (softmax_cross_entropy, (_normal(4, 3), np.eye(3)[[0, 2, 1, 1]]), 0),
+    (where_and_comparisons, (_normal(5),), 0),
+    (maximum_minimum_clip, (_normal(5), _normal(5, seed=1)), (0, 1)),
+    (expand_squeeze_reshape, (_normal(2, 3),), 0),
+    (unused_argument, (0.5, 0.7), (0, 1)),
+    (constant_output, (0.5,), 0),
+    (argument_passthrough, (0.5,), 0),
+    (mlp_loss, (_normal(5, 4), _normal(4, seed=1), _normal(4, 3, seed=2), _normal(3, seed=3),
+                _normal(6, 5, seed=4), np.eye(3)[[0, 1, 2, 0, 1, 2]]), (0, 1, 2, 3)),
+]

@@ -1,0 +1,254 @@
+"""ad.adsct: generated derivative code, checked against adoo and finite differences, golden
+files of generated source, every registry op, and a clear error for everything unsupported."""
+
+import inspect
+import os
+import pathlib
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ad import adoo, adsct, numeric, ops
+from ad.errors import NotDifferentiableError, UnsupportedSyntaxError
+from adsct_corpus import CORPUS, mlp_loss, running_example
+from registry_strategies import op_inputs
+
+GOLDEN = pathlib.Path(__file__).parent / "golden"
+
+
+def _as_tuple(g, argnums):
+    return g if isinstance(argnums, tuple) else (g,)
+
+
+@pytest.mark.parametrize("f,args,argnums", CORPUS, ids=[f.__name__ for f, _, _ in CORPUS])
+def test_corpus_reverse_mode_matches_adoo_and_finite_differences(f, args, argnums):
+    got = _as_tuple(adsct.grad(f, argnums=argnums)(*args), argnums)
+    want = _as_tuple(adoo.grad(f, argnums=argnums)(*args), argnums)
+    numeric_grad = _as_tuple(numeric.grad(f, *args, argnums=argnums, method="richardson"), argnums)
+    for g, w, n in zip(got, want, numeric_grad):
+        assert np.shape(g) == np.shape(w)
+        np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(g, n, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("f,args,argnums", CORPUS, ids=[f.__name__ for f, _, _ in CORPUS])
+def test_corpus_forward_mode_matches_reverse_mode(f, args, argnums):
+    rng = np.random.default_rng(0)
+    selected = argnums if isinstance(argnums, tuple) else (argnums,)
+    tangents = [rng.standard_normal(np.shape(a)) if np.ndim(a) else float(rng.standard_normal()) for a in args]
+
+    # tangents only along the differentiated arguments
+    along = tuple(t if k in selected else np.zeros_like(t) if np.ndim(t) else 0.0 for k, t in enumerate(tangents))
+    value, tangent = adsct.jvp(f, args, along)
+    grads = _as_tuple(adsct.grad(f, argnums=argnums)(*args), argnums)
+    directional = sum(float(np.sum(np.asarray(g) * tangents[k])) for g, k in zip(grads, selected))
+    assert value == pytest.approx(float(f(*args)))
+    assert tangent == pytest.approx(directional, rel=1e-10, abs=1e-12)
+
+
+def test_running_example_exactly():
+    assert adsct.grad(running_example, argnums=(0, 1))(2.0, 5.0) == (5.5, 1.7163378145367738)
+    assert adsct.jvp(running_example, (2.0, 5.0), (1.0, 0.0))[1] == 5.5
+
+
+# -- generated source --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("f,mode,argnums", [(running_example, "reverse", (0, 1)), (running_example, "forward", (0, 1)),
+                                            (mlp_loss, "reverse", (0, 1, 2, 3))])
+def test_generated_source_matches_golden_file(f, mode, argnums):
+    path = GOLDEN / f"{f.__name__}_{mode}.py"
+    text = adsct.source(f, mode=mode, argnums=argnums)
+    if os.environ.get("AD_UPDATE_GOLDEN"):
+        path.write_text(text)
+    assert text == path.read_text(), f"generated code changed; review it and rerun with AD_UPDATE_GOLDEN=1"
+
+
+def test_generated_source_is_byte_identical_across_interpreter_runs():
+    program = ("import sys; sys.path.insert(0, 'tests'); from adsct_corpus import mlp_loss; from ad import adsct; "
+               "print(adsct.source(mlp_loss, argnums=(0, 1, 2, 3)), end='')")
+    runs = [subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True,
+                           cwd=pathlib.Path(__file__).parent.parent).stdout for _ in range(2)]
+    assert runs[0] == runs[1] == adsct.source(mlp_loss, argnums=(0, 1, 2, 3))
+
+
+def test_generated_code_reads_like_numpy():
+    text = adsct.source(running_example, argnums=(0, 1))
+    assert "bx1" in text and "bx2" in text, "adjoints are named after their variables"
+    assert "# line" in text and "np.log(x1) + x1 * x2 - np.sin(x2)" in text, "comments point to the source"
+    assert "t1 = ops.log(x1)" in text and "t2 = x1 * x2" in text
+    assert "bx2 = bt4 * ops.cos(x2)" in text, "the rule of sin is inlined"
+
+
+def test_generated_functions_are_registered_for_inspect_and_cached():
+    adsct.grad(running_example)(2.0, 5.0)
+    from ad.adsct.transforms import _CACHE
+    function, text = _CACHE[running_example][("reverse", (0,))]
+    assert function.__code__.co_filename.startswith("<ad.adsct")
+    assert inspect.getsource(function) == text
+    adsct.grad(running_example)(3.0, 5.0)
+    assert _CACHE[running_example][("reverse", (0,))][0] is function, "transformed once, then cached"
+
+
+def test_only_requested_adjoints_are_computed():
+    text = adsct.source(mlp_loss, argnums=(2, 3))
+    assert "bW2" in text and "bb2" in text
+    assert "bW1" not in text and "bX" not in text, "no adjoint for inputs nobody asked about"
+    assert "matmul_vjp_a(" not in text.split("bW2")[-1], "no adjoint through X @ W1 is built"
+
+
+def test_float32_stays_float32():
+    x = np.ones(3, dtype=np.float32)
+    g = adsct.grad(lambda x: np.sum(np.sin(x) * x))(x)
+    assert g.dtype == np.float32
+
+
+# -- every registry op ----------------------------------------------------------------------------
+
+def _op_function(op, n_inputs, params, weights):
+    """Source for sum(op(x0, x1, ..., param=p_param, ...) * weights), compiled in a namespace
+    that holds the parameters and weights; returns (function, source)."""
+    names = [f"x{i}" for i in range(n_inputs)]
+    call_args = [f"[{', '.join(names)}]"] if op.nin is None else list(names)
+    call_args += [f"{k}=p_{k}" for k in params]
+    text = f"def f({', '.join(names)}):\n    return ops.sum(ops.{op.name}({', '.join(call_args)}) * weights)\n"
+    namespace = {"ops": ops, "weights": weights, **{f"p_{k}": v for k, v in params.items()}}
+    exec(compile(text, f"<op {op.name}>", "exec"), namespace)
+    return namespace["f"], text
+
+
+@pytest.mark.parametrize("name", [n for n in ops.differentiable_ops() if n != "where"])
+@given(data=st.data())
+def test_every_op_through_adsct(name, data):
+    op = ops.get(name)
+    inputs, params, rng = data.draw(op_inputs(op))
+    weights = rng.standard_normal(np.shape(op.apply(inputs, params)))
+    f, text = _op_function(op, len(inputs), params, weights)
+    argnums = tuple(range(len(inputs)))
+    reverse = adsct.source(f, argnums=argnums, source=text)  # the code under test, generated once
+    assert f"ops.{name}(" in reverse or name in ("add", "sub", "mul", "div", "pow", "matmul", "neg", "getitem")
+    from ad.adsct.transforms import _CACHE
+    function, _ = _CACHE[f][("reverse", argnums)]
+    _, grads = function(*inputs, 1.0)
+    expected = numeric.grad(f, *inputs, argnums=argnums, method="richardson")
+    for g, e in zip(grads, expected):
+        np.testing.assert_allclose(np.asarray(g, dtype=float), e, rtol=1e-6, atol=1e-8, err_msg=name)
+
+
+def test_where_through_adsct():
+    def f(x, y):
+        return np.sum(np.where(x > y, x * y, y - x))
+
+    x, y = np.array([0.5, -1.0, 2.0]), np.array([0.0, 1.0, 1.0])
+    np.testing.assert_allclose(adsct.grad(f, argnums=(0, 1))(x, y), adoo.grad(f, argnums=(0, 1))(x, y))
+
+
+# -- errors ---------------------------------------------------------------------------------------
+
+UNSUPPORTED = {
+    "for loop": "def f(x):\n    for i in range(3):\n        x = x * 2.0\n    return x\n",
+    "while loop": "def f(x):\n    while x < 1.0:\n        x = x * 2.0\n    return x\n",
+    "if statement": "def f(x):\n    if x > 0:\n        x = -x\n    return x\n",
+    "try": "def f(x):\n    try:\n        y = x\n    except ValueError:\n        y = x\n    return y\n",
+    "no return": "def f(x):\n    y = x * 2.0\n",
+    "early return": "def f(x):\n    return x\n    return x * 2.0\n",
+    "lambda expression": "def f(x):\n    g = lambda y: y\n    return g(x)\n",
+    "star args": "def f(*xs):\n    return xs[0]\n",
+    "conditional expression": "def f(x):\n    return x if x > 0 else -x\n",
+    "list comprehension": "def f(x):\n    return sum([x * i for i in range(3)])\n",
+    "subscript assignment": "def f(x):\n    x[0] = 1.0\n    return x\n",
+    "attribute": "def f(x):\n    return x.real\n",
+}
+
+
+@pytest.mark.parametrize("construct", sorted(UNSUPPORTED))
+def test_unsupported_constructs_raise_a_clear_error(construct):
+    text = UNSUPPORTED[construct]
+    namespace = {"np": np}
+    exec(compile(text, "<unsupported>", "exec"), namespace)
+    with pytest.raises(UnsupportedSyntaxError) as info:
+        adsct.source(namespace["f"], source=text)
+    error = info.value
+    assert error.lineno is not None and error.lineno >= 1 and error.offset is not None
+    assert isinstance(error, SyntaxError) and error.hint and str(error)
+
+
+def test_missing_source_says_how_to_give_it():
+    namespace = {}
+    exec("def f(x):\n    return x * x\n", namespace)
+    with pytest.raises(UnsupportedSyntaxError, match="source="):
+        adsct.grad(namespace["f"])(1.0)
+    text = "def f(x):\n    return x * x\n"
+    assert "bx" in adsct.source(namespace["f"], source=text)
+
+
+def _no_rule(x):
+    return np.cumsum(x)
+
+
+def test_active_value_reaching_a_call_without_a_rule_is_not_differentiable():
+    def f(x, y):
+        return np.sum(_no_rule(x)) + y
+
+    with pytest.raises(NotDifferentiableError, match="_no_rule"):
+        adsct.grad(f)(np.ones(3), 1.0)
+    assert adsct.grad(f, argnums=1)(np.ones(3), 1.0) == 1.0, "the same call on a constant is fine"
+
+
+def test_differentiated_value_as_static_parameter_is_refused():
+    def f(x):
+        return np.sum(np.reshape(x, x))
+
+    with pytest.raises(UnsupportedSyntaxError, match="parameter"):
+        adsct.grad(f)(np.ones(2))
+
+
+def test_pytree_arguments_are_refused_for_now():
+    def f(p):
+        return p
+
+    with pytest.raises(TypeError, match="pytree"):
+        adsct.grad(f)({"a": 1.0})
+
+
+def test_non_scalar_output_for_grad():
+    def f(x):
+        return x * 2.0
+
+    with pytest.raises(ValueError, match="vjp or jacobian"):
+        adsct.grad(f)(np.ones(3))
+
+
+def test_unsupported_syntax_error_names_the_file_and_line():
+    text = textwrap.dedent("""\
+        def f(x):
+            y = x
+            while y < 1.0:
+                y = y * 2.0
+            return y
+        """)
+    namespace = {}
+    exec(compile(text, "<where>", "exec"), namespace)
+    with pytest.raises(UnsupportedSyntaxError) as info:
+        adsct.source(namespace["f"], source=text)
+    assert info.value.lineno == 3 and "While" in str(info.value)
+
+
+def test_jacobian_both_modes_and_hessian_agree_with_adoo():
+    from adsct_corpus import broadcasting, reductions
+    x, b = np.random.default_rng(0).standard_normal((2, 3)), np.array([0.7, 1.1, 1.6])
+    for mode in ("reverse", "forward"):
+        got = adsct.jacobian(broadcasting, argnums=(0, 1), mode=mode)(x, b)
+        want = adoo.jacobian(broadcasting, argnums=(0, 1), mode=mode)(x, b)
+        for g, w in zip(got, want):
+            np.testing.assert_allclose(g, w, rtol=1e-12)
+    np.testing.assert_allclose(adsct.hessian(reductions)(x), adoo.hessian(reductions)(x), rtol=1e-10, atol=1e-12)
+
+
+def test_default_strategy_of_ad_grad_is_adsct():
+    import ad
+    assert ad.grad(running_example, argnums=(0, 1))(2.0, 5.0) == (5.5, 1.7163378145367738)
