@@ -146,6 +146,20 @@ def mlp_loss(W1, b1, W2, b2, X, Y):
     return -np.sum(Y * log_probs) / X.shape[0]
 
 
+def square_scaled(x):
+    y = x * x
+    return y * SCALE
+
+
+def softplus_sum(v):
+    return np.sum(np.log1p(np.exp(v)))
+
+
+def calls_user_functions(x, y):
+    y = square_scaled(y) + softplus_sum(x)  # a caller's name reused inside the callees
+    return np.sum(square_scaled(x) * y) + softplus_sum(x * y)
+
+
 def _rng(seed):
     return np.random.default_rng(seed)
 
@@ -185,6 +199,7 @@ CORPUS = [
     (unused_argument, (0.5, 0.7), (0, 1)),
     (constant_output, (0.5,), 0),
     (argument_passthrough, (0.5,), 0),
+    (calls_user_functions, (_normal(3), 0.7), (0, 1)),
     (mlp_loss, (_normal(5, 4), _normal(4, seed=1), _normal(4, 3, seed=2), _normal(3, seed=3),
                 _normal(6, 5, seed=4), np.eye(3)[[0, 1, 2, 0, 1, 2]]), (0, 1, 2, 3)),
 ]

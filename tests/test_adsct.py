@@ -192,11 +192,26 @@ def _no_rule(x):
 
 def test_active_value_reaching_a_call_without_a_rule_is_not_differentiable():
     def f(x, y):
-        return np.sum(_no_rule(x)) + y
+        return np.sum(np.cumsum(x)) + y
 
-    with pytest.raises(NotDifferentiableError, match="_no_rule"):
+    with pytest.raises(NotDifferentiableError, match="numpy.cumsum"):
         adsct.grad(f)(np.ones(3), 1.0)
     assert adsct.grad(f, argnums=1)(np.ones(3), 1.0) == 1.0, "the same call on a constant is fine"
+
+    def g(x):  # inside an inlined user function, the error names the library call and its line
+        return np.sum(_no_rule(x))
+
+    with pytest.raises(NotDifferentiableError, match=r"numpy.cumsum .* line \d+ of .*test_adsct.py"):
+        adsct.grad(g)(np.ones(3))
+
+
+def test_recursion_is_refused():
+    with pytest.raises(UnsupportedSyntaxError, match="recursive"):
+        adsct.grad(_recursive)(1.0)
+
+
+def _recursive(x):
+    return _recursive(x * 0.5)
 
 
 def test_differentiated_value_as_static_parameter_is_refused():

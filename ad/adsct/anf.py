@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import ast
 import builtins
+import types
 from dataclasses import dataclass, field
 from typing import Optional
 
 from .. import ops
 from ..errors import NotDifferentiableError
-from .parse import Parsed
+from .parse import Parsed, parse_function
 
 _BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow", ast.MatMult: "matmul"}
 _COMPARE = {ast.Gt: "greater", ast.GtE: "greater_equal", ast.Lt: "less", ast.LtE: "less_equal",
@@ -42,6 +43,7 @@ class Stmt:
     expr: Optional[ast.expr] = None  # the plain expression
     origin: Optional[ast.AST] = None  # the source statement, for comments
     callee: Optional[str] = None  # a plain call's function, named for errors
+    source: Optional[Parsed] = None  # the function the statement comes from (callees are inlined)
 
 
 @dataclass
@@ -57,27 +59,39 @@ class Program:
 
 
 class Normaliser:
-    def __init__(self, parsed: Parsed, namespace: dict):
-        self.parsed, self.namespace = parsed, namespace
-        self.body: list = []
+    """Normalises one function; a called user function is inlined by a child normaliser that
+    shares the statement list and the names taken, and prefixes its locals with its name."""
+
+    def __init__(self, parsed: Parsed, namespace: dict, parent: "Normaliser | None" = None, prefix: str = ""):
+        self.parsed, self.namespace, self.prefix = parsed, namespace, prefix
+        self.root = self if parent is None else parent.root
+        self.body: list = [] if parent is None else parent.body
         self.versions: dict = {}  # original name -> current version's name
-        self.taken: set = set()
-        self.temps = 0
+        self.taken: set = set() if parent is None else parent.taken
         self.origin = None
+        if parent is None:
+            self.temps = 0
+            self.injected: dict = {}  # callee globals given to the generated code, by name
+            self.inlining: list = []  # the functions being inlined (to refuse recursion)
 
     # -- names ---------------------------------------------------------------------------
     def fresh(self) -> str:
+        root = self.root
         while True:
-            self.temps += 1
-            name = f"t{self.temps}"
+            root.temps += 1
+            name = f"t{root.temps}"
             if name not in self.taken:
                 self.taken.add(name)
                 return name
 
     def bind_name(self, name: str) -> str:
-        """A new version of `name` for an assignment: x, then x_1, x_2, ..."""
+        """A new version of `name` for an assignment: x, then x_1, x_2, ... (callee locals
+        are prefixed with the callee's name)."""
         if name not in self.versions:
-            version = name
+            version = self.prefix + name
+            k = 1
+            while self.prefix and version in self.taken:
+                version, k = f"{self.prefix}{name}_{k}", k + 1
         else:
             k = 1
             while f"{name}_{k}" in self.taken:
@@ -99,6 +113,11 @@ class Normaliser:
         self.taken.update(n.id for n in ast.walk(fn) if isinstance(n, ast.Name))
         for name in args:
             self.versions[name] = name
+        result = self.function_body(fn)
+        return Program(fn.name, args, self.body, result, self.parsed, self.namespace)
+
+    def function_body(self, fn: ast.FunctionDef) -> ast.expr:
+        """Normalise the statements of `fn`; returns the normalised returned expression."""
         body = fn.body
         if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
                 and isinstance(body[0].value.value, str):
@@ -109,8 +128,7 @@ class Normaliser:
         for statement in body[:-1]:
             self.statement(statement)
         self.origin = body[-1]
-        result = self.expr(body[-1].value)
-        return Program(fn.name, args, self.body, result, self.parsed, self.namespace)
+        return self.expr(body[-1].value)
 
     def statement(self, node: ast.stmt) -> None:
         self.origin = node
@@ -123,7 +141,7 @@ class Normaliser:
                     and len(target.elts) == len(node.value.elts) and all(isinstance(t, ast.Name) for t in target.elts):
                 values = [self.expr(v) for v in node.value.elts]  # right-hand sides first, as Python does
                 for t, v in zip(target.elts, values):
-                    self.body.append(Stmt(self.bind_name(t.id), None, expr=v, origin=node))
+                    self.body.append(Stmt(self.bind_name(t.id), None, expr=v, origin=node, source=self.parsed))
                 return
         if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
             self.assign(node.target.id, ast.BinOp(ast.Name(node.target.id, ast.Load()), node.op, node.value))
@@ -138,12 +156,12 @@ class Normaliser:
         result = self.expr(value, top=True)
         target = self.bind_name(name)
         last = self.body[-1] if self.body else None
-        if last is not None and isinstance(result, ast.Name) and last.target == result.id and result.id.startswith("t") \
-                and result.id not in self.versions.values():
+        if last is not None and isinstance(result, ast.Name) and last.target == result.id and last.op is not None \
+                and result.id not in self.versions.values() and last.source is self.parsed:
             last.target = target  # name the op's result after the variable, not a temporary
             self.taken.add(target)
         else:
-            self.body.append(Stmt(target, None, expr=result, origin=self.origin))
+            self.body.append(Stmt(target, None, expr=result, origin=self.origin, source=self.parsed))
 
     # -- expressions --------------------------------------------------------------------------
     def expr(self, node: ast.expr, top: bool = False) -> ast.expr:
@@ -153,7 +171,7 @@ class Normaliser:
         if isinstance(node, ast.Name):
             if node.id in self.versions:
                 return ast.Name(self.versions[node.id], ast.Load())
-            return node  # a global or closure value: a constant here
+            return self.outside(node)  # a global or closure value: a constant here
         if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
             return self.emit(ops.get(_BINARY[type(node.op)]), [self.expr(node.left), self.expr(node.right)], {}, node)
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.FloorDiv):
@@ -174,7 +192,7 @@ class Normaliser:
         if isinstance(node, ast.Call):
             return self.call(node)
         if isinstance(node, (ast.Tuple, ast.List)) and not self.mentions_locals(node):
-            return node  # a constant tuple (axes, shapes)
+            return self.outside(node)  # a constant tuple (axes, shapes)
         raise self.parsed.error(node, f"{type(node).__name__} expressions are not supported by this version of adsct",
                                 "rewrite it with arithmetic and calls to NumPy / ad.ops functions")
 
@@ -191,12 +209,12 @@ class Normaliser:
 
     def emit(self, op, inputs, params, node) -> ast.Name:
         target = self.fresh()
-        self.body.append(Stmt(target, op, inputs, params, origin=self.origin))
+        self.body.append(Stmt(target, op, inputs, params, origin=self.origin, source=self.parsed))
         return ast.Name(target, ast.Load())
 
     def plain(self, expr: ast.expr) -> ast.Name:
         target = self.fresh()
-        self.body.append(Stmt(target, None, expr=expr, origin=self.origin))
+        self.body.append(Stmt(target, None, expr=expr, origin=self.origin, source=self.parsed))
         return ast.Name(target, ast.Load())
 
     def attribute(self, node: ast.Attribute) -> ast.expr:
@@ -208,7 +226,27 @@ class Normaliser:
                 return self.plain(ast.Attribute(value, node.attr, ast.Load()))
             raise self.parsed.error(node, f"attribute .{node.attr} of a value is not supported",
                                     "supported: .T, .shape, .ndim, .size, .dtype")
-        return node  # a module attribute such as np.pi: a constant
+        return self.outside(node)  # a module attribute such as np.pi: a constant
+
+    def outside(self, node: ast.expr) -> ast.expr:
+        """An expression of values from outside the function.  The generated code runs in the
+        outermost function's namespace, so an inlined callee's globals are passed into it."""
+        if self.root is self:
+            return node
+        node = _copy(node)
+        for name in ast.walk(node):
+            if isinstance(name, ast.Name) and name.id not in self.versions and name.id in self.namespace:
+                name.id = self.root.inject(name.id, self.namespace[name.id])
+        return node
+
+    def inject(self, name: str, value) -> str:
+        """A name under which `value` is in the generated code's namespace."""
+        candidate, k = name, 1
+        while (candidate in self.namespace and self.namespace[candidate] is not value) or \
+                (candidate in self.injected and self.injected[candidate] is not value):
+            candidate, k = f"{name}_{k}", k + 1
+        self.injected[candidate] = value
+        return candidate
 
     def call(self, node: ast.Call) -> ast.expr:
         func = node.func
@@ -225,6 +263,8 @@ class Normaliser:
             return self.apply(op, args, node.keywords, node)
         target = self.resolve(func)
         op = target if isinstance(target, ops.Op) else ops.lookup(target)
+        if op is None and _inlinable(target):
+            return self.inline(target, node)
         if op is None:
             if any(self.mentions_locals(a) for a in list(node.args) + [k.value for k in node.keywords]):
                 # Known values only here; whether they are differentiated is decided later.
@@ -236,6 +276,29 @@ class Normaliser:
                 return name
             return node  # no local value involved: a constant expression
         return self.apply(op, list(node.args), node.keywords, node)
+
+    def inline(self, callee, node: ast.Call) -> ast.expr:
+        """A call to a user function: its body, normalised in place (with its own names)."""
+        if callee in self.root.inlining:
+            raise self.parsed.error(node, f"recursive call to {callee.__name__} is not supported")
+        if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
+            raise self.parsed.error(node, "calls to user functions take positional arguments only here")
+        parsed = parse_function(callee)
+        params = [a.arg for a in parsed.node.args.args]
+        if len(params) != len(node.args) or parsed.node.args.vararg or parsed.node.args.defaults:
+            raise self.parsed.error(node, f"{callee.__name__} takes {len(params)} positional parameters; "
+                                    f"defaults and *args are not supported here")
+        values = [self.expr(a) for a in node.args]
+        child = Normaliser(parsed, function_namespace(callee), self, prefix=f"{callee.__name__}_")
+        child.taken.update(n.id for n in ast.walk(parsed.node) if isinstance(n, ast.Name) and n.id not in params)
+        child.origin = self.origin
+        for param, value in zip(params, values):  # bind parameters by copies: x_of_callee = argument
+            self.body.append(Stmt(child.bind_name(param), None, expr=value, origin=self.origin, source=self.parsed))
+        self.root.inlining.append(callee)
+        try:
+            return child.function_body(parsed.node)
+        finally:
+            self.root.inlining.pop()
 
     def apply(self, op, args, keywords, node) -> ast.expr:
         if any(isinstance(a, ast.Starred) for a in args) or any(k.arg is None for k in keywords):
@@ -267,6 +330,20 @@ class Normaliser:
             except AttributeError:
                 raise self.parsed.error(func, f"{_describe(owner, func.value)} has no attribute {func.attr!r}") from None
         raise self.parsed.error(func, "only named functions can be called here")
+
+
+_NOT_INLINED = ("numpy", "scipy", "math", "ad.")
+
+
+def _inlinable(target) -> bool:
+    """A user's Python function (library functions are not opened up)."""
+    module = getattr(target, "__module__", "") or ""
+    return isinstance(target, types.FunctionType) and not module.startswith(_NOT_INLINED)
+
+
+def _copy(node):
+    import copy
+    return copy.deepcopy(node)
 
 
 def _describe(target, func) -> str:
@@ -301,8 +378,11 @@ def function_namespace(f) -> dict:
 
 
 def normalise(parsed: Parsed, f) -> Program:
-    """Three-address form of the parsed function."""
-    return Normaliser(parsed, function_namespace(f)).run()
+    """Three-address form of the parsed function (user functions it calls are inlined)."""
+    normaliser = Normaliser(parsed, function_namespace(f))
+    program = normaliser.run()
+    program.namespace = {**program.namespace, **normaliser.injected}
+    return program
 
 
 def check_activity(program: Program, active_args) -> set:
@@ -316,16 +396,17 @@ def check_activity(program: Program, active_args) -> set:
         uses = {n.id for n in _names(stmt.inputs)}
         for param in stmt.params.values():
             if {n.id for n in ast.walk(param) if isinstance(n, ast.Name)} & active:
-                raise program.parsed.error(stmt.origin, f"a differentiated value is used as the {stmt.op.name} "
+                raise (stmt.source or program.parsed).error(stmt.origin, f"a differentiated value is used as the {stmt.op.name} "
                                            f"parameter here", "indices, axes and shapes must not depend on "
                                            "differentiated values")
         if stmt.op is None:
             mentioned = {n.id for n in ast.walk(stmt.expr) if isinstance(n, ast.Name)} & active
             callee = getattr(stmt, "callee", None)
             if mentioned and callee is not None:
+                source = stmt.source or program.parsed
                 raise NotDifferentiableError(f"{callee} has no derivative rule (it is called with a differentiated "
-                                             f"value at line {program.parsed.first_line + stmt.origin.lineno - 1} "
-                                             f"of {program.parsed.filename})")
+                                             f"value at line {source.first_line + stmt.origin.lineno - 1} "
+                                             f"of {source.filename})")
             if mentioned and _is_copy(stmt):
                 active.add(stmt.target)
             continue

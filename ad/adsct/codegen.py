@@ -33,8 +33,10 @@ def _comment(text: str) -> ast.Expr:
 def _source_comment(program: Program, stmt: Stmt, last_origin):
     if stmt.origin is None or stmt.origin is last_origin:
         return None
-    line = program.parsed.first_line + stmt.origin.lineno - 1
-    return _comment(f"line {line}: {program.parsed.text_of(stmt.origin)}")
+    source = stmt.source or program.parsed
+    line = source.first_line + stmt.origin.lineno - 1
+    where = "" if source is program.parsed else f"{source.node.name}, "
+    return _comment(f"{where}line {line}: {source.text_of(stmt.origin)}")
 
 
 def primal_statement(stmt: Stmt) -> ast.Assign:
