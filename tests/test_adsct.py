@@ -13,12 +13,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ad import adoo, adsct, numeric, ops
+from ad import adoo, adsct, numeric, ops, tree
 from ad.errors import NotDifferentiableError, UnsupportedSyntaxError
 from adsct_corpus import CORPUS, mlp_loss, running_example
 from registry_strategies import op_inputs
 
 GOLDEN = pathlib.Path(__file__).parent / "golden"
+STRUCTURES = tuple(tree.flatten(x)[1] for x in (2.0, 5.0))  # two number arguments
 
 
 def _as_tuple(g, argnums):
@@ -87,11 +88,11 @@ def test_generated_code_reads_like_numpy():
 def test_generated_functions_are_registered_for_inspect_and_cached():
     adsct.grad(running_example)(2.0, 5.0)
     from ad.adsct.transforms import _CACHE
-    function, text = _CACHE[running_example][("reverse", (0,))]
+    function, text = _CACHE[running_example][("reverse", (0,), STRUCTURES)]
     assert function.__code__.co_filename.startswith("<ad.adsct")
     assert inspect.getsource(function) == text
     adsct.grad(running_example)(3.0, 5.0)
-    assert _CACHE[running_example][("reverse", (0,))][0] is function, "transformed once, then cached"
+    assert _CACHE[running_example][("reverse", (0,), STRUCTURES)][0] is function, "transformed once, then cached"
 
 
 def test_only_requested_adjoints_are_computed():
@@ -132,7 +133,7 @@ def test_every_op_through_adsct(name, data):
     reverse = adsct.source(f, argnums=argnums, source=text)  # the code under test, generated once
     assert f"ops.{name}(" in reverse or name in ("add", "sub", "mul", "div", "pow", "matmul", "neg", "getitem")
     from ad.adsct.transforms import _CACHE
-    function, _ = _CACHE[f][("reverse", argnums)]
+    function, _ = _CACHE[f][("reverse", argnums, None)]
     _, grads = function(*inputs, 1.0)
     expected = numeric.grad(f, *inputs, argnums=argnums, method="richardson")
     for g, e in zip(grads, expected):
@@ -222,12 +223,35 @@ def test_differentiated_value_as_static_parameter_is_refused():
         adsct.grad(f)(np.ones(2))
 
 
-def test_pytree_arguments_are_refused_for_now():
-    def f(p):
-        return p
+def test_pytree_arguments_become_one_parameter_per_array():
+    def loss(params, x):
+        W, b = params["layer"]
+        return np.sum(np.tanh(x @ W + b) * params["scale"])
 
-    with pytest.raises(TypeError, match="pytree"):
-        adsct.grad(f)({"a": 1.0})
+    params = {"layer": (np.full((2, 3), 0.1), np.zeros(3)), "scale": 2.0}
+    x = np.array([[1.0, -1.0]])
+    g = adsct.grad(loss)(params, x)
+    want = adoo.grad(loss)(params, x)
+    assert set(g) == {"layer", "scale"} and isinstance(g["layer"], tuple) and type(g["scale"]) is float
+    np.testing.assert_allclose(g["layer"][0], want["layer"][0])
+    np.testing.assert_allclose(g["layer"][1], want["layer"][1])
+    assert g["scale"] == pytest.approx(want["scale"])
+    text = adsct.source(loss, args=(params, x))
+    assert text.startswith("def loss_vjp(params_layer_0, params_layer_1, params_scale, x, bt")
+    assert "bparams_layer_0" in text
+
+
+def test_pytree_misuse_is_reported():
+    def whole(p):
+        return np.sum(p)
+
+    def dynamic_key(p, k):
+        return p[k]
+
+    with pytest.raises(UnsupportedSyntaxError, match="needs arrays"):
+        adsct.grad(whole)([1.0, 2.0])
+    with pytest.raises(UnsupportedSyntaxError, match="constant keys"):
+        adsct.grad(dynamic_key)([1.0, 2.0], 0)
 
 
 def test_non_scalar_output_for_grad():

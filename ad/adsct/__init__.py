@@ -9,17 +9,18 @@ rules inlined; the text is printed with astor, compiled and cached.
 >>> adsct.grad(lambda x1, x2: np.log(x1) + x1 * x2 - np.sin(x2), argnums=(0, 1))(2.0, 5.0)
 (5.5, 1.7163378145367738)
 
-This version transforms straight-line functions of arrays and numbers; other constructs
-raise `UnsupportedSyntaxError`, and a differentiated value reaching a call without a rule
-raises `NotDifferentiableError`.
+This version transforms straight-line functions (calls to other user functions are
+inlined) of arrays, numbers and tuples/lists/dicts of them; other constructs raise
+`UnsupportedSyntaxError`, and a differentiated value reaching a call without a rule raises
+`NotDifferentiableError`.
 """
 
 from ..errors import NotDifferentiableError, UnsupportedSyntaxError
 from .transforms import grad, hessian, jacobian, jvp, source, value_and_grad, vjp
 
 # What the shared strategy tests may rely on (see tests/test_strategies.py): this version
-# transforms straight-line functions of arrays and numbers; nesting and pytrees come later.
-SUPPORTS = frozenset()
+# transforms straight-line functions; nesting its own output and control flow come later.
+SUPPORTS = frozenset({"pytrees"})
 
 __all__ = ["source", "grad", "value_and_grad", "jvp", "vjp", "jacobian", "hessian",
            "UnsupportedSyntaxError", "NotDifferentiableError"]

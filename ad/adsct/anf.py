@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import ast
 import builtins
+import re
 import types
 from dataclasses import dataclass, field
 from typing import Optional
 
-from .. import ops
+from .. import ops, tree
 from ..errors import NotDifferentiableError
 from .parse import Parsed, parse_function
 
@@ -51,19 +52,41 @@ class Program:
     """A function in three-address form."""
 
     name: str
-    args: list  # argument names
+    args: list  # the generated function's parameters: one per array leaf of the arguments
     body: list  # Stmt, in order
     result: ast.expr  # a Name or a constant
     parsed: Parsed
     namespace: dict  # globals and closure of the function
+    groups: list = field(default_factory=list)  # for each original argument, its parameters in `args`
+
+
+class Structured:
+    """A tuple, list or dict argument (a pytree): its leaves are parameters of their own,
+    and constant subscripts and unpacking select them at transformation time."""
+
+    def __init__(self, value):
+        self.value = value  # nested tuples/lists/dicts with ast.Name leaves
+
+    def select(self, key):
+        try:
+            part = self.value[key]
+        except (KeyError, IndexError, TypeError):
+            return None
+        return part if isinstance(part, ast.Name) else Structured(part)
+
+    def items(self) -> list:
+        values = self.value.values() if isinstance(self.value, dict) else self.value
+        return [v if isinstance(v, ast.Name) else Structured(v) for v in values]
 
 
 class Normaliser:
     """Normalises one function; a called user function is inlined by a child normaliser that
     shares the statement list and the names taken, and prefixes its locals with its name."""
 
-    def __init__(self, parsed: Parsed, namespace: dict, parent: "Normaliser | None" = None, prefix: str = ""):
+    def __init__(self, parsed: Parsed, namespace: dict, parent: "Normaliser | None" = None, prefix: str = "",
+                 structures=None):
         self.parsed, self.namespace, self.prefix = parsed, namespace, prefix
+        self.structures = structures  # the arguments' tree structures (None: all arrays/numbers)
         self.root = self if parent is None else parent.root
         self.body: list = [] if parent is None else parent.body
         self.versions: dict = {}  # original name -> current version's name
@@ -108,13 +131,35 @@ class Normaliser:
         if a.vararg or a.kwarg or a.kwonlyargs or a.posonlyargs or a.defaults:
             raise self.parsed.error(fn, "only plain positional parameters are supported",
                                     "drop *args, **kwargs, keyword-only parameters and defaults")
-        args = [arg.arg for arg in a.args]
-        self.taken.update(args)
+        names = [arg.arg for arg in a.args]
+        if self.structures is not None and len(self.structures) != len(names):
+            raise TypeError(f"{fn.name} takes {len(names)} arguments, got {len(self.structures)}")
+        self.taken.update(names)
         self.taken.update(n.id for n in ast.walk(fn) if isinstance(n, ast.Name))
-        for name in args:
-            self.versions[name] = name
+        params, groups = [], []
+        for k, name in enumerate(names):
+            treedef = None if self.structures is None else self.structures[k]
+            if treedef is None or treedef == _LEAF:
+                self.versions[name] = name
+                group = [name]
+            else:  # a pytree argument: one parameter per leaf, named after its path
+                group = [self.leaf_name(name, path) for path in _paths(treedef)]
+                self.versions[name] = Structured(tree.unflatten(treedef, [ast.Name(g, ast.Load()) for g in group]))
+            params += group
+            groups.append(group)
         result = self.function_body(fn)
-        return Program(fn.name, args, self.body, result, self.parsed, self.namespace)
+        if isinstance(result, Structured):
+            raise self.parsed.error(fn.body[-1], "returning a tuple, list or dict is not supported by this version "
+                                    "of adsct", "return one array or number")
+        return Program(fn.name, params, self.body, result, self.parsed, self.namespace, groups)
+
+    def leaf_name(self, name: str, path: str) -> str:
+        base = name + "_" + "_".join(re.findall(r"\w+", path))
+        candidate, k = base, 1
+        while candidate in self.taken:
+            candidate, k = f"{base}_{k}", k + 1
+        self.taken.add(candidate)
+        return candidate
 
     def function_body(self, fn: ast.FunctionDef) -> ast.expr:
         """Normalise the statements of `fn`; returns the normalised returned expression."""
@@ -137,6 +182,18 @@ class Normaliser:
             if isinstance(target, ast.Name):
                 self.assign(target.id, node.value)
                 return
+            if isinstance(target, (ast.Tuple, ast.List)) and all(isinstance(t, ast.Name) for t in target.elts) \
+                    and not isinstance(node.value, (ast.Tuple, ast.List)):
+                value = self.expr(node.value)
+                if not isinstance(value, Structured):
+                    raise self.parsed.error(node, "only tuples, lists and tuple/list arguments can be unpacked here",
+                                            "unpack a tuple literal (a, b = x, y) or a pytree argument (W, b = params)")
+                parts = value.items()
+                if len(parts) != len(target.elts):
+                    raise self.parsed.error(node, f"cannot unpack {len(parts)} values into {len(target.elts)} names")
+                for t, part in zip(target.elts, parts):  # W1, b1 = params: names for the leaves
+                    self.versions[t.id] = part if isinstance(part, Structured) else part.id
+                return
             if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple) \
                     and len(target.elts) == len(node.value.elts) and all(isinstance(t, ast.Name) for t in target.elts):
                 values = [self.expr(v) for v in node.value.elts]  # right-hand sides first, as Python does
@@ -154,6 +211,9 @@ class Normaliser:
 
     def assign(self, name: str, value: ast.expr) -> None:
         result = self.expr(value, top=True)
+        if isinstance(result, Structured):  # another name for (part of) a pytree argument
+            self.versions[name] = result
+            return
         target = self.bind_name(name)
         last = self.body[-1] if self.body else None
         if last is not None and isinstance(result, ast.Name) and last.target == result.id and last.op is not None \
@@ -170,7 +230,8 @@ class Normaliser:
             return node
         if isinstance(node, ast.Name):
             if node.id in self.versions:
-                return ast.Name(self.versions[node.id], ast.Load())
+                version = self.versions[node.id]
+                return version if isinstance(version, Structured) else ast.Name(version, ast.Load())
             return self.outside(node)  # a global or closure value: a constant here
         if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
             return self.emit(ops.get(_BINARY[type(node.op)]), [self.expr(node.left), self.expr(node.right)], {}, node)
@@ -188,6 +249,13 @@ class Normaliser:
             return self.attribute(node)
         if isinstance(node, ast.Subscript):
             value = self.expr(node.value)
+            if isinstance(value, Structured):
+                key = node.slice
+                part = value.select(key.value) if isinstance(key, ast.Constant) else None
+                if part is None:
+                    raise self.parsed.error(node, "a pytree argument is indexed here with something other than "
+                                            "one of its constant keys", "use constant keys: p['w'], params[0]")
+                return part
             return self.emit(ops.get("getitem"), [value], {"index": self.static(_index_expr(node.slice))}, node)
         if isinstance(node, ast.Call):
             return self.call(node)
@@ -208,6 +276,9 @@ class Normaliser:
         return any(isinstance(n, ast.Name) and n.id in self.versions for n in ast.walk(node))
 
     def emit(self, op, inputs, params, node) -> ast.Name:
+        if any(isinstance(x, Structured) for x in list(inputs) + list(params.values())):
+            raise self.parsed.error(node, f"a tuple, list or dict value is passed to {op.name}, which needs arrays",
+                                    "select its arrays first: p['w'], params[0], or W, b = params")
         target = self.fresh()
         self.body.append(Stmt(target, op, inputs, params, origin=self.origin, source=self.parsed))
         return ast.Name(target, ast.Load())
@@ -293,6 +364,9 @@ class Normaliser:
         child.taken.update(n.id for n in ast.walk(parsed.node) if isinstance(n, ast.Name) and n.id not in params)
         child.origin = self.origin
         for param, value in zip(params, values):  # bind parameters by copies: x_of_callee = argument
+            if isinstance(value, Structured):
+                child.versions[param] = value
+                continue
             self.body.append(Stmt(child.bind_name(param), None, expr=value, origin=self.origin, source=self.parsed))
         self.root.inlining.append(callee)
         try:
@@ -333,6 +407,14 @@ class Normaliser:
 
 
 _NOT_INLINED = ("numpy", "scipy", "math", "ad.")
+
+
+_LEAF = tree.flatten(0.0)[1]
+
+
+def _paths(treedef) -> list:
+    """The access paths of a structure's leaves, in flatten order ("['w']", "[0]", ...)."""
+    return tree.leaf_paths(tree.unflatten(treedef, [0.0] * treedef.num_leaves))
 
 
 def _inlinable(target) -> bool:
@@ -377,9 +459,10 @@ def function_namespace(f) -> dict:
     return namespace
 
 
-def normalise(parsed: Parsed, f) -> Program:
-    """Three-address form of the parsed function (user functions it calls are inlined)."""
-    normaliser = Normaliser(parsed, function_namespace(f))
+def normalise(parsed: Parsed, f, structures=None) -> Program:
+    """Three-address form of the parsed function (user functions it calls are inlined);
+    `structures` gives each argument's tree structure when some are tuples, lists or dicts."""
+    normaliser = Normaliser(parsed, function_namespace(f), structures=structures)
     program = normaliser.run()
     program.namespace = {**program.namespace, **normaliser.injected}
     return program

@@ -1,8 +1,10 @@
 """The adsct transforms: generate, cache and call derivative code.
 
 `source(f, mode, argnums)` shows the code; `vjp`, `jvp`, `value_and_grad` and `grad` run it;
-`jacobian` and `hessian` are derived from `vjp` and `jvp` (`ad.derived`).  Generated code is
-cached per function, mode and argnums, so a function is transformed once.
+`jacobian` comes from `ad.derived`, and `hessian` runs the generated gradient code on
+adoo's dual numbers.  Generated code is cached per function, mode, argnums and argument
+structure (tuples, lists and dicts of arrays become one parameter per array), so a function
+is transformed once.
 """
 
 from __future__ import annotations
@@ -20,43 +22,54 @@ __all__ = ["source", "grad", "value_and_grad", "jvp", "vjp", "jacobian", "hessia
 _CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-def _argnums_tuple(argnums, nargs: int) -> tuple:
-    selected, _ = derived.select_argnums(argnums, nargs)
-    return selected
-
-
-def _generate(f, mode: str, argnums, source_text=None):
-    """(compiled derivative function, its source), cached per (mode, argnums)."""
+def _generate(f, mode: str, argnums: tuple, structures=None, source_text=None):
+    """(compiled derivative function, its source), cached per request."""
     if mode not in ("reverse", "forward"):
         raise ValueError(f"mode must be 'reverse' or 'forward', got {mode!r}")
-    per_function = _CACHE.setdefault(f, {}) if _weakrefable(f) else {}
-    key = (mode, argnums)
+    try:
+        per_function = _CACHE.setdefault(f, {})
+    except TypeError:  # not weak-referenceable: no cache
+        per_function = {}
+    key = (mode, argnums, structures)
     if key not in per_function:
-        parsed = parse_function(f, source_text)
-        program = normalise(parsed, f)
-        argnums = _argnums_tuple(argnums, len(program.args))
-        active = check_activity(program, [program.args[k] for k in argnums])
-        namespace = dict(program.namespace)
-        namespace.update(HELPERS)
+        program = normalise(parse_function(f, source_text), f, structures)
+        argnums = derived.select_argnums(argnums, len(program.groups))[0]
+        active = check_activity(program, [leaf for k in argnums for leaf in program.groups[k]])
+        namespace = {**program.namespace, **HELPERS}
         generator = (Reverse if mode == "reverse" else Forward)(program, active, namespace)
-        function = generator.generate(argnums)
-        per_function[key] = compile_function(function, namespace, f"{program.name} {mode}")
+        per_function[key] = compile_function(generator.generate(argnums), namespace, f"{program.name} {mode}")
     return per_function[key]
 
 
-def _weakrefable(f) -> bool:
-    try:
-        weakref.ref(f)
-        return True
-    except TypeError:
-        return False
+class _Call:
+    """One call of generated code: the arguments flattened into array parameters."""
+
+    def __init__(self, f, args, selected: tuple, mode: str):
+        flat = [tree.flatten(a) for a in args]
+        structures = tuple(treedef for _, treedef in flat)
+        self.function, self.text = _generate(f, mode, selected, structures)
+        self.selected = selected
+        self.originals = [leaf for k in selected for leaf in flat[k][0]]
+        self.treedefs = [flat[k][1] for k in selected]
+        self.leaves = [derived.as_value(leaf) if k in selected else leaf
+                       for k, (leaves, _) in enumerate(flat) for leaf in leaves]
+
+    def regroup(self, flat_derivatives) -> tuple:
+        """Per selected argument, its derivative with the argument's structure and types."""
+        shaped = [derived.like_input(d, leaf) for d, leaf in zip(flat_derivatives, self.originals)]
+        grouped, start = [], 0
+        for treedef in self.treedefs:
+            grouped.append(tree.unflatten(treedef, shaped[start:start + treedef.num_leaves]))
+            start += treedef.num_leaves
+        return tuple(grouped)
 
 
 def source(f, mode: str = "reverse", argnums=0, **options) -> str:
     """The generated derivative code of f, as text.
 
     `source="def f(...): ..."` gives f's source text where `inspect` cannot find it (code
-    typed at a REPL or passed to `python -c`).
+    typed at a REPL or passed to `python -c`); `args=(...)` gives example arguments when some
+    are tuples, lists or dicts (the code has one parameter per array in them).
 
     >>> def f(x):
     ...     return np.sin(x) * x
@@ -75,19 +88,12 @@ def source(f, mode: str = "reverse", argnums=0, **options) -> str:
         return t2, (bx,)
     <BLANKLINE>
     """
-    unknown = set(options) - {"source"}
+    unknown = set(options) - {"source", "args"}
     if unknown:
         raise TypeError(f"source() got unexpected keyword arguments {sorted(unknown)}")
     argnums = argnums if isinstance(argnums, tuple) else (argnums,)
-    return _generate(f, mode, argnums, options.get("source"))[1]
-
-
-def _check_plain(args, selected):
-    for k in selected:
-        leaves, _ = tree.flatten(args[k])
-        if len(leaves) != 1 or leaves[0] is not args[k]:
-            raise TypeError("adsct differentiates with respect to arrays and numbers; pytree arguments "
-                            "(tuples, lists, dicts) come in a later version")
+    structures = None if "args" not in options else tuple(tree.flatten(a)[1] for a in options["args"])
+    return _generate(f, mode, argnums, structures, options.get("source"))[1]
 
 
 def value_and_grad(f, argnums=0):
@@ -98,12 +104,10 @@ def value_and_grad(f, argnums=0):
     """
     def value_and_grad_f(*args):
         selected, single = derived.select_argnums(argnums, len(args))
-        _check_plain(args, selected)
-        function, _ = _generate(f, "reverse", selected)
-        promoted = [derived.as_value(a) if k in selected else a for k, a in enumerate(args)]
-        value, grads = function(*promoted, 1.0)  # a weak Python 1.0 keeps float32 code float32
+        call = _Call(f, args, selected, "reverse")
+        value, grads = call.function(*call.leaves, 1.0)  # a weak Python 1.0 keeps float32 code float32
         derived.check_scalar(value, "grad")
-        grads = tuple(derived.like_input(g, args[k]) for g, k in zip(grads, selected))
+        grads = call.regroup(grads)
         return derived.plain_scalar(value), (grads[0] if single else grads)
 
     return value_and_grad_f
@@ -119,6 +123,18 @@ def grad(f, argnums=0):
     return lambda *args: value_and_grad_f(*args)[1]
 
 
+def _vjp_at(f, args, selected):
+    call = _Call(f, args, selected, "reverse")
+    value = f(*tree.unflatten(tree.flatten(tuple(args))[1], call.leaves))
+
+    def vjp_fn(cotangent):
+        derived.check_cotangent(tree.flatten(value)[1], [value], cotangent)
+        _, grads = call.function(*call.leaves, derived.in_dtype_of(cotangent, value))
+        return call.regroup(grads)
+
+    return derived.plain_scalar(value), vjp_fn
+
+
 def vjp(f, *primals):
     """Reverse mode: `(value, vjp_fn)`; each `vjp_fn(cotangent)` runs the generated code.
 
@@ -126,18 +142,14 @@ def vjp(f, *primals):
     >>> value, vjp_fn(1.0)
     (10.0, (5.0, 2.0))
     """
-    selected = tuple(range(len(primals)))
-    _check_plain(primals, selected)
-    function, _ = _generate(f, "reverse", selected)
-    promoted = [derived.as_value(p) for p in primals]
-    value = f(*promoted)
+    return _vjp_at(f, primals, tuple(range(len(primals))))
 
-    def vjp_fn(cotangent):
-        derived.check_cotangent(tree.flatten(value)[1], [value], cotangent)
-        _, grads = function(*promoted, derived.in_dtype_of(cotangent, value))
-        return tuple(derived.like_input(g, p) for g, p in zip(grads, primals))
 
-    return derived.plain_scalar(value), vjp_fn
+def _jvp_at(f, args, selected, tangents):
+    call = _Call(f, args, selected, "forward")
+    t_leaves = [derived.as_value(t) for k in selected for t in tree.flatten(tangents[k])[0]]
+    value, tangent = call.function(*call.leaves, *t_leaves)
+    return derived.plain_scalar(value), derived.plain_scalar(tangent)
 
 
 def jvp(f, primals, tangents):
@@ -148,45 +160,31 @@ def jvp(f, primals, tangents):
     """
     primals = tuple(primals)
     leaves, treedef = tree.flatten(primals)
-    t_leaves = derived.check_tangents(leaves, treedef, tangents)
-    selected = tuple(range(len(primals)))
-    _check_plain(primals, selected)
-    function, _ = _generate(f, "forward", selected)
-    value, tangent = function(*[derived.as_value(p) for p in primals], *[derived.as_value(t) for t in t_leaves])
-    return derived.plain_scalar(value), derived.plain_scalar(tangent)
+    derived.check_tangents(leaves, treedef, tangents)
+    return _jvp_at(f, primals, tuple(range(len(primals))), tuple(tangents))
 
 
-def _restricted_original(f_selected):
-    """(f, args, selected) when `f_selected` is ad.derived's restriction of f to some arguments."""
-    return getattr(f_selected, "restricts", None)
-
+# ad.derived builds jacobians from a vjp and a jvp of f restricted to some arguments; adsct
+# transforms f itself, with those arguments as argnums.
 
 def _vjp_of_restriction(f_selected, *chosen):
-    f, args, selected = _restricted_original(f_selected)
-    full = list(args)
-    for k, c in zip(selected, chosen):
-        full[k] = c
-    _check_plain(full, selected)
-    function, _ = _generate(f, "reverse", selected)
-    promoted = [derived.as_value(a) for a in full]
-    value = f(*promoted)
-
-    def vjp_fn(cotangent):
-        _, grads = function(*promoted, derived.in_dtype_of(cotangent, value))
-        return tuple(derived.like_input(g, full[k]) for g, k in zip(grads, selected))
-
-    return value, vjp_fn
+    f, args, selected = f_selected.restricts
+    return _vjp_at(f, _with(args, selected, chosen), selected)
 
 
 def _jvp_of_restriction(f_selected, chosen, tangents):
-    f, args, selected = _restricted_original(f_selected)
+    f, args, selected = f_selected.restricts
+    full_tangents = [None] * len(args)
+    for k, t in zip(selected, tangents):
+        full_tangents[k] = t
+    return _jvp_at(f, _with(args, selected, chosen), selected, full_tangents)
+
+
+def _with(args, selected, chosen) -> list:
     full = list(args)
     for k, c in zip(selected, chosen):
         full[k] = c
-    _check_plain(full, selected)
-    function, _ = _generate(f, "forward", selected)
-    promoted = [derived.as_value(a) for a in full]
-    return function(*promoted, *[derived.as_value(t) for t in tangents])
+    return full
 
 
 def jacobian(f, argnums=0, mode="reverse"):
@@ -210,5 +208,4 @@ def hessian(f, argnums=0):
            [2., 0.]])
     """
     from .. import adoo
-    grad_f = grad(f, argnums)
-    return derived.jacobian(adoo.vjp, adoo.jvp, grad_f, argnums, mode="forward")
+    return derived.jacobian(adoo.vjp, adoo.jvp, grad(f, argnums), argnums, mode="forward")
