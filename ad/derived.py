@@ -95,6 +95,8 @@ def _restricted(f, args, selected):
 
 def check_scalar(out, who: str) -> None:
     """Refuse a non-scalar output where a gradient is asked for."""
+    if type(out) is float:
+        return
     if isinstance(out, (list, tuple, dict)):
         raise TypeError(f"{who} needs f to return a scalar, got {type(out).__name__}; use vjp or jacobian "
                         f"for structured outputs")
@@ -135,6 +137,8 @@ def plain_scalar(x):
 
 def like_input(g, leaf):
     """A derivative in its input's form: an array for an array, a Python float for a float."""
+    if type(g) is float and not isinstance(leaf, np.ndarray):
+        return g  # the common scalar case, first
     if is_traced(g):
         return g
     if isinstance(leaf, np.ndarray):

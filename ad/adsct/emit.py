@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import itertools
+import math
 import re
 
 import astor
@@ -71,7 +72,7 @@ def jvp_rule(name, i, t, out, *inputs, **params):
     return op.tangent([t if j == i else None for j in range(len(inputs))], out, inputs, params)
 
 
-HELPERS = {"ops": ops, "cotangent_of": cotangent_of, "unbroadcast": unbroadcast, "broadcast_like": broadcast_like, "zeros_like": zeros_like,
+HELPERS = {"ops": ops, "math": math, "cotangent_of": cotangent_of, "unbroadcast": unbroadcast, "broadcast_like": broadcast_like, "zeros_like": zeros_like,
            "vjp_rule": vjp_rule, "jvp_rule": jvp_rule}
 
 

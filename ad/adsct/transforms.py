@@ -16,47 +16,81 @@ from .anf import check_activity, normalise
 from .codegen import Forward, Reverse
 from .emit import HELPERS, compile_function
 from .parse import parse_function
+from .specialise import scalar_variant
+
+_SCALAR_REFUSALS = (TypeError, ValueError, ZeroDivisionError, OverflowError)
 
 __all__ = ["source", "grad", "value_and_grad", "jvp", "vjp", "jacobian", "hessian"]
 
 _CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-def _generate(f, mode: str, argnums: tuple, structures=None, source_text=None):
-    """(compiled derivative function, its source), cached per request."""
+def _generate(f, mode: str, argnums: tuple, structures=None, source_text=None, floats=False):
+    """(compiled derivative function, its source), cached per request.  With `floats`, the
+    variant for Python-float arguments (see specialise.py)."""
     if mode not in ("reverse", "forward"):
         raise ValueError(f"mode must be 'reverse' or 'forward', got {mode!r}")
     try:
         per_function = _CACHE.setdefault(f, {})
     except TypeError:  # not weak-referenceable: no cache
         per_function = {}
-    key = (mode, argnums, structures)
+    key = (mode, argnums, structures, floats)
     if key not in per_function:
         program = normalise(parse_function(f, source_text), f, structures)
         argnums = derived.select_argnums(argnums, len(program.groups))[0]
         active = check_activity(program, [leaf for k in argnums for leaf in program.groups[k]])
         namespace = {**program.namespace, **HELPERS}
         generator = (Reverse if mode == "reverse" else Forward)(program, active, namespace)
-        per_function[key] = compile_function(generator.generate(argnums), namespace, f"{program.name} {mode}")
+        function = generator.generate(argnums)
+        if floats:
+            function = scalar_variant(function)
+        per_function[key] = compile_function(function, namespace, f"{program.name} {mode}")
     return per_function[key]
 
 
 class _Call:
-    """One call of generated code: the arguments flattened into array parameters."""
+    """One call of generated code: the arguments flattened into array parameters.
 
-    def __init__(self, f, args, selected: tuple, mode: str):
-        flat = [tree.flatten(a) for a in args]
-        structures = tuple(treedef for _, treedef in flat)
-        self.function, self.text = _generate(f, mode, selected, structures)
-        self.selected = selected
-        self.originals = [leaf for k in selected for leaf in flat[k][0]]
-        self.treedefs = [flat[k][1] for k in selected]
-        self.leaves = [derived.as_value(leaf) if k in selected else leaf
-                       for k, (leaves, _) in enumerate(flat) for leaf in leaves]
+    `memo` (a dict kept by the caller, e.g. one `grad(f)` function) remembers the compiled
+    code per argument structure, so repeated calls skip the cache's bookkeeping."""
+
+    def __init__(self, f, args, selected: tuple, mode: str, memo=None):
+        self.f, self.mode, self.selected, self.memo = f, mode, selected, memo if memo is not None else {}
+        if not any(isinstance(a, (tuple, list, dict)) or a is None for a in args):  # arrays and numbers only
+            self.structures, self.treedefs = None, None
+            self.originals = [args[k] for k in selected]
+            self.leaves = [derived.as_value(a) if k in selected else a for k, a in enumerate(args)]
+        else:
+            flat = [tree.flatten(a) for a in args]
+            self.structures = tuple(treedef for _, treedef in flat)
+            self.originals = [leaf for k in selected for leaf in flat[k][0]]
+            self.treedefs = [flat[k][1] for k in selected]
+            self.leaves = [derived.as_value(leaf) if k in selected else leaf
+                           for k, (leaves, _) in enumerate(flat) for leaf in leaves]
+        self.floats = all(type(leaf) is float for leaf in self.leaves)
+
+    def _code(self, floats: bool):
+        key = (self.structures, self.selected, floats)
+        if key not in self.memo:
+            self.memo[key] = _generate(self.f, self.mode, self.selected, self.structures, floats=floats)[0]
+        return self.memo[key]
+
+    def __call__(self, *extra):
+        """Run the generated code: the Python-float variant when it applies, else the general one."""
+        if self.floats:
+            try:
+                value, derivatives = result = self._code(True)(*self.leaves, *extra)
+                if type(value) is float and all(type(d) is float for d in derivatives):
+                    return result
+            except _SCALAR_REFUSALS:
+                pass  # an array inside, or a math domain error: NumPy's semantics below
+        return self._code(False)(*self.leaves, *extra)
 
     def regroup(self, flat_derivatives) -> tuple:
         """Per selected argument, its derivative with the argument's structure and types."""
         shaped = [derived.like_input(d, leaf) for d, leaf in zip(flat_derivatives, self.originals)]
+        if self.treedefs is None:
+            return tuple(shaped)
         grouped, start = [], 0
         for treedef in self.treedefs:
             grouped.append(tree.unflatten(treedef, shaped[start:start + treedef.num_leaves]))
@@ -102,11 +136,24 @@ def value_and_grad(f, argnums=0):
     >>> value_and_grad(lambda x: x * x)(3.0)
     (9.0, 6.0)
     """
+    memo: dict = {}
+    single = isinstance(argnums, int)
+
     def value_and_grad_f(*args):
-        selected, single = derived.select_argnums(argnums, len(args))
-        call = _Call(f, args, selected, "reverse")
-        value, grads = call.function(*call.leaves, 1.0)  # a weak Python 1.0 keeps float32 code float32
+        floats = memo.get(("floats", len(args)))
+        if floats is not None and all(type(a) is float for a in args):  # the hot path for numbers
+            try:
+                value, grads = floats(*args, 1.0)
+                if type(value) is float and all(type(g) is float for g in grads):
+                    return value, (grads[0] if single else grads)
+            except _SCALAR_REFUSALS:
+                pass
+        selected = derived.select_argnums(argnums, len(args))[0]
+        call = _Call(f, args, selected, "reverse", memo)
+        value, grads = call(1.0)  # a weak Python 1.0 keeps float32 code float32
         derived.check_scalar(value, "grad")
+        if call.floats and type(value) is float and all(type(g) is float for g in grads):
+            memo[("floats", len(args))] = call._code(True)
         grads = call.regroup(grads)
         return derived.plain_scalar(value), (grads[0] if single else grads)
 
@@ -129,7 +176,7 @@ def _vjp_at(f, args, selected):
 
     def vjp_fn(cotangent):
         derived.check_cotangent(tree.flatten(value)[1], [value], cotangent)
-        _, grads = call.function(*call.leaves, derived.in_dtype_of(cotangent, value))
+        _, grads = call(derived.in_dtype_of(cotangent, value))
         return call.regroup(grads)
 
     return derived.plain_scalar(value), vjp_fn
@@ -148,7 +195,7 @@ def vjp(f, *primals):
 def _jvp_at(f, args, selected, tangents):
     call = _Call(f, args, selected, "forward")
     t_leaves = [derived.as_value(t) for k in selected for t in tree.flatten(tangents[k])[0]]
-    value, tangent = call.function(*call.leaves, *t_leaves)
+    value, tangent = call(*t_leaves)
     return derived.plain_scalar(value), derived.plain_scalar(tangent)
 
 
