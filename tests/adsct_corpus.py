@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 from ad import ops
+from ad.bench.workloads import mlp_loss_numpy as mlp_loss  # the benchmark's loss, as users write it
 
 SCALE = 0.5  # a module-level constant
 
@@ -136,14 +137,6 @@ def constant_output(x):
 
 def argument_passthrough(x):
     return x
-
-
-def mlp_loss(W1, b1, W2, b2, X, Y):
-    h = np.maximum(X @ W1 + b1, 0.0)
-    z = h @ W2 + b2
-    m = np.max(z, axis=1, keepdims=True)
-    log_probs = z - (np.log(np.sum(np.exp(z - m), axis=1, keepdims=True)) + m)
-    return -np.sum(Y * log_probs) / X.shape[0]
 
 
 def square_scaled(x):

@@ -54,6 +54,15 @@ class Generator:
         self.program, self.active, self.namespace = program, active, namespace
         self.taken = {s.target for s in program.body} | set(program.args) | _all_names(program)
         self.derivative_names: dict = {}
+        self.last_origin = None
+
+    def emit_primal(self, body: list, stmt: Stmt) -> None:
+        """The original computation, after a comment quoting its source line (once per line)."""
+        comment = _source_comment(self.program, stmt, self.last_origin)
+        if comment is not None:
+            body.append(comment)
+        self.last_origin = stmt.origin
+        body.append(primal_statement(stmt))
 
     def derivative_name(self, name: str) -> str:
         """bx for the adjoint of x (dx for its tangent), made unique against every other name."""
@@ -95,13 +104,9 @@ class Reverse(Generator):
 
     def generate(self, argnums: tuple) -> ast.FunctionDef:
         program = self.program
-        body, last = [_comment("forward sweep")], None
+        body = [_comment("forward sweep")]
         for stmt in program.body:
-            comment = _source_comment(program, stmt, last)
-            if comment is not None:
-                body.append(comment)
-            last = stmt.origin
-            body.append(primal_statement(stmt))
+            self.emit_primal(body, stmt)
         result = program.result
         seed = self.derivative_name("_out" if not isinstance(result, ast.Name) else result.id)
         adjoints: dict = {}
@@ -152,13 +157,9 @@ class Forward(Generator):
         program = self.program
         wrt = _differentiated(program, argnums)
         tangents = {arg: _name(self.derivative_name(arg)) for arg in wrt}
-        body, last = [], None
+        body = []
         for stmt in program.body:
-            comment = _source_comment(program, stmt, last)
-            if comment is not None:
-                body.append(comment)
-            last = stmt.origin
-            body.append(primal_statement(stmt))
+            self.emit_primal(body, stmt)
             if stmt.target not in self.active:
                 continue
             if stmt.op is None:
