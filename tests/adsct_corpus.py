@@ -153,6 +153,84 @@ def calls_user_functions(x, y):
     return np.sum(square_scaled(x) * y) + softplus_sum(x * y)
 
 
+def branch(x, y):
+    if x > y:
+        z = x * y
+    else:
+        z = x - y
+    return z * z
+
+
+def if_without_else(x):
+    y = x * 2.0
+    if y > 1.0:
+        y = np.sin(y)
+    return y * x
+
+
+def if_elif_else(x):
+    if x < -1.0:
+        y = -x
+    elif x < 1.0:
+        y = x * x
+    else:
+        y = np.log(x) + 1.0
+    return y
+
+
+def for_range(x, n):
+    y = x
+    for i in range(n):
+        y = y * x + np.sin(y)
+    return y
+
+
+def for_over_constants(x):
+    y = x
+    for c in [1.0, 2.0, 3.0]:
+        y = y * c + x
+    return y
+
+
+def loop_index(x):
+    total = 0.0
+    for i in range(3):
+        total = total + x[i] * x[i + 1]
+    return total
+
+
+def while_value(x):
+    y = x
+    while y < 10.0:
+        y = y * 2.0 + x
+    return y
+
+
+def while_counter(x):
+    k = 0
+    while k < 3:
+        x = np.sin(x) + x
+        k = k + 1
+    return np.sum(x)
+
+
+def branch_in_loop(x, W):
+    h = x
+    for k in range(3):
+        if k % 2 == 0:
+            h = np.tanh(W @ h)
+        else:
+            h = h * 0.5 + x
+    return np.sum(h ** 2)
+
+
+def loop_calls_user_function(x):
+    y = x
+    for i in range(2):
+        y = square_scaled(y) + x
+    return y
+
+
 def _rng(seed):
     return np.random.default_rng(seed)
 
@@ -193,6 +271,20 @@ CORPUS = [
     (constant_output, (0.5,), 0),
     (argument_passthrough, (0.5,), 0),
     (calls_user_functions, (_normal(3), 0.7), (0, 1)),
+    (branch, (1.5, 0.5), (0, 1)),
+    (branch, (0.5, 1.5), (0, 1)),
+    (if_without_else, (0.3,), 0),
+    (if_without_else, (0.8,), 0),
+    (if_elif_else, (-1.5,), 0),
+    (if_elif_else, (0.5,), 0),
+    (if_elif_else, (2.5,), 0),
+    (for_range, (0.7, 4), 0),
+    (for_over_constants, (0.4,), 0),
+    (loop_index, (_normal(4),), 0),
+    (while_value, (0.7,), 0),
+    (while_counter, (_normal(2),), 0),
+    (branch_in_loop, (np.array([0.3, -0.2]), np.array([[0.5, 0.1], [-0.3, 0.8]])), (0, 1)),
+    (loop_calls_user_function, (0.6,), 0),
     (mlp_loss, (_normal(5, 4), _normal(4, seed=1), _normal(4, 3, seed=2), _normal(3, seed=3),
                 _normal(6, 5, seed=4), np.eye(3)[[0, 1, 2, 0, 1, 2]]), (0, 1, 2, 3)),
 ]

@@ -9,8 +9,9 @@ rules inlined; the text is printed with astor, compiled and cached.
 >>> adsct.grad(lambda x1, x2: np.log(x1) + x1 * x2 - np.sin(x2), argnums=(0, 1))(2.0, 5.0)
 (5.5, 1.7163378145367738)
 
-This version transforms straight-line functions (calls to other user functions are
-inlined) of arrays, numbers and tuples/lists/dicts of them; other constructs raise
+This version transforms functions of arrays, numbers and tuples/lists/dicts of them made
+of assignments, `if`/`elif`/`else`, `for` and `while` loops, calls to other user functions
+(inlined) and one final `return`; other constructs (break, early returns, ...) raise
 `UnsupportedSyntaxError`, and a differentiated value reaching a call without a rule raises
 `NotDifferentiableError`.
 """
@@ -19,7 +20,7 @@ from ..errors import NotDifferentiableError, UnsupportedSyntaxError
 from .transforms import grad, hessian, jacobian, jvp, source, value_and_grad, vjp
 
 # What the shared strategy tests may rely on (see tests/test_strategies.py): this version
-# transforms straight-line functions; nesting its own output and control flow come later.
+# does not yet transform its own output again (nesting), return pytrees, or run any Python.
 SUPPORTS = frozenset({"pytrees"})
 
 __all__ = ["source", "grad", "value_and_grad", "jvp", "vjp", "jacobian", "hessian",

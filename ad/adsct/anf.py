@@ -48,6 +48,58 @@ class Stmt:
 
 
 @dataclass
+class If:
+    """`if test: body else: orelse`; the test is a name or constant that carries no derivative."""
+
+    test: ast.expr
+    body: list
+    orelse: list
+    origin: Optional[ast.AST] = None
+    source: Optional[Parsed] = None
+
+
+@dataclass
+class Loop:
+    """`for target in iterable: body` (iterable set) or `while <test_body>; test: body`."""
+
+    target: Optional[str]
+    iterable: Optional[ast.expr]
+    test_body: list
+    test: Optional[ast.expr]
+    body: list
+    origin: Optional[ast.AST] = None
+    source: Optional[Parsed] = None
+
+
+def walk(body: list):
+    """Every Stmt in a body, into branches and loops."""
+    for item in body:
+        if isinstance(item, Stmt):
+            yield item
+        elif isinstance(item, If):
+            yield from walk(item.body)
+            yield from walk(item.orelse)
+        else:
+            yield from walk(item.test_body)
+            yield from walk(item.body)
+
+
+def has_control_flow(body: list) -> bool:
+    return any(not isinstance(item, Stmt) for item in body)
+
+
+def assigned_in_control_flow(body: list) -> set:
+    """Names assigned inside branches and loops (they keep one name; reverse mode saves them)."""
+    names = set()
+    for item in body:
+        if isinstance(item, If):
+            names |= {s.target for s in walk(item.body)} | {s.target for s in walk(item.orelse)}
+        elif isinstance(item, Loop):
+            names |= {s.target for s in walk(item.body)} | ({item.target} if item.target else set())
+    return names
+
+
+@dataclass
 class Program:
     """A function in three-address form."""
 
@@ -92,6 +144,7 @@ class Normaliser:
         self.versions: dict = {}  # original name -> current version's name
         self.taken: set = set() if parent is None else parent.taken
         self.origin = None
+        self.depth = 0 if parent is None else parent.depth  # how many branches/loops we are inside
         if parent is None:
             self.temps = 0
             self.injected: dict = {}  # callee globals given to the generated code, by name
@@ -110,6 +163,8 @@ class Normaliser:
     def bind_name(self, name: str) -> str:
         """A new version of `name` for an assignment: x, then x_1, x_2, ... (callee locals
         are prefixed with the callee's name)."""
+        if name in self.versions and self.depth and isinstance(self.versions[name], str):
+            return self.versions[name]  # inside a branch or loop a name keeps its one name
         if name not in self.versions:
             version = self.prefix + name
             k = 1
@@ -205,9 +260,46 @@ class Normaliser:
             return
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
             return  # a bare string or number: a comment
+        if isinstance(node, ast.If):
+            test = self.expr(node.test)
+            body, orelse = self.block(node.body), self.block(node.orelse)
+            self.body.append(If(test, body, orelse, node, self.parsed))
+            return
+        if isinstance(node, ast.For) and isinstance(node.target, ast.Name) and not node.orelse:
+            iterable = self.expr(node.iter)
+            self.depth += 1
+            try:
+                target = self.bind_name(node.target.id)
+            finally:
+                self.depth -= 1
+            self.body.append(Loop(target, iterable, [], None, self.block(node.body), node, self.parsed))
+            return
+        if isinstance(node, ast.While) and not node.orelse:
+            outer, self.body = self.body, []
+            self.depth += 1
+            try:
+                test = self.expr(node.test)
+            finally:
+                self.depth -= 1
+            test_body, self.body = self.body, outer
+            self.body.append(Loop(None, None, test_body, test, self.block(node.body), node, self.parsed))
+            return
+        hint = {"Return": "return once, at the end (early returns come in a later version)",
+                "Break": "break and continue come in a later version"}.get(type(node).__name__, "")
         raise self.parsed.error(node, f"{type(node).__name__} statements are not supported by this version of adsct",
-                                "use straight-line assignments and a final return; control flow, loops and "
-                                "unpacking of non-literal tuples come in a later version")
+                                hint or "use assignments, if/else, for and while loops, and a final return")
+
+    def block(self, statements: list) -> list:
+        """Normalise the statements of a branch or loop body into a list of their own."""
+        outer, self.body = self.body, []
+        self.depth += 1
+        try:
+            for statement in statements:
+                self.statement(statement)
+            return self.body
+        finally:
+            self.depth -= 1
+            self.body = outer
 
     def assign(self, name: str, value: ast.expr) -> None:
         result = self.expr(value, top=True)
@@ -238,6 +330,10 @@ class Normaliser:
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.FloorDiv):
             quotient = self.emit(ops.get("div"), [self.expr(node.left), self.expr(node.right)], {}, node)
             return self.emit(ops.get("floor"), [quotient], {}, node)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):  # x % y = x - y * floor(x / y)
+            left, right = self.expr(node.left), self.expr(node.right)
+            quotient = self.emit(ops.get("floor"), [self.emit(ops.get("div"), [left, right], {}, node)], {}, node)
+            return self.emit(ops.get("sub"), [left, self.emit(ops.get("mul"), [right, quotient], {}, node)], {}, node)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
             return self.emit(ops.get("neg"), [self.expr(node.operand)], {}, node)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.UAdd):
@@ -475,7 +571,15 @@ def check_activity(program: Program, active_args) -> set:
     UnsupportedSyntaxError where it reaches a static parameter (an axis, an index, a shape).
     """
     active = set(active_args)
-    for stmt in program.body:
+    before = -1
+    while len(active) != before:  # loops carry activity backwards: repeat until nothing changes
+        before = len(active)
+        _propagate(program, active)
+    return active
+
+
+def _propagate(program: Program, active: set) -> None:
+    for stmt in walk(program.body):
         uses = {n.id for n in _names(stmt.inputs)}
         for param in stmt.params.values():
             if {n.id for n in ast.walk(param) if isinstance(n, ast.Name)} & active:
@@ -495,7 +599,6 @@ def check_activity(program: Program, active_args) -> set:
             continue
         if stmt.op.differentiable and uses & active:
             active.add(stmt.target)
-    return active
 
 
 def _is_copy(stmt: Stmt) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 
-from .anf import Program, Stmt
+from .anf import Program, Stmt, walk
 from .templates import op_call, template
 
 # Markers that emit.py turns into comments (astor prints no comments).
@@ -52,7 +52,7 @@ class Generator:
 
     def __init__(self, program: Program, active: set, namespace: dict):
         self.program, self.active, self.namespace = program, active, namespace
-        self.taken = {s.target for s in program.body} | set(program.args) | _all_names(program)
+        self.taken = {s.target for s in walk(program.body)} | set(program.args) | _all_names(program)
         self.derivative_names: dict = {}
         self.last_origin = None
 
@@ -64,6 +64,14 @@ class Generator:
         self.last_origin = stmt.origin
         body.append(primal_statement(stmt))
 
+    def fresh(self, base: str) -> str:
+        """A new name starting with `base`, unused anywhere in the function."""
+        name, k = base, 1
+        while name in self.taken:
+            name, k = f"{base}_{k}", k + 1
+        self.taken.add(name)
+        return name
+
     def derivative_name(self, name: str) -> str:
         """bx for the adjoint of x (dx for its tangent), made unique against every other name."""
         if name not in self.derivative_names:
@@ -74,15 +82,17 @@ class Generator:
             self.derivative_names[name] = candidate
         return self.derivative_names[name]
 
-    def rule_expr(self, rule_kind: str, stmt: Stmt, i: int, incoming: ast.expr) -> ast.expr:
-        """One input's rule of `stmt`'s op, instantiated with the generated code's names."""
+    def rule_expr(self, rule_kind: str, stmt: Stmt, i: int, incoming: ast.expr, out_value=None) -> ast.expr:
+        """One input's rule of `stmt`'s op, instantiated with the generated code's names
+        (`out_value`: where the statement's result is found, by default its target)."""
         op = stmt.op
+        out_value = _name(stmt.target) if out_value is None else out_value
         rule = getattr(op, f"{rule_kind}_rule")(i)
         if op.nin is None:  # a variadic op's rule takes its input's position: call through the registry
-            args = [ast.Constant(op.name), ast.Constant(i), incoming, _name(stmt.target)] + list(stmt.inputs)
+            args = [ast.Constant(op.name), ast.Constant(i), incoming, out_value] + list(stmt.inputs)
             return ast.Call(_name(f"{rule_kind}_rule"), args, [ast.keyword(k, v) for k, v in stmt.params.items()])
         t = template(rule)
-        values = {t.params[0]: incoming, t.params[1]: _name(stmt.target)}
+        values = {t.params[0]: incoming, t.params[1]: out_value}
         values.update(zip(t.params[2:2 + len(stmt.inputs)], stmt.inputs))
         values.update(stmt.params)
         return t.instantiate(values, self.namespace)
@@ -90,10 +100,11 @@ class Generator:
 
 def _all_names(program: Program) -> set:
     names = set()
-    for stmt in program.body:
+    for stmt in walk(program.body):
         for node in [stmt.expr] + list(stmt.inputs) + list(stmt.params.values()):
             if node is not None:
                 names.update(n.id for n in ast.walk(node) if isinstance(n, ast.Name))
+    names.update(n.id for n in ast.walk(program.parsed.node) if isinstance(n, ast.Name))
     return names
 
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 import weakref
 
 from .. import derived, tree
-from .anf import check_activity, normalise
+from .anf import check_activity, has_control_flow, normalise
 from .codegen import Forward, Reverse
+from .controlflow import ForwardControlFlow, ReverseControlFlow
 from .emit import HELPERS, compile_function
 from .parse import parse_function
 from .specialise import scalar_variant
@@ -40,7 +41,11 @@ def _generate(f, mode: str, argnums: tuple, structures=None, source_text=None, f
         argnums = derived.select_argnums(argnums, len(program.groups))[0]
         active = check_activity(program, [leaf for k in argnums for leaf in program.groups[k]])
         namespace = {**program.namespace, **HELPERS}
-        generator = (Reverse if mode == "reverse" else Forward)(program, active, namespace)
+        if has_control_flow(program.body):
+            generator_class = ReverseControlFlow if mode == "reverse" else ForwardControlFlow
+        else:
+            generator_class = Reverse if mode == "reverse" else Forward
+        generator = generator_class(program, active, namespace)
         function = generator.generate(argnums)
         if floats:
             function = scalar_variant(function)
