@@ -231,6 +231,11 @@ def loop_calls_user_function(x):
     return y
 
 
+def conditional_expression(x, y):
+    z = x * y if x > y else np.exp(x - y)
+    return z + (x if y > 0.0 else 2.0)
+
+
 def _rng(seed):
     return np.random.default_rng(seed)
 
@@ -285,6 +290,8 @@ CORPUS = [
     (while_counter, (_normal(2),), 0),
     (branch_in_loop, (np.array([0.3, -0.2]), np.array([[0.5, 0.1], [-0.3, 0.8]])), (0, 1)),
     (loop_calls_user_function, (0.6,), 0),
+    (conditional_expression, (1.5, 0.5), (0, 1)),
+    (conditional_expression, (0.5, -1.5), (0, 1)),
     (mlp_loss, (_normal(5, 4), _normal(4, seed=1), _normal(4, 3, seed=2), _normal(3, seed=3),
                 _normal(6, 5, seed=4), np.eye(3)[[0, 1, 2, 0, 1, 2]]), (0, 1, 2, 3)),
 ]

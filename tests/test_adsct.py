@@ -180,7 +180,6 @@ UNSUPPORTED = {
     "return in a branch": "def f(x):\n    if x > 0:\n        return x\n    return -x\n",
     "lambda expression": "def f(x):\n    g = lambda y: y\n    return g(x)\n",
     "star args": "def f(*xs):\n    return xs[0]\n",
-    "conditional expression": "def f(x):\n    return x if x > 0 else -x\n",
     "list comprehension": "def f(x):\n    return sum([x * i for i in range(3)])\n",
     "subscript assignment": "def f(x):\n    x[0] = 1.0\n    return x\n",
     "attribute": "def f(x):\n    return x.real\n",

@@ -289,6 +289,18 @@ class Normaliser:
         raise self.parsed.error(node, f"{type(node).__name__} statements are not supported by this version of adsct",
                                 hint or "use assignments, if/else, for and while loops, and a final return")
 
+    def value_block(self, value: ast.expr, target: str) -> list:
+        """The statements computing `value` into `target`, as a branch of their own."""
+        outer, self.body = self.body, []
+        self.depth += 1
+        try:
+            result = self.expr(value)
+            self.body.append(Stmt(target, None, expr=result, origin=self.origin, source=self.parsed))
+            return self.body
+        finally:
+            self.depth -= 1
+            self.body = outer
+
     def block(self, statements: list) -> list:
         """Normalise the statements of a branch or loop body into a list of their own."""
         outer, self.body = self.body, []
@@ -307,7 +319,7 @@ class Normaliser:
             self.versions[name] = result
             return
         target = self.bind_name(name)
-        last = self.body[-1] if self.body else None
+        last = self.body[-1] if self.body and isinstance(self.body[-1], Stmt) else None
         if last is not None and isinstance(result, ast.Name) and last.target == result.id and last.op is not None \
                 and result.id not in self.versions.values() and last.source is self.parsed:
             last.target = target  # name the op's result after the variable, not a temporary
@@ -355,6 +367,12 @@ class Normaliser:
             return self.emit(ops.get("getitem"), [value], {"index": self.static(_index_expr(node.slice))}, node)
         if isinstance(node, ast.Call):
             return self.call(node)
+        if isinstance(node, ast.IfExp):  # a if test else b: a branch that assigns a temporary
+            test = self.expr(node.test)
+            target = self.fresh()
+            branches = [self.value_block(value, target) for value in (node.body, node.orelse)]
+            self.body.append(If(test, branches[0], branches[1], self.origin, self.parsed))
+            return ast.Name(target, ast.Load())
         if isinstance(node, (ast.Tuple, ast.List)) and not self.mentions_locals(node):
             return self.outside(node)  # a constant tuple (axes, shapes)
         raise self.parsed.error(node, f"{type(node).__name__} expressions are not supported by this version of adsct",
