@@ -236,6 +236,119 @@ def conditional_expression(x, y):
     return z + (x if y > 0.0 else 2.0)
 
 
+def math_functions(x):
+    return math.sin(x) * math.exp(-x) + math.sqrt(x) + math.log(x) + math.tanh(x) + math.atan(x)
+
+
+def make_scaled(k):
+    def scaled(x):
+        return x * k + np.sin(x * k)
+    return scaled
+
+
+closure = make_scaled(1.7)
+
+
+def dict_argument(p, x):
+    return np.sum(np.tanh(p["w"] @ x + p["b"]) ** 2)
+
+
+def list_argument(layers, x):
+    w1, w2 = layers
+    return np.sum((x @ w1) @ w2)
+
+
+def nested_loops(x):
+    y = x
+    for i in range(2):
+        for j in range(2):
+            y = y * x + (i + j) * 0.1
+    return y
+
+
+def loop_over_rows(A, v):
+    total = 0.0
+    for i in range(A.shape[0]):
+        total = total + np.dot(A[i], v) ** 2
+    return total
+
+
+def loop_over_constant_array(x):
+    y = x
+    for c in np.array([0.5, 1.5]):
+        y = np.sin(y) * c + y
+    return y
+
+
+def running_sum_in_loop(x):
+    s = x * 0.0
+    for i in range(4):
+        s += x ** (i + 1) / (i + 1)
+    return s
+
+
+def while_with_active_update(x):
+    y = x
+    n = 0
+    while n < 5 and y < 100.0:
+        y = y * y + 1.0
+        n = n + 1
+    return y
+
+
+def softmax_and_friends(z):
+    p = ops.softmax(z, axis=-1)
+    return np.sum(p * ops.log_softmax(z, axis=-1)) + np.sum(ops.logsumexp(z, axis=0))
+
+
+def abs_sqrt_power(x):
+    return np.sum(np.abs(x) ** 1.5 + np.sqrt(np.abs(x) + 1.0))
+
+
+def division_by_arrays(x, y):
+    return np.sum(x / y - y / (x * x + 1.0))
+
+
+def matmul_chain(A, B, C):
+    return np.sum(A @ B @ C)
+
+
+def negative_indices_and_steps(x):
+    return x[-1] * x[-2] + np.sum(x[::2]) - np.sum(x[1::2] ** 2)
+
+
+def min_max_mean(x):
+    return np.max(x) - np.min(x) + np.mean(x ** 2) + x.max(axis=0).sum() * x.min(axis=1).mean()
+
+
+def expand_and_stack(x):
+    a = np.expand_dims(x, 1)
+    b = np.concatenate([a, a * 2.0], axis=1)
+    c = np.stack([x, x ** 2, x ** 3], axis=0)
+    return np.sum(b) + np.sum(c[1] * c[2])
+
+
+def clip_where(x):
+    return np.sum(np.clip(x, -0.5, 0.5) * np.where(x > 0.2, x, 0.0))
+
+
+def sigmoid_tanh_relu(x):
+    return np.sum(ops.sigmoid(x) * np.tanh(x) + ops.relu(x) + ops.softplus(-x))
+
+
+def keepdims_broadcast(x):
+    centred = x - np.mean(x, axis=1, keepdims=True)
+    return np.sum(centred ** 2 / (np.sum(x * x, axis=1, keepdims=True) + 1.0))
+
+
+def trig_chain(x):
+    return np.sin(np.cos(np.tan(x))) + np.arcsin(x / 2.0) + np.arccos(x / 3.0) + np.sinh(x) - np.cosh(x)
+
+
+def exp_log_chain(x):
+    return np.sum(np.log2(np.exp(x) + 1.0) + np.log10(x * x + 1.0) + np.expm1(x) - np.log1p(np.abs(x)))
+
+
 def _rng(seed):
     return np.random.default_rng(seed)
 
@@ -292,6 +405,27 @@ CORPUS = [
     (loop_calls_user_function, (0.6,), 0),
     (conditional_expression, (1.5, 0.5), (0, 1)),
     (conditional_expression, (0.5, -1.5), (0, 1)),
+    (math_functions, (0.8,), 0),
+    (closure, (0.4,), 0),
+    (dict_argument, ({"w": _normal(2, 3), "b": _normal(2, seed=1)}, _normal(3, seed=2)), (0, 1)),
+    (list_argument, ([_normal(3, 2), _normal(2, 2, seed=1)], _normal(4, 3, seed=2)), (0, 1)),
+    (nested_loops, (0.6,), 0),
+    (loop_over_rows, (_normal(3, 2), _normal(2, seed=1)), (0, 1)),
+    (loop_over_constant_array, (0.3,), 0),
+    (running_sum_in_loop, (0.45,), 0),
+    (while_with_active_update, (1.2,), 0),
+    (softmax_and_friends, (_normal(2, 3),), 0),
+    (abs_sqrt_power, (_normal(4),), 0),
+    (division_by_arrays, (_normal(3), _positive(3, seed=1)), (0, 1)),
+    (matmul_chain, (_normal(2, 3), _normal(3, 4, seed=1), _normal(4, 2, seed=2)), (0, 1, 2)),
+    (negative_indices_and_steps, (_normal(5),), 0),
+    (min_max_mean, (_normal(3, 4),), 0),
+    (expand_and_stack, (_normal(3),), 0),
+    (clip_where, (_normal(6),), 0),
+    (sigmoid_tanh_relu, (_normal(5),), 0),
+    (keepdims_broadcast, (_normal(2, 3),), 0),
+    (trig_chain, (0.6,), 0),
+    (exp_log_chain, (_normal(3),), 0),
     (mlp_loss, (_normal(5, 4), _normal(4, seed=1), _normal(4, 3, seed=2), _normal(3, seed=3),
                 _normal(6, 5, seed=4), np.eye(3)[[0, 1, 2, 0, 1, 2]]), (0, 1, 2, 3)),
 ]

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ad import adoo, adsct, numeric, ops
+from ad import adoo, adsct, numeric, ops, tree
 from ad.errors import NotDifferentiableError, UnsupportedSyntaxError
 from adsct_corpus import CORPUS, mlp_loss, running_example
 from registry_strategies import op_inputs
@@ -25,23 +25,31 @@ def _as_tuple(g, argnums):
     return g if isinstance(argnums, tuple) else (g,)
 
 
+def _assert_trees_close(got, want, **tolerance):
+    got_leaves, got_def = tree.flatten(got)
+    want_leaves, want_def = tree.flatten(want)
+    assert got_def == want_def, f"structure {got_def} != {want_def}"
+    for g, w in zip(got_leaves, want_leaves):
+        assert np.shape(g) == np.shape(w)
+        np.testing.assert_allclose(g, w, **tolerance)
+
+
 @pytest.mark.parametrize("f,args,argnums", CORPUS, ids=[f.__name__ for f, _, _ in CORPUS])
 def test_corpus_reverse_mode_matches_adoo_and_finite_differences(f, args, argnums):
-    got = _as_tuple(adsct.grad(f, argnums=argnums)(*args), argnums)
-    want = _as_tuple(adoo.grad(f, argnums=argnums)(*args), argnums)
-    numeric_grad = _as_tuple(numeric.grad(f, *args, argnums=argnums, method="richardson"), argnums)
-    for g, w, n in zip(got, want, numeric_grad):
-        assert np.shape(g) == np.shape(w)
-        np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-12)
-        np.testing.assert_allclose(g, n, rtol=1e-6, atol=1e-7)
+    got = adsct.grad(f, argnums=argnums)(*args)
+    _assert_trees_close(got, numeric.grad(f, *args, argnums=argnums, method="richardson"), rtol=1e-6, atol=1e-7)
+    try:
+        want = adoo.grad(f, argnums=argnums)(*args)
+    except TypeError as error:  # math.* on traced values: adoo refuses by design
+        assert "math" in str(error)
+        return
+    _assert_trees_close(got, want, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("f,args,argnums", CORPUS, ids=[f.__name__ for f, _, _ in CORPUS])
 def test_corpus_forward_mode_matches_reverse_mode(f, args, argnums):
-    forward = _as_tuple(adsct.jacobian(f, argnums=argnums, mode="forward")(*args), argnums)
-    reverse = _as_tuple(adsct.grad(f, argnums=argnums)(*args), argnums)
-    for fw, rv in zip(forward, reverse):
-        np.testing.assert_allclose(fw, rv, rtol=1e-10, atol=1e-12)
+    forward = adsct.jacobian(f, argnums=argnums, mode="forward")(*args)
+    _assert_trees_close(forward, adsct.grad(f, argnums=argnums)(*args), rtol=1e-10, atol=1e-12)
 
 
 def test_vector_output_through_a_loop_jacobians_agree():

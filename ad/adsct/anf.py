@@ -367,6 +367,12 @@ class Normaliser:
             return self.emit(ops.get("getitem"), [value], {"index": self.static(_index_expr(node.slice))}, node)
         if isinstance(node, ast.Call):
             return self.call(node)
+        if isinstance(node, ast.BoolOp):  # a and b is `b if a else a`; a or b is `a if a else b`
+            left, rest = self.expr(node.values[0]), node.values[1:]  # the left side is evaluated once
+            right = rest[0] if len(rest) == 1 else ast.BoolOp(node.op, rest)
+            if isinstance(node.op, ast.And):
+                return self.expr(ast.IfExp(left, right, left))
+            return self.expr(ast.IfExp(left, left, right))
         if isinstance(node, ast.IfExp):  # a if test else b: a branch that assigns a temporary
             test = self.expr(node.test)
             target = self.fresh()

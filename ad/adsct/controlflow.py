@@ -75,17 +75,19 @@ class ReverseControlFlow(Generator):
                          f"its value and the adjoints of {', '.join(wrt)}.")
 
     # -- forward sweep: the original code, saving what gets overwritten ----------------------
-    def forward_block(self, block: list, inside: bool = False) -> list:
+    def forward_block(self, block: list, inside: bool = False, save: bool = True) -> list:
+        """The forward sweep of a block; inside a branch or loop, overwritten values are saved
+        (not in a while loop's test, which the reverse sweep does not revisit: `save` False)."""
         out = []
         for item in block:
             if isinstance(item, Stmt):
-                if inside:
+                if inside and save:
                     out.append(_append(_name(item.target)))
                 self.emit_primal(out, item)
             elif isinstance(item, If):
-                then = self.forward_block(item.body, True) + [_append(ast.Constant(True))]
-                other = self.forward_block(item.orelse, True) + [_append(ast.Constant(False))]
-                out.append(ast.If(item.test, then, other))
+                then = self.forward_block(item.body, True, save) + ([_append(ast.Constant(True))] if save else [])
+                other = self.forward_block(item.orelse, True, save) + ([_append(ast.Constant(False))] if save else [])
+                out.append(ast.If(item.test, _or_pass(then), _or_pass(other)))
             elif item.iterable is not None:  # for target in iterable
                 items = self.fresh("items")
                 out.append(_assign(items, ast.Call(_name("list"), [item.iterable], [])))
@@ -95,7 +97,7 @@ class ReverseControlFlow(Generator):
             else:  # while: count the iterations
                 count = self.fresh("iterations")
                 out.append(_assign(count, ast.Constant(0)))
-                test = self.forward_block(item.test_body, False)
+                test = self.forward_block(item.test_body, True, save=False)
                 loop = test + [ast.If(ast.UnaryOp(ast.Not(), item.test), [ast.Break()], [])]
                 loop += self.forward_block(item.body, True)
                 loop.append(_assign(count, _plus(_name(count), ast.Constant(1))))
