@@ -214,6 +214,7 @@ def test_missing_source_says_how_to_give_it():
         adsct.grad(namespace["f"])(1.0)
     text = "def f(x):\n    return x * x\n"
     assert "bx" in adsct.source(namespace["f"], source=text)
+    assert adsct.grad(namespace["f"])(3.0) == 6.0, "the source given once is remembered"
 
 
 def _no_rule(x):

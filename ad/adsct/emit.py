@@ -45,8 +45,12 @@ def cotangent_of(cotangent, output):
 
 
 def unbroadcast(value, like):
-    """`value` summed down to the shape of `like` (undoing NumPy broadcasting)."""
-    return ops.sum_to(value, ops.shape_of(like))
+    """`value` summed down to the shape of `like` (undoing NumPy broadcasting).  A scalar
+    value (an adjoint still at its starting 0.0 in code with loops) is spread out instead."""
+    shape = ops.shape_of(like)
+    if len(ops.shape_of(value)) < len(shape):
+        return ops.broadcast_to(value, shape)
+    return ops.sum_to(value, shape)
 
 
 def broadcast_like(value, like):

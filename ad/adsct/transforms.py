@@ -35,9 +35,11 @@ def _generate(f, mode: str, argnums: tuple, structures=None, source_text=None, f
         per_function = _CACHE.setdefault(f, {})
     except TypeError:  # not weak-referenceable: no cache
         per_function = {}
+    if source_text is not None:  # remembered: later transforms of f (other modes, floats) need it too
+        per_function["source"] = source_text
     key = (mode, argnums, structures, floats)
     if key not in per_function:
-        program = normalise(parse_function(f, source_text), f, structures)
+        program = normalise(parse_function(f, per_function.get("source")), f, structures)
         argnums = derived.select_argnums(argnums, len(program.groups))[0]
         active = check_activity(program, [leaf for k in argnums for leaf in program.groups[k]])
         namespace = {**program.namespace, **HELPERS}
@@ -107,8 +109,9 @@ def source(f, mode: str = "reverse", argnums=0, **options) -> str:
     """The generated derivative code of f, as text.
 
     `source="def f(...): ..."` gives f's source text where `inspect` cannot find it (code
-    typed at a REPL or passed to `python -c`); `args=(...)` gives example arguments when some
-    are tuples, lists or dicts (the code has one parameter per array in them).
+    typed at a REPL or passed to `python -c`); it is remembered, so `grad(f)` and the other
+    transforms work afterwards.  `args=(...)` gives example arguments when some are tuples,
+    lists or dicts (the code has one parameter per array in them).
 
     >>> def f(x):
     ...     return np.sin(x) * x
