@@ -41,14 +41,15 @@ def statements(draw, names, depth, lines, indent):
         return names
     target = draw(st.sampled_from(names))
     count = draw(st.integers(0, 3))
+    counter = f"k{indent}"  # one counter per nesting level: an inner loop must not reset the outer one
     if kind == "for":
-        lines.append(f"{pad}for i in range({count}):")
+        lines.append(f"{pad}for i{indent} in range({count}):")
         lines.append(f"{pad}    {target} = {target} * 0.5 + {draw(expressions(names))}")
     else:
-        lines.append(f"{pad}k = 0")
-        lines.append(f"{pad}while k < {count}:")
+        lines.append(f"{pad}{counter} = 0")
+        lines.append(f"{pad}while {counter} < {count}:")
         lines.append(f"{pad}    {target} = {target} * 0.5 + {draw(expressions(names))}")
-        lines.append(f"{pad}    k = k + 1")
+        lines.append(f"{pad}    {counter} = {counter} + 1")
     draw(statements(names, depth + 1, lines, indent + 1))
     return names
 
