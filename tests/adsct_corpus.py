@@ -361,6 +361,13 @@ def _normal(*shape, seed=0):
     return _rng(seed).standard_normal(shape)
 
 
+_halve = lambda v: 0.5 * v  # noqa: E731 (a lambda helper, inlined like a def)
+
+
+def calls_a_lambda(x):
+    return np.sum(_halve(x) * np.sin(x))
+
+
 CORPUS = [
     (running_example, (2.0, 5.0), (0, 1)),
     (with_docstring_and_comments, (1.5,), 0),
@@ -425,6 +432,7 @@ CORPUS = [
     (sigmoid_tanh_relu, (_normal(5),), 0),
     (keepdims_broadcast, (_normal(2, 3),), 0),
     (trig_chain, (0.6,), 0),
+    (calls_a_lambda, (_normal(3),), 0),
     (exp_log_chain, (_normal(3),), 0),
     (mlp_loss, (_normal(5, 4), _normal(4, seed=1), _normal(4, 3, seed=2), _normal(3, seed=3),
                 _normal(6, 5, seed=4), np.eye(3)[[0, 1, 2, 0, 1, 2]]), (0, 1, 2, 3)),

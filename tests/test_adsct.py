@@ -318,3 +318,62 @@ def test_differentiating_a_loop_count_is_refused():
     from adsct_corpus import for_range
     with pytest.raises(NotDifferentiableError, match="range"):
         adsct.grad(for_range, argnums=1)(0.5, 3)
+
+
+# -- generated code never outlives the names it was built from ----------------------------------
+
+SCALE = 2.0
+
+
+def _scaled_sin(x):
+    return np.sum(SCALE * np.sin(x))
+
+
+def test_rebinding_a_global_regenerates_the_code(monkeypatch):
+    x = np.array([0.0, 0.5])
+    for scale in (2.0, 3.0):
+        monkeypatch.setattr(sys.modules[__name__], "SCALE", scale)
+        want = scale * np.cos(x)
+        np.testing.assert_allclose(adsct.grad(_scaled_sin)(x), want)
+        assert adsct.grad(_scaled_sin)(0.0) == scale  # the Python-float variant too
+        np.testing.assert_allclose(adsct.jacobian(_scaled_sin, mode="forward")(x), want)
+
+
+def test_rebinding_a_closure_variable_regenerates_the_code():
+    scale = 1.0
+
+    def f(x):
+        return scale * x * x
+
+    def set_scale(value):
+        nonlocal scale
+        scale = value
+
+    g = adsct.grad(f)
+    assert g(1.0) == 2.0
+    set_scale(7.0)
+    assert g(1.0) == 14.0
+    np.testing.assert_allclose(g(np.array(1.0)), 14.0)
+
+
+def test_redefining_an_inlined_helper_regenerates_the_code():
+    from ad.adsct.parse import register_source
+    namespace = {"np": np}
+
+    def run_cell(name, text):  # as a notebook does: code without a file, then a new definition
+        register_source(name, text)
+        exec(compile(text, name, "exec"), namespace)
+
+    run_cell("<cell 1>", "def helper(x):\n    return 2.0 * x\n\ndef f(x):\n    return helper(x) * x\n")
+    g = adsct.grad(namespace["f"])
+    assert g(1.0) == 4.0
+    run_cell("<cell 2>", "def helper(x):\n    return 5.0 * x\n")
+    assert g(1.0) == 10.0
+
+
+def test_code_is_reused_while_nothing_changes():
+    first = adsct.source(_scaled_sin)
+    from ad.adsct import transforms
+    compiled = transforms._generate(_scaled_sin, "reverse", (0,))[0]
+    assert transforms._generate(_scaled_sin, "reverse", (0,))[0] is compiled
+    assert adsct.source(_scaled_sin) == first

@@ -6,9 +6,9 @@ with an op from the registry, inputs that are names or constants, and static par
 queries, comparisons, calls that see no differentiated value) becomes a plain statement
 kept as written.  Re-assigned names get numbered versions, so each value keeps its own name.
 
-This version handles straight-line code: assignments (also augmented and tuple-to-tuple),
-arithmetic, calls, attributes, subscripts and one `return`.  Other statements raise
-UnsupportedSyntaxError.
+Names from outside the function are looked up in a `scope.Namespace`, which records every
+lookup so the transforms can tell when generated code has gone stale.  Statements outside
+the supported subset raise UnsupportedSyntaxError.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from typing import Optional
 from .. import ops, tree
 from ..errors import NotDifferentiableError
 from .parse import Parsed, parse_function
+from .scope import Namespace
 
 _BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow", ast.MatMult: "matmul"}
 _COMPARE = {ast.Gt: "greater", ast.GtE: "greater_equal", ast.Lt: "less", ast.LtE: "less_equal",
@@ -110,6 +111,7 @@ class Program:
     parsed: Parsed
     namespace: dict  # globals and closure of the function
     groups: list = field(default_factory=list)  # for each original argument, its parameters in `args`
+    namespaces: list = field(default_factory=list)  # of the function and every inlined callee (scope.Namespace)
 
 
 class Structured:
@@ -149,6 +151,8 @@ class Normaliser:
             self.temps = 0
             self.injected: dict = {}  # callee globals given to the generated code, by name
             self.inlining: list = []  # the functions being inlined (to refuse recursion)
+            self.namespaces: list = []  # every namespace looked into, for the staleness check
+        self.root.namespaces.append(namespace)
 
     # -- names ---------------------------------------------------------------------------
     def fresh(self) -> str:
@@ -206,7 +210,7 @@ class Normaliser:
         if isinstance(result, Structured):
             raise self.parsed.error(fn.body[-1], "returning a tuple, list or dict is not supported by this version "
                                     "of adsct", "return one array or number")
-        return Program(fn.name, params, self.body, result, self.parsed, self.namespace, groups)
+        return Program(fn.name, params, self.body, result, self.parsed, self.namespace, groups, self.namespaces)
 
     def leaf_name(self, name: str, path: str) -> str:
         base = name + "_" + "_".join(re.findall(r"\w+", path))
@@ -423,6 +427,9 @@ class Normaliser:
         """An expression of values from outside the function.  The generated code runs in the
         outermost function's namespace, so an inlined callee's globals are passed into it."""
         if self.root is self:
+            for name in ast.walk(node):
+                if isinstance(name, ast.Name) and name.id not in self.versions:
+                    _ = name.id in self.namespace  # recorded: the generated code reads it (scope.py)
             return node
         node = _copy(node)
         for name in ast.walk(node):
@@ -480,7 +487,7 @@ class Normaliser:
             raise self.parsed.error(node, f"{callee.__name__} takes {len(params)} positional parameters; "
                                     f"defaults and *args are not supported here")
         values = [self.expr(a) for a in node.args]
-        child = Normaliser(parsed, function_namespace(callee), self, prefix=f"{callee.__name__}_")
+        child = Normaliser(parsed, Namespace(callee), self, prefix=re.sub(r"\W", "", callee.__name__) + "_")
         child.taken.update(n.id for n in ast.walk(parsed.node) if isinstance(n, ast.Name) and n.id not in params)
         child.origin = self.origin
         for param, value in zip(params, values):  # bind parameters by copies: x_of_callee = argument
@@ -520,9 +527,13 @@ class Normaliser:
         if isinstance(func, ast.Attribute):
             owner = self.resolve(func.value)
             try:
-                return getattr(owner, func.attr)
+                target = getattr(owner, func.attr)
             except AttributeError:
                 raise self.parsed.error(func, f"{_describe(owner, func.value)} has no attribute {func.attr!r}") from None
+            path = _dotted(func)
+            if path is not None and dict.__contains__(self.namespace, path[0]):
+                self.namespace.note_attribute(path, target)  # np.sin, mylib.helper: re-checked later
+            return target
         raise self.parsed.error(func, "only named functions can be called here")
 
 
@@ -566,23 +577,20 @@ def _index_expr(node: ast.expr) -> ast.expr:
     return node
 
 
-def function_namespace(f) -> dict:
-    """The function's globals with its closure's current values on top."""
-    namespace = dict(getattr(f, "__globals__", {}))
-    code = getattr(f, "__code__", None)
-    if code is not None and f.__closure__:
-        for name, cell in zip(code.co_freevars, f.__closure__):
-            try:
-                namespace[name] = cell.cell_contents
-            except ValueError:  # an empty cell
-                pass
-    return namespace
+def _dotted(node: ast.expr) -> "tuple | None":
+    """("np", "linalg", "norm") for np.linalg.norm; None for anything but names and attributes."""
+    if isinstance(node, ast.Name):
+        return (node.id,)
+    if isinstance(node, ast.Attribute):
+        head = _dotted(node.value)
+        return None if head is None else head + (node.attr,)
+    return None
 
 
 def normalise(parsed: Parsed, f, structures=None) -> Program:
     """Three-address form of the parsed function (user functions it calls are inlined);
     `structures` gives each argument's tree structure when some are tuples, lists or dicts."""
-    normaliser = Normaliser(parsed, function_namespace(f), structures=structures)
+    normaliser = Normaliser(parsed, Namespace(f), structures=structures)
     program = normaliser.run()
     program.namespace = {**program.namespace, **normaliser.injected}
     return program

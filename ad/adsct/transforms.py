@@ -4,7 +4,8 @@
 `jacobian` comes from `ad.derived`, and `hessian` runs the generated gradient code on
 adoo's dual numbers.  Generated code is cached per function, mode, argnums and argument
 structure (tuples, lists and dicts of arrays become one parameter per array), so a function
-is transformed once.
+is transformed once, and generated again only when a global or closure name it used has been
+rebound since (see scope.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from .codegen import Forward, Reverse
 from .controlflow import ForwardControlFlow, ReverseControlFlow
 from .emit import HELPERS, compile_function
 from .parse import parse_function
+from .scope import staleness_check
 from .specialise import scalar_variant
 
 _SCALAR_REFUSALS = (TypeError, ValueError, ZeroDivisionError, OverflowError)
@@ -38,7 +40,7 @@ def _generate(f, mode: str, argnums: tuple, structures=None, source_text=None, f
     if source_text is not None:  # remembered: later transforms of f (other modes, floats) need it too
         per_function["source"] = source_text
     key = (mode, argnums, structures, floats)
-    if key not in per_function:
+    if key not in per_function or not per_function[key][0].is_current():
         program = normalise(parse_function(f, per_function.get("source")), f, structures)
         argnums = derived.select_argnums(argnums, len(program.groups))[0]
         active = check_activity(program, [leaf for k in argnums for leaf in program.groups[k]])
@@ -51,7 +53,9 @@ def _generate(f, mode: str, argnums: tuple, structures=None, source_text=None, f
         function = generator.generate(argnums)
         if floats:
             function = scalar_variant(function)
-        per_function[key] = compile_function(function, namespace, f"{program.name} {mode}")
+        compiled, text = compile_function(function, namespace, f"{program.name} {mode}")
+        compiled.is_current = staleness_check(program.namespaces)  # see scope.py
+        per_function[key] = compiled, text
     return per_function[key]
 
 
@@ -78,9 +82,10 @@ class _Call:
 
     def _code(self, floats: bool):
         key = (self.structures, self.selected, floats)
-        if key not in self.memo:
-            self.memo[key] = _generate(self.f, self.mode, self.selected, self.structures, floats=floats)[0]
-        return self.memo[key]
+        code = self.memo.get(key)
+        if code is None or not code.is_current():
+            code = self.memo[key] = _generate(self.f, self.mode, self.selected, self.structures, floats=floats)[0]
+        return code
 
     def __call__(self, *extra):
         """Run the generated code: the Python-float variant when it applies, else the general one."""
@@ -149,7 +154,7 @@ def value_and_grad(f, argnums=0):
 
     def value_and_grad_f(*args):
         floats = memo.get(("floats", len(args)))
-        if floats is not None and all(type(a) is float for a in args):  # the hot path for numbers
+        if floats is not None and all(type(a) is float for a in args) and floats.is_current():  # hot path
             try:
                 value, grads = floats(*args, 1.0)
                 if type(value) is float and all(type(g) is float for g in grads):
