@@ -55,7 +55,7 @@ def as_value(x):
     >>> as_value(3), as_value(np.arange(2)).dtype
     (3.0, dtype('float64'))
     """
-    if isinstance(x, float) or is_traced(x):
+    if isinstance(x, float) or is_traced(x) or (type(x) is np.ndarray and x.dtype.kind == "f"):
         return x
     if isinstance(x, (int, bool, np.integer, np.bool_)):
         return float(x)
@@ -138,7 +138,9 @@ def plain_scalar(x):
 def like_input(g, leaf):
     """A derivative in its input's form: an array for an array, a Python float for a float."""
     if type(g) is float and not isinstance(leaf, np.ndarray):
-        return g  # the common scalar case, first
+        return g  # the common cases first: a float for a float, an array of the right shape
+    if type(g) is np.ndarray and type(leaf) is np.ndarray and g.shape == leaf.shape:
+        return g
     if is_traced(g):
         return g
     if isinstance(leaf, np.ndarray):

@@ -74,6 +74,9 @@ class TreeDef:
         return f"TreeDef({self})"
 
 
+_LEAF_DEF = TreeDef(_LEAF)  # treedefs are never mutated, so every leaf shares one
+
+
 def _is_namedtuple(x) -> bool:
     return isinstance(x, tuple) and hasattr(type(x), "_fields")
 
@@ -88,17 +91,18 @@ def _sorted_keys(d: dict) -> tuple:
 
 def _children(node) -> tuple[str, Any, list]:
     """(kind, meta, child nodes) for one level of a tree."""
+    kind = type(node)  # exact types first: this runs for every node of every flatten
+    if kind is tuple:
+        return _TUPLE, None, list(node)
+    if kind is list:
+        return _LIST, None, list(node)
+    if kind is dict:
+        keys = _sorted_keys(node)
+        return _DICT, keys, [node[k] for k in keys]
     if node is None:
         return _NONE, None, []
     if _is_namedtuple(node):
-        return _NAMEDTUPLE, type(node), list(node)
-    if type(node) is tuple:
-        return _TUPLE, None, list(node)
-    if type(node) is list:
-        return _LIST, None, list(node)
-    if type(node) is dict:
-        keys = _sorted_keys(node)
-        return _DICT, keys, [node[k] for k in keys]
+        return _NAMEDTUPLE, kind, list(node)
     return _LEAF, None, []
 
 
@@ -118,7 +122,7 @@ def _visit(node, out: list) -> TreeDef:
     kind, meta, kids = _children(node)
     if kind == _LEAF:
         out.append(node)
-        return TreeDef(_LEAF)
+        return _LEAF_DEF
     return TreeDef(kind, meta, [_visit(k, out) for k in kids])
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 
 from .. import ops
-from ..ops.core import _ENGINES
+from ..ops.core import _ENGINES, _shape_error
 from .. import levels
 from ..derived import as_value
 from .traced import Traced
@@ -195,7 +195,7 @@ def apply(op, inputs, params):
     for x in inputs:
         if type(x) is Var and x._ad_level > level:
             level = x._ad_level
-    parents, raw, floats = [], [], True
+    parents, raw, floats, plain = [], [], True, True
     for x in inputs:
         if type(x) is Var and x._ad_level == level:
             parents.append(x)
@@ -204,6 +204,7 @@ def apply(op, inputs, params):
             parents.append(None)
         raw.append(x)
         floats = floats and type(x) is float
+        plain = plain and type(x) not in _ENGINES
     parents, raw = tuple(parents), tuple(raw)
     if not op.differentiable:
         return op.apply(raw, params)
@@ -214,7 +215,13 @@ def apply(op, inputs, params):
             return _node(out, op, raw, parents, params, partials(out, *raw), level)
         except _MATH_ERRORS:
             pass  # math refuses (log of a negative, 1/0, ...): NumPy's semantics below
-    return _node(op.apply(raw, params), op, raw, parents, params, None, level)
+    if not plain:  # values of outer levels (nested derivatives) go through the registry's dispatch
+        return _node(op.apply(raw, params), op, raw, parents, params, None, level)
+    try:
+        out = op.impl(*raw, **params)
+    except ValueError as error:
+        raise _shape_error(op, raw, error) from error
+    return _node(out, op, raw, parents, params, None, level)
 
 
 ops.register_engine(Var, apply)

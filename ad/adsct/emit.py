@@ -47,8 +47,10 @@ def cotangent_of(cotangent, output):
 def unbroadcast(value, like):
     """`value` summed down to the shape of `like` (undoing NumPy broadcasting).  A scalar
     value (an adjoint still at its starting 0.0 in code with loops) is spread out instead."""
-    shape = ops.shape_of(like)
-    if len(ops.shape_of(value)) < len(shape):
+    shape, value_shape = ops.shape_of(like), ops.shape_of(value)
+    if value_shape == shape:  # most calls: nothing was broadcast
+        return value
+    if len(value_shape) < len(shape):
         return ops.broadcast_to(value, shape)
     return ops.sum_to(value, shape)
 

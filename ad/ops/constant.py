@@ -48,7 +48,7 @@ isinf = _constant("isinf", np.isinf, aliases=(np.isinf, math.isinf), domain=_ANY
 
 def _step(x, y):
     x = np.asarray(x)
-    dtype = x.dtype if np.issubdtype(x.dtype, np.floating) else np.float64
+    dtype = x.dtype if x.dtype.kind == "f" else np.float64
     share = np.greater(x, y).astype(dtype)
     ties = np.equal(x, y)
     if ties.any():  # rare, so checked before paying for the masked write

@@ -50,6 +50,8 @@ def shape_of(x) -> tuple:
     >>> shape_of(2.0), shape_of(np.zeros((2, 3)))
     ((), (2, 3))
     """
+    if type(x) is np.ndarray:  # the common case, and its shape is already a tuple
+        return x.shape
     return tuple(getattr(x, "shape", ()))
 
 
@@ -109,6 +111,7 @@ class Op:
                      if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
         skip = 0 if self.nin is None else self.nin
         self.params = tuple(names[skip:])
+        self._param_names = frozenset(self.params)
         self.__doc__ = self.doc
 
     # -- calling -------------------------------------------------------------------------
@@ -146,10 +149,19 @@ class Op:
 
     def __call__(self, *args, **kwargs):
         nin = self.nin
-        if not kwargs and nin is not None and nin <= len(args) <= nin + len(self.params):
-            # fast path: positional parameters only, as the rules call ops
-            return self.apply(args[:nin], dict(zip(self.params, args[nin:])) if len(args) > nin else _NO_PARAMS)
-        return self.apply(*self.bind(args, kwargs))
+        if nin is not None and len(args) == nin and (not kwargs or self._param_names.issuperset(kwargs)):
+            inputs, params = args, kwargs or _NO_PARAMS  # the common call: arrays, then keywords
+        elif not kwargs and nin is not None and nin < len(args) <= nin + len(self.params):
+            inputs, params = args[:nin], dict(zip(self.params, args[nin:]))  # positional parameters, as rules pass them
+        else:
+            inputs, params = self.bind(args, kwargs)
+        for x in inputs:
+            if type(x) in _ENGINES:
+                return self.apply(inputs, params)
+        try:  # plain values: compute (apply's dispatch inlined, as every op call passes here)
+            return self.impl(*inputs, **params)
+        except ValueError as error:
+            raise _shape_error(self, inputs, error) from error
 
     def apply(self, inputs: Sequence, params: dict):
         """Call the op on already-split inputs and parameters (see `bind`), dispatching on type.
@@ -162,9 +174,8 @@ class Op:
             return engine(self, inputs, params)
         try:
             return self.impl(*inputs, **params)
-        except ValueError as error:  # NumPy's shape errors don't say which op failed
-            shapes = ", ".join(str(shape_of(x)) for x in inputs)
-            raise ValueError(f"{self.name}: {error} (input shapes: {shapes})") from error
+        except ValueError as error:
+            raise _shape_error(self, inputs, error) from error
 
     # -- rules -------------------------------------------------------------------------
 
@@ -216,8 +227,8 @@ class Op:
                 result.append(None)
                 continue
             c = rule(g, out, *inputs, **params)
-            x_shape = getattr(x, "shape", ())
-            if getattr(c, "shape", ()) != x_shape:
+            x_shape = shape_of(x)
+            if shape_of(c) != x_shape:
                 c = _sum_to(c, x_shape)
             result.append(c)
         return result
@@ -317,6 +328,12 @@ def lookup(fn) -> Optional[Op]:
 
 
 # -- engine dispatch ----------------------------------------------------------------------
+
+def _shape_error(op: "Op", inputs, error: ValueError) -> ValueError:
+    """NumPy's shape errors don't say which op failed: add its name and the input shapes."""
+    shapes = ", ".join(str(shape_of(x)) for x in inputs)
+    return ValueError(f"{op.name}: {error} (input shapes: {shapes})")
+
 
 _ENGINES: dict[type, Callable] = {}
 

@@ -14,10 +14,9 @@ from .domain import Case, Domain, Real
 
 
 def _sum_to(x, shape):
-    shape = tuple(shape)
-    if np.shape(x) == shape:
+    shape, x_shape = tuple(shape), shape_of(x)
+    if x_shape == shape:
         return x
-    x_shape = np.shape(x)
     lead = len(x_shape) - len(shape)
     if lead < 0:
         raise ValueError(f"sum_to: cannot sum shape {x_shape} to the larger shape {shape}")
@@ -50,14 +49,14 @@ sum_to = defop(
 def _broadcast_to(x, shape):
     # A filled copy rather than np.broadcast_to's read-only view: several times faster to
     # make for the small arrays of reduction rules, and writable like every other result.
-    shape = tuple(shape)
-    x_shape = np.shape(x)
+    shape, x_shape = tuple(shape), shape_of(x)
     if x_shape == shape:
         return x
-    if x_shape:  # a scalar broadcasts to anything; otherwise NumPy's error for shapes that do not
-        np.broadcast_shapes(x_shape, shape)
-    out = np.empty(shape, dtype=np.result_type(x))
-    out[...] = x
+    if len(x_shape) > len(shape):  # (assignment below would drop leading 1s; broadcasting does not)
+        np.broadcast_shapes(x_shape, shape)  # NumPy's error for shapes that do not broadcast
+        raise ValueError(f"cannot broadcast shape {x_shape} to the smaller shape {shape}")
+    out = np.empty(shape, dtype=x.dtype if type(x) is np.ndarray else np.result_type(x))
+    out[...] = x  # raises NumPy's broadcasting error for incompatible shapes
     return out
 
 

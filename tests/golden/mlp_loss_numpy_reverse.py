@@ -39,7 +39,7 @@ def mlp_loss_numpy_vjp(W1, b1, W2, b2, X, Y, bt18):
     bt7 = bt8 * t8
     bz = bz + unbroadcast(bt7, z)
     bm = bm + unbroadcast(-bt7, m)
-    bz = bz + keep(bm, z, 1, True) * tie_share(z, m, 1, True)
+    bz = bz + keep(bm, z, 1, True) * ops.tie_share(z, m, 1, True)
     bt4 = unbroadcast(bz, t4)
     bb2 = unbroadcast(bz, b2)
     bh = unbroadcast(matmul_vjp_a(bt4, t4, h, W2), h)
