@@ -20,6 +20,7 @@ import numpy as np
 from .. import levels, ops
 from ..derived import as_value, like_input, plain, plain_tree, zeros_like
 from ..errors import NotDifferentiableError
+from ..ops.core import _ENGINES, _shape_error
 
 _CURRENT_TAPE: ContextVar[Optional["Tape"]] = ContextVar("ad_adlib_tape", default=None)
 
@@ -250,15 +251,23 @@ def apply(op, inputs: tuple, params: dict) -> Any:
     for x in inputs:
         if type(x) is Active and x._ad_level > level:
             level, tape = x._ad_level, x.tape
-    args, raw = [], []
+    raw, plain = [], True
     for x in inputs:
-        args.append(x)
         # this tape's handles give their values; constants and outer-level values stay as they are
-        raw.append(tape.entries[x.index].value if type(x) is Active and x.tape is tape else x)
-    value = op.apply(tuple(raw), params)
+        x = tape.entries[x.index].value if type(x) is Active and x.tape is tape else x
+        raw.append(x)
+        plain = plain and type(x) not in _ENGINES
+    raw = tuple(raw)
+    if plain:  # no outer-level values: compute directly (the registry's dispatch is for those)
+        try:
+            value = op.impl(*raw, **params)
+        except ValueError as error:
+            raise _shape_error(op, raw, error) from error
+    else:
+        value = op.apply(raw, params)
     if not op.differentiable:
         return value
-    return tape.record(op, tuple(args), tuple(raw), params, value)
+    return tape.record(op, tuple(inputs), raw, params, value)
 
 
 ops.register_engine(Active, apply)

@@ -157,7 +157,7 @@ class Op:
             inputs, params = self.bind(args, kwargs)
         for x in inputs:
             if type(x) in _ENGINES:
-                return self.apply(inputs, params)
+                return _engine_for(inputs)(self, inputs, params)
         try:  # plain values: compute (apply's dispatch inlined, as every op call passes here)
             return self.impl(*inputs, **params)
         except ValueError as error:
