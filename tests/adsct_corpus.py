@@ -368,6 +368,55 @@ def calls_a_lambda(x):
     return np.sum(_halve(x) * np.sin(x))
 
 
+# -- break, continue and early returns (rewritten into flags) ----------------------------------
+
+def loop_with_break(x):
+    y = x
+    for i in range(5):
+        if np.sum(y) > 3.0:
+            break
+        y = y * x + 0.5
+    return np.sum(y)
+def loop_with_continue(x):
+    y = 0.0
+    for i in range(4):
+        if i == 2:
+            continue
+        y = y + np.sin(x * i)
+    return np.sum(y)
+def early_return(x):
+    if np.sum(x) > 0:
+        return np.sum(x * x)
+    return np.sum(np.sin(x))
+def while_with_break(x):
+    k = 0
+    y = x
+    while k < 10:
+        y = y * 1.5
+        if np.sum(y) > 4.0:
+            break
+        k = k + 1
+    return np.sum(y * x)
+def return_inside_loop(x):
+    y = x
+    for i in range(6):
+        y = y * x
+        if np.sum(y) < 0.1:
+            return np.sum(y) * 2.0
+    return np.sum(y)
+def nested_loops_with_jumps(x):
+    y = x
+    for i in range(3):
+        for j in range(3):
+            if j > i:
+                break
+            y = y * 0.9 + x
+        if i == 1:
+            continue
+        y = y + 0.1 * x
+    return np.sum(y)
+
+
 CORPUS = [
     (running_example, (2.0, 5.0), (0, 1)),
     (with_docstring_and_comments, (1.5,), 0),
@@ -433,6 +482,14 @@ CORPUS = [
     (keepdims_broadcast, (_normal(2, 3),), 0),
     (trig_chain, (0.6,), 0),
     (calls_a_lambda, (_normal(3),), 0),
+    (loop_with_break, (np.array([0.7, 0.4]),), 0),
+    (loop_with_continue, (np.array([0.3]),), 0),
+    (early_return, (np.array([0.5, -0.2]),), 0),
+    (early_return, (np.array([-0.5, -0.2]),), 0),
+    (while_with_break, (np.array([0.8, 0.9]),), 0),
+    (return_inside_loop, (np.array([0.3, 0.2]),), 0),
+    (return_inside_loop, (np.array([0.9, 0.8]),), 0),
+    (nested_loops_with_jumps, (np.array([0.5]),), 0),
     (exp_log_chain, (_normal(3),), 0),
     (mlp_loss, (_normal(5, 4), _normal(4, seed=1), _normal(4, 3, seed=2), _normal(3, seed=3),
                 _normal(6, 5, seed=4), np.eye(3)[[0, 1, 2, 0, 1, 2]]), (0, 1, 2, 3)),

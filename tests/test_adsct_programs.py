@@ -1,5 +1,5 @@
-"""Random programs with branches and loops, written as source text: the code adsct generates
-must give the same derivatives as adoo running the same program."""
+"""Random programs with branches, loops, break/continue and early returns, written as source
+text: the code adsct generates must give the same derivatives as adoo running the same program."""
 
 import numpy as np
 import pytest
@@ -36,6 +36,8 @@ def statements(draw, names, depth, lines, indent):
         lines.append(f"{pad}if np.sum({test}) > {draw(st.floats(-0.5, 0.5)):.3f}:")
         lines.append(f"{pad}    {target} = {draw(expressions(names))}")
         draw(statements(names, depth + 1, lines, indent + 1))
+        if draw(st.booleans()):  # an early return
+            lines.append(f"{pad}    return np.sum({draw(expressions(names))})")
         lines.append(f"{pad}else:")
         lines.append(f"{pad}    {target} = {draw(expressions(names))}")
         return names
@@ -51,6 +53,9 @@ def statements(draw, names, depth, lines, indent):
         lines.append(f"{pad}    {target} = {target} * 0.5 + {draw(expressions(names))}")
         lines.append(f"{pad}    {counter} = {counter} + 1")
     draw(statements(names, depth + 1, lines, indent + 1))
+    if draw(st.booleans()):  # leave the loop or the iteration early, on a value-dependent test
+        lines.append(f"{pad}    if np.sum({draw(st.sampled_from(names))}) > {draw(st.floats(-1.0, 1.0)):.3f}:")
+        lines.append(f"{pad}        {draw(st.sampled_from(['break', 'continue']))}")
     return names
 
 

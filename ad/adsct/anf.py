@@ -22,6 +22,7 @@ from typing import Optional
 
 from .. import ops, tree
 from ..errors import NotDifferentiableError
+from .desugar import desugar
 from .parse import Parsed, parse_function
 from .scope import Namespace
 
@@ -226,6 +227,7 @@ class Normaliser:
         if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
                 and isinstance(body[0].value.value, str):
             body = body[1:]  # the docstring
+        body = desugar(fn, body)  # break, continue and early returns become flags
         if not body or not isinstance(body[-1], ast.Return) or body[-1].value is None:
             raise self.parsed.error(body[-1] if body else fn, "the function must end with `return <expression>`",
                                     "this version of adsct handles straight-line code with one final return")
@@ -350,6 +352,8 @@ class Normaliser:
             left, right = self.expr(node.left), self.expr(node.right)
             quotient = self.emit(ops.get("floor"), [self.emit(ops.get("div"), [left, right], {}, node)], {}, node)
             return self.emit(ops.get("sub"), [left, self.emit(ops.get("mul"), [right, quotient], {}, node)], {}, node)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):  # a truth value: no derivative
+            return self.plain(ast.UnaryOp(ast.Not(), self.expr(node.operand)))
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
             return self.emit(ops.get("neg"), [self.expr(node.operand)], {}, node)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.UAdd):
@@ -597,17 +601,31 @@ def normalise(parsed: Parsed, f, structures=None) -> Program:
 
 
 def check_activity(program: Program, active_args) -> set:
-    """The names that carry derivatives when `active_args` are differentiated.
+    """The names that carry derivatives when `active_args` are differentiated: those that
+    depend on them (varied) and that the result depends on (useful), so no derivative is
+    computed for a value that only feeds a comparison or nothing at all.
 
-    Raises NotDifferentiableError where such a name reaches a call without a rule, and
+    Raises NotDifferentiableError where a varied name reaches a call without a rule, and
     UnsupportedSyntaxError where it reaches a static parameter (an axis, an index, a shape).
     """
-    active = set(active_args)
+    varied = set(active_args)
     before = -1
-    while len(active) != before:  # loops carry activity backwards: repeat until nothing changes
-        before = len(active)
-        _propagate(program, active)
-    return active
+    while len(varied) != before:  # loops carry activity backwards: repeat until nothing changes
+        before = len(varied)
+        _propagate(program, varied)
+    useful = {program.result.id} if isinstance(program.result, ast.Name) else set()
+    before = -1
+    while len(useful) != before:
+        before = len(useful)
+        for stmt in walk(program.body):
+            if stmt.target not in useful:
+                continue
+            if stmt.op is None:
+                if _is_copy(stmt):
+                    useful.add(stmt.expr.id)
+            elif stmt.op.differentiable:
+                useful.update(n.id for n in _names(stmt.inputs))
+    return varied & useful
 
 
 def _propagate(program: Program, active: set) -> None:

@@ -30,8 +30,17 @@ def _comment(text: str) -> ast.Expr:
     return ast.Expr(ast.Name(f"{COMMENT}{text}", ast.Load()))
 
 
+def _origin_key(stmt: Stmt):
+    """Where a statement comes from: its function and source span (rewritten statements, like
+    the flags of a `break`, share the span of the statement they replace)."""
+    origin = stmt.origin
+    if origin is None:
+        return None
+    return id(stmt.source), origin.lineno, origin.col_offset, origin.end_lineno, origin.end_col_offset
+
+
 def _source_comment(program: Program, stmt: Stmt, last_origin):
-    if stmt.origin is None or stmt.origin is last_origin:
+    if stmt.origin is None or _origin_key(stmt) == last_origin:
         return None
     source = stmt.source or program.parsed
     line = source.first_line + stmt.origin.lineno - 1
@@ -61,7 +70,7 @@ class Generator:
         comment = _source_comment(self.program, stmt, self.last_origin)
         if comment is not None:
             body.append(comment)
-        self.last_origin = stmt.origin
+        self.last_origin = _origin_key(stmt)
         body.append(primal_statement(stmt))
 
     def fresh(self, base: str) -> str:
