@@ -2,6 +2,7 @@
 files of generated source, every registry op, and a clear error for everything unsupported."""
 
 import inspect
+import math
 import os
 import pathlib
 import subprocess
@@ -375,3 +376,23 @@ def test_code_is_reused_while_nothing_changes():
     compiled = transforms._generate(_scaled_sin, "reverse", (0,))[0]
     assert transforms._generate(_scaled_sin, "reverse", (0,))[0] is compiled
     assert adsct.source(_scaled_sin) == first
+
+
+# -- transforms of adsct's own output --------------------------------------------------------------
+
+def _x_sin_x(x):
+    return np.sum(np.sin(x) * x)
+
+
+def test_transforming_generated_derivatives_again_gives_higher_derivatives():
+    x = np.array([0.5, -1.2])
+    second = adsct.grad(lambda v: np.sum(adsct.grad(_x_sin_x)(v)))  # a lambda with source: adsct itself
+    d2 = 2 * np.cos(x) - x * np.sin(x)
+    d3 = -3 * np.sin(x) - x * np.cos(x)
+    np.testing.assert_allclose(adsct.jacobian(adsct.grad(_x_sin_x))(x), np.diag(d2), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(adsct.hessian(_x_sin_x)(x), np.diag(d2), rtol=1e-12, atol=1e-15)
+    g2 = adsct.grad(adsct.grad(lambda v: math.sin(v) * v))
+    assert g2(0.5) == pytest.approx(d2[0], rel=1e-12)
+    assert adsct.grad(g2)(0.5) == pytest.approx(d3[0], rel=1e-12)
+    with pytest.raises(UnsupportedSyntaxError):  # a call of adsct inside transformed source is not supported
+        second(x)

@@ -10,10 +10,11 @@ rules inlined; the text is printed with astor, compiled and cached.
 (5.5, 1.7163378145367738)
 
 This version transforms functions of arrays, numbers and tuples/lists/dicts of them made
-of assignments, `if`/`elif`/`else`, `for` and `while` loops, calls to other user functions
-(inlined) and one final `return`; other constructs (break, early returns, ...) raise
+of assignments, `if`/`elif`/`else`, `for` and `while` loops with `break` and `continue`,
+early returns, and calls to other user functions (inlined); other constructs raise
 `UnsupportedSyntaxError`, and a differentiated value reaching a call without a rule raises
-`NotDifferentiableError`.
+`NotDifferentiableError`.  A transform of a function adsct returned (`grad(grad(f))`) runs
+the generated code under adoo.
 """
 
 from ..errors import NotDifferentiableError, UnsupportedSyntaxError

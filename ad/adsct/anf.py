@@ -467,6 +467,9 @@ class Normaliser:
         op = target if isinstance(target, ops.Op) else ops.lookup(target)
         if op is None and _inlinable(target):
             return self.inline(target, node)
+        if op is None and getattr(target, "__adsct_derivative__", None) is not None:
+            raise self.parsed.error(node, "a derivative adsct returned is called inside a function being transformed",
+                                    "transform it directly instead: adsct.grad(adsct.grad(f)), adsct.hessian(f)")
         if op is None:
             if any(self.mentions_locals(a) for a in list(node.args) + [k.value for k in node.keywords]):
                 # Known values only here; whether they are differentiated is decided later.
@@ -538,7 +541,10 @@ class Normaliser:
             if path is not None and dict.__contains__(self.namespace, path[0]):
                 self.namespace.note_attribute(path, target)  # np.sin, mylib.helper: re-checked later
             return target
-        raise self.parsed.error(func, "only named functions can be called here")
+        raise self.parsed.error(func, "only named functions can be called here",
+                                "assign the function to a name first; a derivative adsct returns cannot be "
+                                "differentiated again from inside source (apply the transform to it instead: "
+                                "adsct.grad(adsct.grad(f)))")
 
 
 _NOT_INLINED = ("numpy", "scipy", "math", "ad.")

@@ -143,12 +143,33 @@ def source(f, mode: str = "reverse", argnums=0, **options) -> str:
     return _generate(f, mode, argnums, structures, options.get("source"))[1]
 
 
+def _derived(function, kind: str):
+    """Mark a function adsct returned, so a transform of it knows it has no source of its own."""
+    function.__adsct_derivative__ = kind
+    return function
+
+
+def _outer(f, transform: str):
+    """For a function adsct itself returned (grad(f), ...): `transform` of adoo, to run over it.
+
+    The generated code runs on adoo's values (every op it calls dispatches on them), so
+    grad(grad(f)) and the like give exact higher derivatives; this version of adsct does not
+    yet write the second derivative's code itself.  None for any other function."""
+    if getattr(f, "__adsct_derivative__", None) is None:
+        return None
+    from .. import adoo
+    return getattr(adoo, transform)
+
+
 def value_and_grad(f, argnums=0):
     """A function returning f's value and gradient, computed by generated reverse-mode code.
 
     >>> value_and_grad(lambda x: x * x)(3.0)
     (9.0, 6.0)
     """
+    outer = _outer(f, "value_and_grad")
+    if outer is not None:
+        return _derived(outer(f, argnums), "value_and_grad")
     memo: dict = {}
     single = isinstance(argnums, int)
 
@@ -170,7 +191,7 @@ def value_and_grad(f, argnums=0):
         grads = call.regroup(grads)
         return derived.plain_scalar(value), (grads[0] if single else grads)
 
-    return value_and_grad_f
+    return _derived(value_and_grad_f, "value_and_grad")
 
 
 def grad(f, argnums=0):
@@ -180,7 +201,7 @@ def grad(f, argnums=0):
     (5.5, 1.7163378145367738)
     """
     value_and_grad_f = value_and_grad(f, argnums)
-    return lambda *args: value_and_grad_f(*args)[1]
+    return _derived(lambda *args: value_and_grad_f(*args)[1], "grad")
 
 
 def _vjp_at(f, args, selected):
@@ -202,6 +223,9 @@ def vjp(f, *primals):
     >>> value, vjp_fn(1.0)
     (10.0, (5.0, 2.0))
     """
+    outer = _outer(f, "vjp")
+    if outer is not None:
+        return outer(f, *primals)
     return _vjp_at(f, primals, tuple(range(len(primals))))
 
 
@@ -218,6 +242,9 @@ def jvp(f, primals, tangents):
     >>> jvp(lambda x, y: x * y, (2.0, 5.0), (1.0, 0.0))
     (10.0, 5.0)
     """
+    outer = _outer(f, "jvp")
+    if outer is not None:
+        return outer(f, primals, tangents)
     primals = tuple(primals)
     leaves, treedef = tree.flatten(primals)
     derived.check_tangents(leaves, treedef, tangents)
@@ -255,7 +282,10 @@ def jacobian(f, argnums=0, mode="reverse"):
     array([[2., 0.],
            [0., 4.]])
     """
-    return derived.jacobian(_vjp_of_restriction, _jvp_of_restriction, f, argnums, mode)
+    outer = _outer(f, "jacobian")
+    if outer is not None:
+        return _derived(outer(f, argnums, mode), "jacobian")
+    return _derived(derived.jacobian(_vjp_of_restriction, _jvp_of_restriction, f, argnums, mode), "jacobian")
 
 
 def hessian(f, argnums=0):
@@ -268,4 +298,7 @@ def hessian(f, argnums=0):
            [2., 0.]])
     """
     from .. import adoo
-    return derived.jacobian(adoo.vjp, adoo.jvp, grad(f, argnums), argnums, mode="forward")
+    outer = _outer(f, "hessian")
+    if outer is not None:
+        return _derived(outer(f, argnums), "hessian")
+    return _derived(derived.jacobian(adoo.vjp, adoo.jvp, grad(f, argnums), argnums, mode="forward"), "hessian")
