@@ -143,8 +143,8 @@ def like_input(g, leaf):
         return g
     if is_traced(g):
         return g
-    if isinstance(leaf, np.ndarray):
-        return np.asarray(g).reshape(leaf.shape)
+    if isinstance(leaf, np.ndarray) or (is_traced(leaf) and shape_of(leaf)):  # (a constant derivative
+        return np.asarray(g).reshape(shape_of(leaf))                            # of a traced array input)
     g = np.asarray(g)
     return float(g) if g.dtype == np.float64 else g[()]
 

@@ -396,3 +396,10 @@ def test_transforming_generated_derivatives_again_gives_higher_derivatives():
     assert adsct.grad(g2)(0.5) == pytest.approx(d3[0], rel=1e-12)
     with pytest.raises(UnsupportedSyntaxError):  # a call of adsct inside transformed source is not supported
         second(x)
+
+
+def test_structured_argument_to_a_call_adsct_does_not_open_is_refused_clearly():
+    def g(p):
+        return ops.sum(p[0]) * len(p)
+    with pytest.raises(UnsupportedSyntaxError, match="tuple, list or dict argument"):
+        adsct.grad(g)((np.ones(2), np.ones(2)))

@@ -475,6 +475,10 @@ class Normaliser:
                 # Known values only here; whether they are differentiated is decided later.
                 args = [self.expr(a) for a in node.args]
                 keywords = [ast.keyword(k.arg, self.expr(k.value)) for k in node.keywords]
+                if any(isinstance(a, Structured) for a in args + [k.value for k in keywords]):
+                    raise self.parsed.error(node, f"a tuple, list or dict argument is passed to "
+                                            f"{_describe(target, func)}, which adsct does not open up",
+                                            "pass its arrays one by one, or call a function of your own")
                 stmt_expr = ast.Call(func, args, keywords)
                 name = self.plain(stmt_expr)
                 self.body[-1].callee = _describe(target, func)
@@ -548,6 +552,7 @@ class Normaliser:
 
 
 _NOT_INLINED = ("numpy", "scipy", "math", "ad.")
+_INLINED_FROM_AD = ("ad.nn.", "ad.examples", "ad.bench.")  # our own user-level code, written in the subset
 
 
 _LEAF = tree.flatten(0.0)[1]
@@ -561,7 +566,8 @@ def _paths(treedef) -> list:
 def _inlinable(target) -> bool:
     """A user's Python function (library functions are not opened up)."""
     module = getattr(target, "__module__", "") or ""
-    return isinstance(target, types.FunctionType) and not module.startswith(_NOT_INLINED)
+    return isinstance(target, types.FunctionType) and (
+        not module.startswith(_NOT_INLINED) or module.startswith(_INLINED_FROM_AD))
 
 
 def _copy(node):
