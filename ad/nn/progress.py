@@ -1,0 +1,45 @@
+"""A progress bar over epochs: tqdm when it is installed and wanted, else a silent stand-in.
+
+tqdm is imported only here and only when a bar is asked for, so `import ad.nn` works
+without it.
+
+>>> bar = progress_bar(range(3), enabled=False)
+>>> list(bar), bar.set_postfix(loss=0.5)
+([0, 1, 2], None)
+"""
+
+from __future__ import annotations
+
+__all__ = ["progress_bar"]
+
+
+class _Silent:
+    """Iterates like tqdm and ignores its extras."""
+
+    def __init__(self, iterable):
+        self.iterable = iterable
+
+    def __iter__(self):
+        return iter(self.iterable)
+
+    def set_postfix(self, *args, **kwargs) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+
+def progress_bar(iterable, enabled: bool = True, **options):
+    """`tqdm(iterable, **options)` if `enabled` and tqdm is importable, else a silent wrapper
+    with the same `set_postfix` and `close`.
+
+    >>> list(progress_bar("ab", enabled=False))
+    ['a', 'b']
+    """
+    if enabled:
+        try:
+            from tqdm import tqdm
+        except ImportError:
+            return _Silent(iterable)
+        return tqdm(iterable, **options)
+    return _Silent(iterable)
