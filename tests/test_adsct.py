@@ -37,7 +37,8 @@ def _assert_trees_close(got, want, **tolerance):
 
 @pytest.mark.parametrize("f,args,argnums", CORPUS, ids=[f.__name__ for f, _, _ in CORPUS])
 def test_corpus_reverse_mode_matches_adoo_and_finite_differences(f, args, argnums):
-    got = adsct.grad(f, argnums=argnums)(*args)
+    value, got = adsct.value_and_grad(f, argnums=argnums)(*args)
+    np.testing.assert_allclose(value, f(*args), rtol=1e-12)  # the value comes back too, unchanged
     _assert_trees_close(got, numeric.grad(f, *args, argnums=argnums, method="richardson"), rtol=1e-6, atol=1e-7)
     try:
         want = adoo.grad(f, argnums=argnums)(*args)

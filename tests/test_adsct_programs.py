@@ -82,7 +82,8 @@ def test_random_programs_agree_with_adoo(text, shape, seed):
     rng = np.random.default_rng(seed)
     args = tuple(rng.uniform(-1.0, 1.0, shape) if shape else float(rng.uniform(-1.0, 1.0)) for _ in range(2))
     adsct.source(f, argnums=(0, 1), source=text)  # the text has no file: give it once
-    got = adsct.grad(f, argnums=(0, 1))(*args)
+    value, got = adsct.value_and_grad(f, argnums=(0, 1))(*args)
+    np.testing.assert_allclose(value, f(*args), rtol=1e-12, err_msg=text)  # the value too, not only the gradient
     want = adoo.grad(f, argnums=(0, 1))(*args)
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, rtol=1e-9, atol=1e-12, err_msg=text)
