@@ -3,7 +3,8 @@
 f(x1, x2) = ln x1 + x1 x2 - sin x2 at (2, 5): its value, the analytic gradient, then the
 gradient by each numeric method and each differentiation strategy, each with its error
 against the analytic gradient and its time per call; then the elemental library's primal,
-tangent and adjoint traces, and the derivative code the source transformer generates.
+tangent and adjoint traces, the derivative code the source transformer generates, and a
+quick benchmark table.
 """
 
 from __future__ import annotations
@@ -66,7 +67,20 @@ def main(out=sys.stdout, timing: bool = True) -> int:
         print(f"{label:<20} {g1:>20.16f} {g2:>20.16f} {error:>12.1e} {when}".rstrip(), file=out)
     _print_traces(out)
     _print_generated_code(out)
+    if timing:
+        _print_quick_benchmark(out)
     return 0
+
+
+def _print_quick_benchmark(out) -> None:
+    """A few rounds of two `ad.bench` workloads (`python -m ad.bench` has the whole suite)."""
+    from .bench import suite
+    from .bench.__main__ import ratio_table
+    from .bench.timing import compare
+    print("Quick benchmark (python -m ad.bench for the full suite; times depend on the machine):", file=out)
+    for workload in (suite.running_example_workload(), suite.tensor_mlp_workload(64)):
+        print(file=out)
+        print(ratio_table(workload, compare(workload.candidates, rounds=5, target=0.01)), file=out)
 
 
 def _print_generated_code(out) -> None:

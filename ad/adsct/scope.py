@@ -82,14 +82,26 @@ def _cell_value(cell):
 
 
 def staleness_check(namespaces: Iterable[Namespace]) -> Callable[[], bool]:
-    """A function telling whether every recorded lookup still gives the same object."""
-    checks = tuple((namespace, path, value) for namespace in namespaces
-                   for path, value in namespace.reads.items())
+    """A function telling whether every recorded lookup still gives the same object.
 
-    def is_current() -> bool:
-        for namespace, path, value in checks:
-            if namespace.current(path) is not value:
-                return False
-        return True
-
-    return is_current
+    It runs before every call of generated code, so it is itself generated: one `is` test
+    per lookup, `globals.get(name) is value` for a global, `cell.cell_contents is value` for
+    a closure variable, `getattr(...)` along an attribute path.
+    """
+    scope, tests = {"MISSING": MISSING, "_cell_value": _cell_value}, []
+    for k, namespace in enumerate(namespaces):
+        scope[f"g{k}"] = namespace._globals
+        for j, (path, value) in enumerate(namespace.reads.items()):
+            name = path[0]
+            if name in namespace._cells:
+                scope[f"c{k}_{j}"] = namespace._cells[name]
+                expr = f"_cell_value(c{k}_{j})"
+            else:
+                expr = f"g{k}.get({name!r}, MISSING)"
+            for attribute in path[1:]:
+                expr = f"getattr({expr}, {attribute!r}, MISSING)"
+            scope[f"v{k}_{j}"] = value
+            tests.append(f"{expr} is v{k}_{j}")
+    text = "def is_current():\n    return " + (" and ".join(tests) or "True") + "\n"
+    exec(compile(text, "<ad.adsct staleness check>", "exec"), scope)
+    return scope["is_current"]

@@ -161,6 +161,13 @@ def _outer(f, transform: str):
     return getattr(adoo, transform)
 
 
+def _all_floats(values) -> bool:
+    for v in values:  # (a loop: cheaper than all() over a generator for a few values)
+        if type(v) is not float:
+            return False
+    return True
+
+
 def value_and_grad(f, argnums=0):
     """A function returning f's value and gradient, computed by generated reverse-mode code.
 
@@ -174,11 +181,11 @@ def value_and_grad(f, argnums=0):
     single = isinstance(argnums, int)
 
     def value_and_grad_f(*args):
-        floats = memo.get(("floats", len(args)))
-        if floats is not None and all(type(a) is float for a in args) and floats.is_current():  # hot path
+        floats = memo.get(len(args))  # the hot path for numbers: the Python-float code, if it applies
+        if floats is not None and _all_floats(args) and floats.is_current():
             try:
                 value, grads = floats(*args, 1.0)
-                if type(value) is float and all(type(g) is float for g in grads):
+                if type(value) is float and _all_floats(grads):
                     return value, (grads[0] if single else grads)
             except _SCALAR_REFUSALS:
                 pass
@@ -187,7 +194,7 @@ def value_and_grad(f, argnums=0):
         value, grads = call(1.0)  # a weak Python 1.0 keeps float32 code float32
         derived.check_scalar(value, "grad")
         if call.floats and type(value) is float and all(type(g) is float for g in grads):
-            memo[("floats", len(args))] = call._code(True)
+            memo[len(args)] = call._code(True)
         grads = call.regroup(grads)
         return derived.plain_scalar(value), (grads[0] if single else grads)
 

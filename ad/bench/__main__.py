@@ -1,0 +1,194 @@
+"""`python -m ad.bench`: every strategy, the numeric methods, the hand-written limit and the
+installed peers on the same workloads, with medians of interleaved runs and ratios to the
+hand-written code; then the cost of a full gradient by forward mode (n sweeps) and by
+reverse mode (one sweep) as n grows.  Prints aligned tables and writes `results.json` and
+PNG charts to the output folder.
+
+    python -m ad.bench            # the full suite (several minutes)
+    python -m ad.bench --quick    # fewer rounds and sizes: under a minute
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):  # before NumPy loads
+    os.environ.setdefault(_name, "1")
+
+import numpy as np  # noqa: E402
+
+from . import suite  # noqa: E402
+from .timing import compare  # noqa: E402
+
+
+def _progress(iterable, total, description, enabled):
+    if not enabled:
+        return iterable
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return iterable
+    return tqdm(iterable, total=total, desc=description, leave=False, file=sys.stderr)
+
+
+def ratio_table(workload: suite.Workload, medians: dict) -> str:
+    """An aligned table: median per call and the ratio to the workload's reference.
+
+    >>> w = suite.Workload("w", "a title", "hand", {})
+    >>> print(ratio_table(w, {"hand": 1e-6, "ours": 3e-6}))
+    a title
+      candidate            median    ratio
+      hand                1.00 µs    1.00x
+      ours                3.00 µs    3.00x
+    """
+    base = medians[workload.reference]
+    lines = [workload.title, f"  {'candidate':<16} {'median':>10} {'ratio':>8}"]
+    for name, seconds in sorted(medians.items(), key=lambda item: item[1]):
+        shown = f"{seconds * 1e6:.2f} µs" if seconds < 1e-3 else f"{seconds * 1e3:.2f} ms"
+        lines.append(f"  {name:<16} {shown:>10} {seconds / base:>7.2f}x")
+    for name, why in workload.skipped.items():
+        lines.append(f"  {name:<16} {'-':>10} {'':>8}  ({why})")
+    return "\n".join(lines)
+
+
+def run_workloads(quick: bool, progress: bool) -> list:
+    makers = [suite.running_example_workload, suite.loop_workload,
+              lambda: suite.tensor_mlp_workload(1), lambda: suite.tensor_mlp_workload(64)]
+    if not quick:
+        makers += [lambda: suite.tensor_mlp_workload(1024), suite.scalar_mlp_workload]
+    rounds, target = (5, 0.01) if quick else (21, 0.05)
+    results = []
+    for make in _progress(makers, len(makers), "workloads", progress):
+        workload = make()
+        medians = compare(workload.candidates, rounds=rounds, target=target)
+        print(ratio_table(workload, medians), end="\n\n", flush=True)
+        results.append({"name": workload.name, "title": workload.title, "reference": workload.reference,
+                        "median_seconds": medians, "ratios": {k: v / medians[workload.reference] for k, v in medians.items()},
+                        "skipped": workload.skipped})
+    return results
+
+
+def _best_of(fn, repeats: int) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def _peak_bytes(fn) -> int:
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def run_growth(sizes, progress: bool) -> dict:
+    """For each n and strategy: seconds and peak bytes of one full gradient by reverse mode (one
+    sweep) and by forward mode (n sweeps), beside the plain function's time."""
+    rows = []
+    cells = [(n, name) for n in sizes for name in suite.GROWTH_VERSIONS]
+    for n, name in _progress(cells, len(cells), "forward vs reverse", progress):
+        module, f = suite.GROWTH_VERSIONS[name]
+        x = np.linspace(-1.0, 1.0, n)
+        reverse, forward = module.grad(f), module.jacobian(f, mode="forward")
+        np.testing.assert_allclose(forward(x), reverse(x), rtol=1e-10)  # the same gradient both ways
+        repeats = 5 if n <= 1000 else 2
+        rows.append({"n": n, "strategy": name,
+                     "function_seconds": _best_of(lambda: suite.growth_function_numpy(x), 5),
+                     "reverse_seconds": _best_of(lambda: reverse(x), repeats),
+                     "forward_seconds": _best_of(lambda: forward(x), 1 if n > 1000 else 2),
+                     "reverse_peak_bytes": _peak_bytes(lambda: reverse(x)),
+                     "forward_peak_bytes": _peak_bytes(lambda: forward(x))})
+    return {"rows": rows}
+
+
+def growth_table(growth: dict) -> str:
+    lines = ["full gradient of f(x) = sum(sin(x) * x), f: R^n -> R: reverse mode (one sweep) against forward mode "
+             "(n sweeps)",
+             f"  {'n':>6} {'strategy':<8} {'f':>10} {'reverse':>10} {'rev/f':>7} {'forward':>10} {'fwd/f':>9} "
+             f"{'rev peak':>9} {'fwd peak':>9}"]
+    for r in growth["rows"]:
+        f = r["function_seconds"]
+        lines.append(f"  {r['n']:>6} {r['strategy']:<8} {f * 1e6:>7.1f} µs {r['reverse_seconds'] * 1e6:>7.1f} µs "
+                     f"{r['reverse_seconds'] / f:>6.1f}x {r['forward_seconds'] * 1e3:>7.2f} ms "
+                     f"{r['forward_seconds'] / f:>8.0f}x {r['reverse_peak_bytes'] / 1024:>6.0f} KiB "
+                     f"{r['forward_peak_bytes'] / 1024:>6.0f} KiB")
+    return "\n".join(lines)
+
+
+def plot(results: list, growth: dict, out: Path) -> list:
+    """PNG charts (ratios per workload; forward vs reverse cost growth); their paths."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    paths = []
+    fig, axes = plt.subplots(1, len(results), figsize=(4 * len(results), 3.6), squeeze=False)
+    for ax, result in zip(axes[0], results):
+        items = sorted(result["ratios"].items(), key=lambda item: item[1])
+        ax.barh([k for k, _ in items], [v for _, v in items], color="tab:blue")
+        ax.axvline(1.0, color="black", linewidth=0.8)
+        ax.set_xscale("log")
+        ax.set_title(result["name"], fontsize=9)
+        ax.set_xlabel(f"time / {result['reference']}")
+    fig.tight_layout()
+    paths.append(out / "ratios.png")
+    fig.savefig(paths[-1], dpi=110)
+    plt.close(fig)
+    fig, (ax_time, ax_memory) = plt.subplots(1, 2, figsize=(10, 4))
+    for name in suite.GROWTH_VERSIONS:
+        rows = [r for r in growth["rows"] if r["strategy"] == name]
+        ns = [r["n"] for r in rows]
+        line, = ax_time.loglog(ns, [r["reverse_seconds"] for r in rows], "o-", label=f"{name} reverse")
+        ax_time.loglog(ns, [r["forward_seconds"] for r in rows], "s--", color=line.get_color(), label=f"{name} forward")
+        ax_memory.loglog(ns, [r["reverse_peak_bytes"] for r in rows], "o-", color=line.get_color(), label=f"{name} reverse")
+        ax_memory.loglog(ns, [r["forward_peak_bytes"] for r in rows], "s--", color=line.get_color(), label=f"{name} forward")
+    rows = [r for r in growth["rows"] if r["strategy"] == "adoo"]
+    ax_time.loglog([r["n"] for r in rows], [r["function_seconds"] for r in rows], "k:", label="f itself")
+    ax_time.set(xlabel="n (inputs)", ylabel="seconds for the full gradient", title="time")
+    ax_memory.set(xlabel="n (inputs)", ylabel="peak bytes (tracemalloc)", title="memory")
+    ax_time.legend(fontsize=7)
+    fig.tight_layout()
+    paths.append(out / "forward_vs_reverse.png")
+    fig.savefig(paths[-1], dpi=110)
+    plt.close(fig)
+    return paths
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ad.bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer rounds and sizes (under a minute)")
+    parser.add_argument("--out", default="bench-out", help="folder for results.json and the PNG charts")
+    parser.add_argument("--no-plots", action="store_true", help="skip the PNG charts")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    progress = not args.no_progress
+    started = time.perf_counter()
+    print(f"ad.bench ({'quick' if args.quick else 'full'}): medians of interleaved runs; ratios to the "
+          f"hand-written code measured in the same run. Times depend on the machine.\n")
+    results = run_workloads(args.quick, progress)
+    sizes = (10, 100, 1000) if args.quick else (10, 100, 1000, 10000)
+    growth = run_growth(sizes, progress)
+    print(growth_table(growth), end="\n\n")
+    (out / "results.json").write_text(json.dumps({"quick": args.quick, "workloads": results, "growth": growth},
+                                                 indent=1))
+    written = [out / "results.json"]
+    if not args.no_plots:
+        written += plot(results, growth, out)
+    print(f"wrote {', '.join(str(p) for p in written)} in {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

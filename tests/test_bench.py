@@ -1,0 +1,40 @@
+"""`python -m ad.bench`: it runs end to end, checks every candidate before timing it, and
+writes its JSON and charts.  (Times are never asserted: the machine is shared.)"""
+
+import json
+
+import numpy as np
+import pytest
+
+from ad.bench import suite
+from ad.bench.__main__ import main
+
+
+def test_quick_run_writes_tables_json_and_charts(tmp_path, capsys):
+    assert main(["--quick", "--out", str(tmp_path), "--no-progress"]) == 0
+    printed = capsys.readouterr().out
+    results = json.loads((tmp_path / "results.json").read_text())
+    names = {w["name"] for w in results["workloads"]}
+    assert {"running_example", "loop", "tensor_mlp_1", "tensor_mlp_64"} <= names
+    for workload in results["workloads"]:
+        assert workload["ratios"][workload["reference"]] == 1.0
+        assert {"adlib", "adoo", "adsct"} <= set(workload["median_seconds"]), workload["name"]
+        assert workload["title"] in printed
+    rows = results["growth"]["rows"]
+    assert {(r["n"], r["strategy"]) for r in rows} == {(n, s) for n in (10, 100, 1000) for s in ("adlib", "adoo", "adsct")}
+    assert all(r["forward_peak_bytes"] > 0 and r["reverse_seconds"] > 0 for r in rows)
+    for chart in ("ratios.png", "forward_vs_reverse.png"):
+        assert (tmp_path / chart).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_candidate_computing_something_else_is_refused_before_timing():
+    workload = suite.Workload("w", "a title", "hand")
+    with pytest.raises(AssertionError, match="wrong disagrees with hand"):
+        suite._check(workload, {"hand": (1.0, np.array([1.0, 2.0])), "wrong": (1.0, np.array([1.0, 2.5]))})
+
+
+def test_hand_written_references_are_right():
+    from ad import adoo
+    value, grad = suite.loop_by_hand(0.7)
+    assert value == pytest.approx(suite.loop_numpy(0.7)) and grad == pytest.approx(adoo.grad(suite.loop_numpy)(0.7))
+    assert suite.running_example_by_hand(2.0, 5.0)[1] == pytest.approx((5.5, 1.7163378145367738))
