@@ -93,6 +93,17 @@ def _restricted(f, args, selected):
     return f_selected
 
 
+def derivative_function(function, kind: str):
+    """Mark `function` as built from a transform (grad(f), a jvp wrapped in a lambda, ...):
+    it has no source of its own, so a source transformer differentiates it by running it.
+
+    >>> derivative_function(lambda x: x, "grad").__ad_derivative__
+    'grad'
+    """
+    function.__ad_derivative__ = kind
+    return function
+
+
 def check_scalar(out, who: str) -> None:
     """Refuse a non-scalar output where a gradient is asked for."""
     if type(out) is float:

@@ -36,6 +36,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from . import derived
 from .tree import flatten, leaf_paths, ravel, tree_map, unflatten
 
 __all__ = [
@@ -660,11 +661,13 @@ def _check_strategy(f, args, s, modes, order, level, tol, rng, num_directions, n
         return
     v, u = directions[0], cotangents[0]
     if "forward" in modes:
-        _check_strategy(lambda *a: s.jvp(f, a, v)[1], args, s, modes, order - 1, level + 1,
-                        tol, rng, num_directions, f"jvp({name}, ., v)")
+        jvp_along_v = derived.derivative_function(lambda *a: s.jvp(f, a, v)[1], "jvp")
+        _check_strategy(jvp_along_v, args, s, modes, order - 1, level + 1, tol, rng, num_directions,
+                        f"jvp({name}, ., v)")
     if "reverse" in modes:
-        _check_strategy(lambda *a: s.vjp(f, *a)[1](u), args, s, modes, order - 1, level + 1,
-                        tol, rng, num_directions, f"vjp({name}, .)(u)")
+        vjp_of_u = derived.derivative_function(lambda *a: s.vjp(f, *a)[1](u), "vjp")
+        _check_strategy(vjp_of_u, args, s, modes, order - 1, level + 1, tol, rng, num_directions,
+                        f"vjp({name}, .)(u)")
 
 
 def check_grads(f: Callable, args, grad_fn=None, modes=MODES, order: int = 1,

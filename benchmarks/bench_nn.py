@@ -17,33 +17,10 @@ import numpy as np
 import ad
 from ad import nn
 from ad.bench.timing import compare
+from ad.bench.workloads import mlp_numpy_grad as numpy_value_and_grad
 
 
 # -- the hand-written NumPy loop ---------------------------------------------------------------
-
-def numpy_value_and_grad(params, X, Y):
-    """Loss and gradient of [Linear, ReLU]*, Linear with softmax cross-entropy, by hand."""
-    inputs, pre = [X], []
-    h = X
-    for k, (W, b) in enumerate(params):
-        z = h @ W + b
-        if k < len(params) - 1:
-            pre.append(z)
-            h = np.maximum(z, 0.0)
-            inputs.append(h)
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    s = e.sum(axis=1, keepdims=True)
-    n = X.shape[0]
-    loss = -np.sum(Y * (z - np.log(s))) / n
-    dz = (e / s - Y) / n
-    grads = [None] * len(params)
-    for k in range(len(params) - 1, -1, -1):
-        grads[k] = (inputs[k].T @ dz, dz.sum(axis=0))
-        if k > 0:
-            dz = (dz @ params[k][0].T) * (pre[k - 1] > 0)
-    return loss, grads
-
 
 def numpy_step(params, lr, b1=0.9, b2=0.999, eps=1e-8):
     """A training step closure: hand-written gradient, Adam updating the arrays in place."""

@@ -404,3 +404,7 @@ def test_structured_argument_to_a_call_adsct_does_not_open_is_refused_clearly():
         return ops.sum(p[0]) * len(p)
     with pytest.raises(UnsupportedSyntaxError, match="tuple, list or dict argument"):
         adsct.grad(g)((np.ones(2), np.ones(2)))
+
+
+def test_gradient_checks_of_higher_order_run_through_generated_code():
+    numeric.check_grads(running_example, (2.0, 5.0), strategy="adsct", order=3)

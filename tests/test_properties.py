@@ -37,6 +37,16 @@ def _argnums(program):
     return tuple(range(len(program.args)))
 
 
+def _gradients_checking_values(program, argnums) -> dict:
+    """{version label: gradient}, after checking each version's value against plain NumPy."""
+    plain_value = program.compile(numpy=True)(*program.values)
+    results = {}
+    for s, f, label in _versions(program):
+        value, results[label] = s.value_and_grad(f, argnums=argnums)(*program.values)
+        np.testing.assert_allclose(value, plain_value, rtol=1e-12, err_msg=f"{label}: value")
+    return results
+
+
 def _close(got, want, what, **tolerance):
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, err_msg=what, **(tolerance or AGREE))
@@ -45,11 +55,7 @@ def _close(got, want, what, **tolerance):
 @given(program=straight_line_programs())
 def test_gradients_agree_across_strategies_and_with_finite_differences(program):
     argnums = _argnums(program)
-    plain_value = program.compile(numpy=True)(*program.values)
-    results = {}
-    for s, f, label in _versions(program):
-        value, results[label] = s.value_and_grad(f, argnums=argnums)(*program.values)
-        np.testing.assert_allclose(value, plain_value, rtol=1e-12, err_msg=f"{label}: value")
+    results = _gradients_checking_values(program, argnums)
     reference = results["adoo (ops)"]
     for label, grads in results.items():
         _close(grads, reference, label)
@@ -107,11 +113,7 @@ def test_float32_inputs_give_float32_gradients(program):
 @given(program=control_flow_programs())
 def test_programs_with_branches_loops_and_calls_agree(program):
     argnums = _argnums(program)
-    plain_value = program.compile(numpy=True)(*program.values)
-    results = {}
-    for s, f, label in _versions(program):
-        value, results[label] = s.value_and_grad(f, argnums=argnums)(*program.values)
-        np.testing.assert_allclose(value, plain_value, rtol=1e-12, err_msg=f"{label}: value")
+    results = _gradients_checking_values(program, argnums)
     for label, grads in results.items():
         _close(grads, results["adoo (ops)"], label)
     forward = adsct.jacobian(program.compile(numpy=True), argnums=argnums, mode="forward")(*program.values)

@@ -467,7 +467,7 @@ class Normaliser:
         op = target if isinstance(target, ops.Op) else ops.lookup(target)
         if op is None and _inlinable(target):
             return self.inline(target, node)
-        if op is None and getattr(target, "__adsct_derivative__", None) is not None:
+        if op is None and getattr(target, "__ad_derivative__", None) is not None:
             raise self.parsed.error(node, "a derivative adsct returned is called inside a function being transformed",
                                     "transform it directly instead: adsct.grad(adsct.grad(f)), adsct.hessian(f)")
         if op is None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 
 from .anf import Program, Stmt, walk
+from .names import fresh_name
 from .templates import op_call, template
 
 # Markers that emit.py turns into comments (astor prints no comments).
@@ -75,11 +76,7 @@ class Generator:
 
     def fresh(self, base: str) -> str:
         """A new name starting with `base`, unused anywhere in the function."""
-        name, k = base, 1
-        while name in self.taken:
-            name, k = f"{base}_{k}", k + 1
-        self.taken.add(name)
-        return name
+        return fresh_name(base, self.taken)
 
     def derivative_name(self, name: str) -> str:
         """bx for the adjoint of x (dx for its tangent), made unique against every other name."""

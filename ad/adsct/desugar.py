@@ -24,6 +24,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from .names import fresh_name
+
 _LOOPS = (ast.For, ast.While)
 
 
@@ -40,11 +42,7 @@ class _Names:
         self.taken = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name)} | {a.arg for a in fn.args.args}
 
     def fresh(self, base: str) -> str:
-        name, k = base, 1
-        while name in self.taken:
-            name, k = f"{base}_{k}", k + 1
-        self.taken.add(name)
-        return name
+        return fresh_name(base, self.taken)
 
 
 def _jumps(block: list, kinds: tuple, into_loops: bool) -> bool:

@@ -143,19 +143,14 @@ def source(f, mode: str = "reverse", argnums=0, **options) -> str:
     return _generate(f, mode, argnums, structures, options.get("source"))[1]
 
 
-def _derived(function, kind: str):
-    """Mark a function adsct returned, so a transform of it knows it has no source of its own."""
-    function.__adsct_derivative__ = kind
-    return function
-
-
 def _outer(f, transform: str):
-    """For a function adsct itself returned (grad(f), ...): `transform` of adoo, to run over it.
+    """For a function built from a transform (adsct's grad(f), ...; see
+    `derived.derivative_function`): `transform` of adoo, to run over it.
 
     The generated code runs on adoo's values (every op it calls dispatches on them), so
     grad(grad(f)) and the like give exact higher derivatives; this version of adsct does not
     yet write the second derivative's code itself.  None for any other function."""
-    if getattr(f, "__adsct_derivative__", None) is None:
+    if getattr(f, "__ad_derivative__", None) is None:
         return None
     from .. import adoo
     return getattr(adoo, transform)
@@ -176,7 +171,7 @@ def value_and_grad(f, argnums=0):
     """
     outer = _outer(f, "value_and_grad")
     if outer is not None:
-        return _derived(outer(f, argnums), "value_and_grad")
+        return derived.derivative_function(outer(f, argnums), "value_and_grad")
     memo: dict = {}
     single = isinstance(argnums, int)
 
@@ -198,7 +193,7 @@ def value_and_grad(f, argnums=0):
         grads = call.regroup(grads)
         return derived.plain_scalar(value), (grads[0] if single else grads)
 
-    return _derived(value_and_grad_f, "value_and_grad")
+    return derived.derivative_function(value_and_grad_f, "value_and_grad")
 
 
 def grad(f, argnums=0):
@@ -208,7 +203,7 @@ def grad(f, argnums=0):
     (5.5, 1.7163378145367738)
     """
     value_and_grad_f = value_and_grad(f, argnums)
-    return _derived(lambda *args: value_and_grad_f(*args)[1], "grad")
+    return derived.derivative_function(lambda *args: value_and_grad_f(*args)[1], "grad")
 
 
 def _vjp_at(f, args, selected):
@@ -291,8 +286,8 @@ def jacobian(f, argnums=0, mode="reverse"):
     """
     outer = _outer(f, "jacobian")
     if outer is not None:
-        return _derived(outer(f, argnums, mode), "jacobian")
-    return _derived(derived.jacobian(_vjp_of_restriction, _jvp_of_restriction, f, argnums, mode), "jacobian")
+        return derived.derivative_function(outer(f, argnums, mode), "jacobian")
+    return derived.derivative_function(derived.jacobian(_vjp_of_restriction, _jvp_of_restriction, f, argnums, mode), "jacobian")
 
 
 def hessian(f, argnums=0):
@@ -307,5 +302,5 @@ def hessian(f, argnums=0):
     from .. import adoo
     outer = _outer(f, "hessian")
     if outer is not None:
-        return _derived(outer(f, argnums), "hessian")
-    return _derived(derived.jacobian(adoo.vjp, adoo.jvp, grad(f, argnums), argnums, mode="forward"), "hessian")
+        return derived.derivative_function(outer(f, argnums), "hessian")
+    return derived.derivative_function(derived.jacobian(adoo.vjp, adoo.jvp, grad(f, argnums), argnums, mode="forward"), "hessian")

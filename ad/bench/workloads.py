@@ -100,18 +100,32 @@ def mlp_loss_numpy(W1, b1, W2, b2, X, Y):
 def tensor_mlp_numpy_grad(params, X, Y):
     """Value and gradient written by hand in NumPy: the reference every engine is held to."""
     W1, b1, W2, b2 = params
-    a1 = X @ W1 + b1
-    h = np.maximum(a1, 0.0)
-    z = h @ W2 + b2
+    loss, ((gW1, gb1), (gW2, gb2)) = mlp_numpy_grad([(W1, b1), (W2, b2)], X, Y)
+    return loss, (gW1, gb1, gW2, gb2)
+
+
+def mlp_numpy_grad(params, X, Y):
+    """Loss and gradient of [Linear, ReLU]*, Linear with softmax cross-entropy, by hand."""
+    inputs, pre = [X], []
+    h = X
+    for k, (W, b) in enumerate(params):
+        z = h @ W + b
+        if k < len(params) - 1:
+            pre.append(z)
+            h = np.maximum(z, 0.0)
+            inputs.append(h)
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)
     s = e.sum(axis=1, keepdims=True)
     n = X.shape[0]
     loss = -np.sum(Y * (z - np.log(s))) / n
     dz = (e / s - Y) / n
-    dh = dz @ W2.T
-    da1 = dh * (a1 > 0)
-    return loss, (X.T @ da1, da1.sum(axis=0), h.T @ dz, dz.sum(axis=0))
+    grads = [None] * len(params)
+    for k in range(len(params) - 1, -1, -1):
+        grads[k] = (inputs[k].T @ dz, dz.sum(axis=0))
+        if k > 0:
+            dz = (dz @ params[k][0].T) * (pre[k - 1] > 0)
+    return loss, grads
 
 
 def tensor_mlp_loss_elemental(lib):
