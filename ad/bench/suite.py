@@ -83,6 +83,7 @@ def running_example_workload() -> Workload:
         w.candidates[f"numeric {method}"] = numeric_value_and_grad
     _add_autograd(w, lambda anp: lambda x1, x2: anp.log(x1) + x1 * x2 - anp.sin(x2), x, argnums=(0, 1))
     _add_torch(w, lambda torch: lambda x1, x2: torch.log(x1) + x1 * x2 - torch.sin(x2), x)
+    _add_jax(w, lambda jnp: lambda x1, x2: jnp.log(x1) + x1 * x2 - jnp.sin(x2), x)
     return _verified(w, {name: run() for name, run in w.candidates.items()}, rtol=1e-5)
 
 
@@ -139,6 +140,7 @@ def tensor_mlp_workload(batch: int = 64) -> Workload:
     else:
         w.skipped["autograd"] = "not installed"
     _add_torch(w, lambda torch: _torch_mlp_loss(torch, X, Y), params)
+    _add_jax(w, lambda jnp: lambda W1, b1, W2, b2: workloads.tensor_mlp_loss(jnp)((W1, b1, W2, b2), X, Y), params)
     return _verified(w, {name: run() for name, run in w.candidates.items()})
 
 
@@ -223,6 +225,23 @@ def _add_torch(w: Workload, make, args):
         value.backward()
         return float(value), tuple(leaf.grad.numpy() for leaf in leaves)
     w.candidates["PyTorch"] = run
+
+
+def _add_jax(w: Workload, make, args):
+    """JAX's value_and_grad, compiled with jit, in float64 (the other candidates' precision)."""
+    if not installed("jax"):
+        w.skipped["JAX"] = "not installed"
+        return
+    import jax
+    jax.config.update("jax_enable_x64", True)
+    import jax.numpy as jnp
+    f = jax.jit(jax.value_and_grad(make(jnp), argnums=tuple(range(len(args)))))
+    arrays = [jnp.asarray(a, dtype=jnp.float64) for a in args]
+
+    def run():
+        value, grads = f(*arrays)
+        return float(value), tuple(np.asarray(g) for g in jax.block_until_ready(grads))
+    w.candidates["JAX (jit)"] = run
 
 
 # -- cost growth: forward mode versus reverse mode --------------------------------------------
