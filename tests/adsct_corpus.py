@@ -417,6 +417,21 @@ def nested_loops_with_jumps(x):
     return np.sum(y)
 
 
+def loop_over_list_argument(p):
+    s = 0.0
+    for w in p:  # a list of arrays: unrolled, one copy of the body per item
+        s = s + np.sum(w * w)
+        if np.sum(w) > 2.5:
+            break
+    return s
+
+
+def returns_through_a_tuple(x):
+    pair = (np.sin(x), x * x)
+    a, b = pair
+    return np.sum(a * b)
+
+
 CORPUS = [
     (running_example, (2.0, 5.0), (0, 1)),
     (with_docstring_and_comments, (1.5,), 0),
@@ -482,6 +497,9 @@ CORPUS = [
     (keepdims_broadcast, (_normal(2, 3),), 0),
     (trig_chain, (0.6,), 0),
     (calls_a_lambda, (_normal(3),), 0),
+    (loop_over_list_argument, ([np.array([1.0, 2.0]), np.array([3.0])],), 0),
+    (loop_over_list_argument, ([np.array([0.5, 0.2]), np.array([0.1, 0.3])],), 0),
+    (returns_through_a_tuple, (_normal(3),), 0),
     (loop_with_break, (np.array([0.7, 0.4]),), 0),
     (loop_with_continue, (np.array([0.3]),), 0),
     (early_return, (np.array([0.5, -0.2]),), 0),

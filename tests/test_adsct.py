@@ -183,6 +183,9 @@ def test_where_through_adsct():
 UNSUPPORTED = {
     "while-else": "def f(x):\n    while x < 1.0:\n        x = x * 2.0\n    else:\n        x = -x\n    return x\n",
     "del": "def f(x):\n    y = x\n    del y\n    return x\n",
+    "loop over a differentiated array": "def f(x):\n    s = 0.0\n    for r in x:\n        s = s + r\n    return s\n",
+    "tuple assigned in a branch": "def f(x):\n    if x > 0:\n        p = (x, 1.0)\n    else:\n        p = (1.0, x)\n"
+                                  "    return p[0]\n",
     "for-else": "def f(x):\n    for i in range(3):\n        x = x * 2.0\n    else:\n        x = -x\n    return x\n",
     "try": "def f(x):\n    try:\n        y = x\n    except ValueError:\n        y = x\n    return y\n",
     "no return": "def f(x):\n    y = x * 2.0\n",
@@ -399,12 +402,36 @@ def test_transforming_generated_derivatives_again_gives_higher_derivatives():
         second(x)
 
 
-def test_structured_argument_to_a_call_adsct_does_not_open_is_refused_clearly():
+def test_a_pytree_passed_to_a_call_adsct_does_not_open_goes_in_whole():
     def g(p):
-        return ops.sum(p[0]) * len(p)
-    with pytest.raises(UnsupportedSyntaxError, match="tuple, list or dict argument"):
-        adsct.grad(g)((np.ones(2), np.ones(2)))
+        return ops.sum(p[0]) * len(p) + np.sum(np.zeros((len(p), 2)))
+    np.testing.assert_allclose(adsct.grad(g)((np.ones(2), np.ones(2)))[0], [2.0, 2.0])
+
+    def h(p):
+        return np.linalg.norm(p[0]) + np.sum(p[1])  # no rule, with a differentiated value: refused
+    with pytest.raises(NotDifferentiableError):
+        adsct.grad(h)((np.ones(2), np.ones(2)))
 
 
 def test_gradient_checks_of_higher_order_run_through_generated_code():
     numeric.check_grads(running_example, (2.0, 5.0), strategy="adsct", order=3)
+
+
+def _pair(x, y):
+    s = np.sin(x) * y
+    return s, {"square": x * x, "total": np.sum(y)}
+
+
+def test_tuple_and_dict_outputs_in_vjp_jvp_and_jacobian():
+    x, y = np.array([0.3, 0.4]), 2.0
+    u = (np.array([1.0, -2.0]), {"square": np.array([0.5, 0.5]), "total": 3.0})
+    value, vjp_fn = adsct.vjp(_pair, x, y)
+    want_value, want_vjp = adoo.vjp(_pair, x, y)
+    _assert_trees_close(value, want_value, rtol=1e-15)
+    _assert_trees_close(vjp_fn(u), want_vjp(u), rtol=1e-12)
+    tangents = (np.array([1.0, 0.5]), -1.0)
+    _assert_trees_close(adsct.jvp(_pair, (x, y), tangents), adoo.jvp(_pair, (x, y), tangents), rtol=1e-12)
+    _assert_trees_close(adsct.jacobian(_pair, argnums=(0, 1), mode="forward")(x, y),
+                        adoo.jacobian(_pair, argnums=(0, 1))(x, y), rtol=1e-12)
+    with pytest.raises(UnsupportedSyntaxError, match="tuple, list or dict"):
+        adsct.grad(_pair)(x, y)  # grad wants one number

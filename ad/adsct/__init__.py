@@ -21,8 +21,8 @@ from ..errors import NotDifferentiableError, UnsupportedSyntaxError
 from .transforms import grad, hessian, jacobian, jvp, source, value_and_grad, vjp
 
 # What the shared strategy tests may rely on (see tests/test_strategies.py): this version
-# does not yet transform its own output again (nesting), return pytrees, or run any Python.
-SUPPORTS = frozenset({"pytrees"})
+# does not transform source that calls adsct itself (nesting inside a function) or run any Python.
+SUPPORTS = frozenset({"pytrees", "pytree outputs"})
 
 __all__ = ["source", "grad", "value_and_grad", "jvp", "vjp", "jacobian", "hessian",
            "UnsupportedSyntaxError", "NotDifferentiableError"]

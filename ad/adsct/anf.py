@@ -20,6 +20,8 @@ import types
 from dataclasses import dataclass, field
 from typing import Optional
 
+import numpy as np
+
 from .. import ops, tree
 from ..errors import NotDifferentiableError
 from .desugar import desugar
@@ -84,6 +86,18 @@ def walk(body: list):
         else:
             yield from walk(item.test_body)
             yield from walk(item.body)
+
+
+def _loops(body: list):
+    """Every Loop in a body, into branches and loops."""
+    for item in body:
+        if isinstance(item, If):
+            yield from _loops(item.body)
+            yield from _loops(item.orelse)
+        elif isinstance(item, Loop):
+            yield item
+            yield from _loops(item.test_body)
+            yield from _loops(item.body)
 
 
 def has_control_flow(body: list) -> bool:
@@ -209,8 +223,8 @@ class Normaliser:
             groups.append(group)
         result = self.function_body(fn)
         if isinstance(result, Structured):
-            raise self.parsed.error(fn.body[-1], "returning a tuple, list or dict is not supported by this version "
-                                    "of adsct", "return one array or number")
+            raise self.parsed.error(fn.body[-1], OUTPUTS_MESSAGE, "grad needs one number; vjp, jvp and jacobian "
+                                    "take tuple, list and dict outputs")
         return Program(fn.name, params, self.body, result, self.parsed, self.namespace, groups, self.namespaces)
 
     def leaf_name(self, name: str, path: str) -> str:
@@ -273,6 +287,12 @@ class Normaliser:
             return
         if isinstance(node, ast.For) and isinstance(node.target, ast.Name) and not node.orelse:
             iterable = self.expr(node.iter)
+            if isinstance(iterable, Structured):  # a tuple/list of arrays: as many items as it has, unrolled
+                for item in iterable.items():
+                    self.versions[node.target.id] = item if isinstance(item, Structured) else item.id
+                    for statement in node.body:
+                        self.statement(statement)
+                return
             self.depth += 1
             try:
                 target = self.bind_name(node.target.id)
@@ -321,7 +341,10 @@ class Normaliser:
 
     def assign(self, name: str, value: ast.expr) -> None:
         result = self.expr(value, top=True)
-        if isinstance(result, Structured):  # another name for (part of) a pytree argument
+        if isinstance(result, Structured):  # another name for a pytree (of an argument or a literal)
+            if self.depth:  # which one it names would depend on the path taken: not known here
+                raise self.parsed.error(value, "a tuple, list or dict is assigned inside a branch or loop",
+                                        "build it after the branch or loop, from arrays assigned there")
             self.versions[name] = result
             return
         target = self.bind_name(name)
@@ -352,6 +375,8 @@ class Normaliser:
             left, right = self.expr(node.left), self.expr(node.right)
             quotient = self.emit(ops.get("floor"), [self.emit(ops.get("div"), [left, right], {}, node)], {}, node)
             return self.emit(ops.get("sub"), [left, self.emit(ops.get("mul"), [right, quotient], {}, node)], {}, node)
+        if isinstance(node, (ast.Tuple, ast.List, ast.Dict)):
+            return self.structure(node)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):  # a truth value: no derivative
             return self.plain(ast.UnaryOp(ast.Not(), self.expr(node.operand)))
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
@@ -391,6 +416,22 @@ class Normaliser:
             return self.outside(node)  # a constant tuple (axes, shapes)
         raise self.parsed.error(node, f"{type(node).__name__} expressions are not supported by this version of adsct",
                                 "rewrite it with arithmetic and calls to NumPy / ad.ops functions")
+
+    def structure(self, node: ast.expr) -> Structured:
+        """A tuple, list or dict literal: a pytree whose leaves are names (for tuple outputs)."""
+        def leaf(element):
+            value = self.expr(element)
+            if isinstance(value, Structured):
+                return value.value
+            return value if isinstance(value, ast.Name) else self.plain(value)
+        if isinstance(node, ast.Dict):
+            if not all(isinstance(k, ast.Constant) for k in node.keys):
+                raise self.parsed.error(node, "dict keys must be constants here", "write {'w': w, 'b': b}")
+            return Structured({k.value: leaf(v) for k, v in zip(node.keys, node.values)})
+        if any(isinstance(e, ast.Starred) for e in node.elts):
+            raise self.parsed.error(node, "*unpacking in a tuple or list is not supported")
+        items = [leaf(e) for e in node.elts]
+        return Structured(tuple(items) if isinstance(node, ast.Tuple) else items)
 
     def static(self, node: ast.expr) -> ast.expr:
         """A static parameter: normalised, and later checked to be inactive."""
@@ -475,13 +516,12 @@ class Normaliser:
                 # Known values only here; whether they are differentiated is decided later.
                 args = [self.expr(a) for a in node.args]
                 keywords = [ast.keyword(k.arg, self.expr(k.value)) for k in node.keywords]
-                if any(isinstance(a, Structured) for a in args + [k.value for k in keywords]):
-                    raise self.parsed.error(node, f"a tuple, list or dict argument is passed to "
-                                            f"{_describe(target, func)}, which adsct does not open up",
-                                            "pass its arrays one by one, or call a function of your own")
+                args = [_literal(a) for a in args]  # a pytree goes in as the tuple/list/dict it is
+                keywords = [ast.keyword(k.arg, _literal(k.value)) for k in keywords]
                 stmt_expr = ast.Call(func, args, keywords)
                 name = self.plain(stmt_expr)
-                self.body[-1].callee = _describe(target, func)
+                if not any(target is s for s in _STRUCTURAL):  # (a shape query has no derivative to lose)
+                    self.body[-1].callee = _describe(target, func)
                 return name
             return node  # no local value involved: a constant expression
         return self.apply(op, list(node.args), node.keywords, node)
@@ -551,7 +591,13 @@ class Normaliser:
                                 "adsct.grad(adsct.grad(f)))")
 
 
+# A function whose result is a pytree is differentiated through wrappers (see transforms.py).
+OUTPUTS_MESSAGE = "this function returns a tuple, list or dict, not one array or number"
+
 _NOT_INLINED = ("numpy", "scipy", "math", "ad.")
+# Calls that only look at structure (how many, what shape), never at values: differentiated
+# values may reach them, and their results are constants.
+_STRUCTURAL = (len, np.shape, np.ndim, np.size, isinstance, type)
 _INLINED_FROM_AD = ("ad.nn.", "ad.examples", "ad.bench.")  # our own user-level code, written in the subset
 
 
@@ -593,6 +639,19 @@ def _index_expr(node: ast.expr) -> ast.expr:
     return node
 
 
+def _literal(value):
+    """A Structured value as the tuple/list/dict expression of its leaves' names."""
+    if isinstance(value, Structured):
+        value = value.value
+    if isinstance(value, tuple):
+        return ast.Tuple([_literal(v) for v in value], ast.Load())
+    if isinstance(value, list):
+        return ast.List([_literal(v) for v in value], ast.Load())
+    if isinstance(value, dict):
+        return ast.Dict([ast.Constant(k) for k in value], [_literal(v) for v in value.values()])
+    return value
+
+
 def _dotted(node: ast.expr) -> "tuple | None":
     """("np", "linalg", "norm") for np.linalg.norm; None for anything but names and attributes."""
     if isinstance(node, ast.Name):
@@ -625,6 +684,12 @@ def check_activity(program: Program, active_args) -> set:
     while len(varied) != before:  # loops carry activity backwards: repeat until nothing changes
         before = len(varied)
         _propagate(program, varied)
+    for loop in _loops(program.body):
+        if isinstance(loop.iterable, ast.Name) and loop.iterable.id in varied:
+            raise (loop.source or program.parsed).error(
+                loop.origin, "a loop over the items of a differentiated array",
+                f"loop over the positions instead: for i in range(len({loop.iterable.id})): "
+                f"... {loop.iterable.id}[i] ...")
     useful = {program.result.id} if isinstance(program.result, ast.Name) else set()
     before = -1
     while len(useful) != before:

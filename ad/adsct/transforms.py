@@ -10,14 +10,18 @@ rebound since (see scope.py).
 
 from __future__ import annotations
 
+import itertools
+import keyword
+import re
 import weakref
 
-from .. import derived, tree
-from .anf import check_activity, has_control_flow, normalise
+from .. import derived, ops, tree
+from ..errors import UnsupportedSyntaxError
+from .anf import OUTPUTS_MESSAGE, check_activity, has_control_flow, normalise
 from .codegen import Forward, Reverse
 from .controlflow import ForwardControlFlow, ReverseControlFlow
 from .emit import HELPERS, compile_function
-from .parse import parse_function
+from .parse import parse_function, register_source
 from .scope import staleness_check
 from .specialise import scalar_variant
 
@@ -206,12 +210,71 @@ def grad(f, argnums=0):
     return derived.derivative_function(lambda *args: value_and_grad_f(*args)[1], "grad")
 
 
+# -- tuple, list and dict outputs ---------------------------------------------------------------
+# A function returning a pytree is differentiated through small generated wrappers that adsct
+# transforms like any user function (f itself is inlined into them): for reverse mode the
+# scalar sum_k <u_k, out_k> of the output leaves with cotangents u_k passed as arguments, for
+# forward mode one wrapper per output leaf.
+
+_WRAPPERS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _subscripts(value, path: str = "") -> list:
+    """Subscript paths of a pytree's leaves in flatten order: "[0]", "['w'][1]", ..."""
+    if isinstance(value, dict) and type(value) is dict:
+        return [p for k in sorted(value) for p in _subscripts(value[k], f"{path}[{k!r}]")]
+    if isinstance(value, (tuple, list)) and (type(value) in (tuple, list) or hasattr(type(value), "_fields")):
+        return [p for i, v in enumerate(value) for p in _subscripts(v, f"{path}[{i}]")]
+    return [path]
+
+
+def _output_wrapper(f, n_args: int, paths: list, leaf=None):
+    """`leaf` None: def f_outputs(x0.., u0..): return sum of ops.sum(ops.mul(out<path_k>, u_k));
+    else def f_output_<leaf>(x0..): return out<path_leaf>."""
+    key = (n_args, tuple(paths), leaf)
+    try:
+        per_function = _WRAPPERS.setdefault(f, {})
+    except TypeError:
+        per_function = {}
+    if key not in per_function:
+        name = re.sub(r"\W", "", getattr(f, "__name__", "f"))
+        name = name if name.isidentifier() and not keyword.iskeyword(name) else "f"  # ("<lambda>")
+        xs = [f"x{i}" for i in range(n_args)]
+        if leaf is None:
+            us = [f"u{k}" for k in range(len(paths))]
+            total = " + ".join(f"ops.sum(ops.mul(out{p}, u{k}))" for k, p in enumerate(paths))
+            header, body = f"def {name}_outputs({', '.join(xs + us)}):", f"    return {total}"
+        else:
+            header, body = f"def {name}_output_{leaf}({', '.join(xs)}):", f"    return out{paths[leaf]}"
+        text = f"{header}\n    out = {name}({', '.join(xs)})\n{body}\n"
+        filename = f"<ad.adsct outputs of {name} #{next(_WRAPPER_COUNTER)}>"
+        register_source(filename, text)
+        scope = {"ops": ops, name: f}
+        exec(compile(text, filename, "exec"), scope)
+        per_function[key] = scope[header[4:header.index("(")]]
+    return per_function[key]
+
+
+_WRAPPER_COUNTER = itertools.count(1)
+
+
 def _vjp_at(f, args, selected):
     call = _Call(f, args, selected, "reverse")
     value = f(*tree.unflatten(tree.flatten(tuple(args))[1], call.leaves))
+    value_leaves, value_def = tree.flatten(value)
+    if value_def.kind != "leaf":  # a tuple, list or dict of outputs
+        wrapper = _output_wrapper(f, len(args), _subscripts(value))
+
+        def vjp_fn(cotangent):
+            cot_leaves = derived.check_cotangent(value_def, value_leaves, cotangent)
+            cot_leaves = [derived.in_dtype_of(c, v) for c, v in zip(cot_leaves, value_leaves)]
+            outputs_call = _Call(wrapper, list(args) + cot_leaves, selected, "reverse")
+            return outputs_call.regroup(outputs_call(1.0)[1])
+
+        return tree.unflatten(value_def, [derived.plain_scalar(v) for v in value_leaves]), vjp_fn
 
     def vjp_fn(cotangent):
-        derived.check_cotangent(tree.flatten(value)[1], [value], cotangent)
+        derived.check_cotangent(value_def, [value], cotangent)
         _, grads = call(derived.in_dtype_of(cotangent, value))
         return call.regroup(grads)
 
@@ -232,10 +295,25 @@ def vjp(f, *primals):
 
 
 def _jvp_at(f, args, selected, tangents):
-    call = _Call(f, args, selected, "forward")
     t_leaves = [derived.as_value(t) for k in selected for t in tree.flatten(tangents[k])[0]]
-    value, tangent = call(*t_leaves)
+    try:
+        value, tangent = _Call(f, args, selected, "forward")(*t_leaves)
+    except UnsupportedSyntaxError as error:
+        if OUTPUTS_MESSAGE not in str(error):
+            raise
+        return _jvp_of_outputs(f, args, selected, t_leaves)
     return derived.plain_scalar(value), derived.plain_scalar(tangent)
+
+
+def _jvp_of_outputs(f, args, selected, t_leaves):
+    """Forward mode for a function returning a pytree: one generated sweep per output leaf."""
+    value = f(*args)
+    value_leaves, value_def = tree.flatten(value)
+    paths = _subscripts(value)
+    tangents = [_Call(_output_wrapper(f, len(args), paths, leaf=k), args, selected, "forward")(*t_leaves)[1]
+                for k in range(len(paths))]
+    return (tree.unflatten(value_def, [derived.plain_scalar(v) for v in value_leaves]),
+            tree.unflatten(value_def, [derived.plain_scalar(t) for t in tangents]))
 
 
 def jvp(f, primals, tangents):
