@@ -135,6 +135,9 @@ INSERTIONS = [
     "x0 = (lambda v: v)(x0)",
     "global G",
     "x0 = float(np.sum(x0)) + x0",
+    "for r in np.atleast_1d(x0):\n    x0 = x0 + 0.5 * r",  # iterating over a differentiated array
+    "for r in [x0, x0]:\n    x0 = x0 * 0.5 + np.sin(r)",
+    "x0 = x0 if np.sum(x0) > 0 else -x0",
 ]
 
 
