@@ -24,6 +24,7 @@ import numpy as np
 
 from .. import ops, tree
 from ..errors import NotDifferentiableError
+from .astutil import clone
 from .desugar import desugar
 from .parse import Parsed, parse_function
 from .scope import Namespace
@@ -476,7 +477,7 @@ class Normaliser:
                 if isinstance(name, ast.Name) and name.id not in self.versions:
                     _ = name.id in self.namespace  # recorded: the generated code reads it (scope.py)
             return node
-        node = _copy(node)
+        node = clone(node)
         for name in ast.walk(node):
             if isinstance(name, ast.Name) and name.id not in self.versions and name.id in self.namespace:
                 name.id = self.root.inject(name.id, self.namespace[name.id])
@@ -616,9 +617,6 @@ def _inlinable(target) -> bool:
         not module.startswith(_NOT_INLINED) or module.startswith(_INLINED_FROM_AD))
 
 
-def _copy(node):
-    import copy
-    return copy.deepcopy(node)
 
 
 def _describe(target, func) -> str:
@@ -692,9 +690,10 @@ def check_activity(program: Program, active_args) -> set:
                 f"... {loop.iterable.id}[i] ...")
     useful = {program.result.id} if isinstance(program.result, ast.Name) else set()
     before = -1
+    statements = list(walk(program.body))[::-1]  # backwards: straight-line code settles in one pass
     while len(useful) != before:
         before = len(useful)
-        for stmt in walk(program.body):
+        for stmt in statements:
             if stmt.target not in useful:
                 continue
             if stmt.op is None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 
 from .anf import Program, Stmt, walk
-from .names import fresh_name
+from .astutil import fresh_name
 from .templates import op_call, template
 
 # Markers that emit.py turns into comments (astor prints no comments).
@@ -216,4 +216,4 @@ def _function(name: str, args: list, body: list, doc: str) -> ast.FunctionDef:
     node = ast.FunctionDef(name=name, args=ast.arguments(posonlyargs=[], args=args, vararg=None, kwonlyargs=[],
                                                          kw_defaults=[], kwarg=None, defaults=[]),
                            body=[ast.Expr(ast.Constant(doc))] + body, decorator_list=[], returns=None)
-    return ast.fix_missing_locations(node)
+    return node  # (printed to text, then compiled from the text: no source positions needed)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from .names import fresh_name
+from .astutil import fresh_name
 
 _LOOPS = (ast.For, ast.While)
 

@@ -12,10 +12,10 @@ constant in the function, a math domain error) falls back to the general code.
 from __future__ import annotations
 
 import ast
-import copy
 import math
 
 from .. import ops
+from .astutil import clone
 
 _DROPPED = {"unbroadcast", "broadcast_like", "cotangent_of"}
 
@@ -57,6 +57,6 @@ def scalar_variant(function: ast.FunctionDef) -> ast.FunctionDef:
         y = math.pow(math.sin(x), 2)
         return y
     """
-    variant = _ToScalar().visit(copy.deepcopy(function))
+    variant = _ToScalar().visit(clone(function))
     variant.name = function.name + "_floats"
     return ast.fix_missing_locations(variant)

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import ast
 import builtins
-import copy
 import functools
 import inspect
 import textwrap
 
 from .. import ops
+from .astutil import clone
 
 _OPERATORS = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult, "div": ast.Div, "pow": ast.Pow, "matmul": ast.MatMult}
 
@@ -76,7 +76,7 @@ class Template:
         mapping = dict(self.kwonly_defaults)
         mapping.update(values)
         globals_ = self.rule.__globals__
-        return _Substitute(mapping, globals_, namespace).visit(copy.deepcopy(self.body))
+        return _Substitute(mapping, globals_, namespace).visit(clone(self.body))
 
 
 @functools.lru_cache(maxsize=None)
@@ -100,7 +100,7 @@ class _Substitute(ast.NodeTransformer):
 
     def visit_Name(self, node: ast.Name):
         if node.id in self.mapping:
-            return copy.deepcopy(self.mapping[node.id])
+            return clone(self.mapping[node.id])
         if node.id not in self.rule_globals and hasattr(builtins, node.id):
             return node  # len, tuple, ...: builtins are there in generated code too
         if node.id not in self.rule_globals:

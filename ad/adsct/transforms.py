@@ -160,13 +160,6 @@ def _outer(f, transform: str):
     return getattr(adoo, transform)
 
 
-def _all_floats(values) -> bool:
-    for v in values:  # (a loop: cheaper than all() over a generator for a few values)
-        if type(v) is not float:
-            return False
-    return True
-
-
 def value_and_grad(f, argnums=0):
     """A function returning f's value and gradient, computed by generated reverse-mode code.
 
@@ -181,13 +174,23 @@ def value_and_grad(f, argnums=0):
 
     def value_and_grad_f(*args):
         floats = memo.get(len(args))  # the hot path for numbers: the Python-float code, if it applies
-        if floats is not None and _all_floats(args) and floats.is_current():
-            try:
-                value, grads = floats(*args, 1.0)
-                if type(value) is float and _all_floats(grads):
-                    return value, (grads[0] if single else grads)
-            except _SCALAR_REFUSALS:
-                pass
+        if floats is not None:  # (loops written out: every call passes here, and calls cost)
+            for a in args:
+                if type(a) is not float:
+                    break
+            else:
+                if floats.is_current():
+                    try:
+                        value, grads = floats(*args, 1.0)
+                    except _SCALAR_REFUSALS:
+                        grads = ()
+                        value = None
+                    if type(value) is float:
+                        for g in grads:
+                            if type(g) is not float:
+                                break
+                        else:
+                            return value, (grads[0] if single else grads)
         selected = derived.select_argnums(argnums, len(args))[0]
         call = _Call(f, args, selected, "reverse", memo)
         value, grads = call(1.0)  # a weak Python 1.0 keeps float32 code float32
