@@ -435,3 +435,10 @@ def test_tuple_and_dict_outputs_in_vjp_jvp_and_jacobian():
                         adoo.jacobian(_pair, argnums=(0, 1))(x, y), rtol=1e-12)
     with pytest.raises(UnsupportedSyntaxError, match="tuple, list or dict"):
         adsct.grad(_pair)(x, y)  # grad wants one number
+
+
+def test_plain_array_code_gives_way_when_a_closure_holds_a_traced_value():
+    # adoo differentiates through adsct's derivative; inside, `a` is an adoo value while x is a
+    # plain array: the direct-NumPy variant must not treat `a` as a constant
+    outer = adoo.grad(lambda a: np.sum(adsct.grad(lambda x: np.sum(np.sin(x) * a))(np.ones(2))))
+    assert outer(0.5) == pytest.approx(2 * np.cos(1.0), rel=1e-14)

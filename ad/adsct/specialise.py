@@ -1,4 +1,6 @@
-"""A Python-float variant of generated code: `math` instead of NumPy, no broadcasting helpers.
+"""Variants of generated code for plain inputs: Python floats, and plain NumPy arrays.
+
+The float variant: `math` instead of NumPy, no broadcasting helpers.
 
 On Python floats a NumPy call costs about a microsecond and `math` a few tens of
 nanoseconds, so for scalar arguments the generated code is rewritten: registry ops whose
@@ -60,3 +62,22 @@ def scalar_variant(function: ast.FunctionDef) -> ast.FunctionDef:
     variant = _ToScalar().visit(clone(function))
     variant.name = function.name + "_floats"
     return ast.fix_missing_locations(variant)
+
+
+class _PlainOps:
+    """`ops` for generated code whose inputs are plain NumPy arrays: each fixed-arity op is its
+    NumPy implementation, called directly (no dispatch on the argument types, which costs a
+    microsecond per call on the small arrays of rules).  Anything else is `ad.ops`' own.
+
+    >>> PLAIN_OPS.exp is ops.get("exp").impl
+    True
+    """
+
+    def __getattr__(self, name):
+        op = ops.REGISTRY.get(name)
+        value = op.impl if op is not None and op.nin is not None else getattr(ops, name)
+        setattr(self, name, value)  # looked up once
+        return value
+
+
+PLAIN_OPS = _PlainOps()

@@ -15,6 +15,8 @@ import keyword
 import re
 import weakref
 
+import numpy as np
+
 from .. import derived, ops, tree
 from ..errors import UnsupportedSyntaxError
 from .anf import OUTPUTS_MESSAGE, check_activity, has_control_flow, normalise
@@ -23,18 +25,20 @@ from .controlflow import ForwardControlFlow, ReverseControlFlow
 from .emit import HELPERS, compile_function
 from .parse import parse_function, register_source
 from .scope import staleness_check
-from .specialise import scalar_variant
+from .specialise import PLAIN_OPS, scalar_variant
 
 _SCALAR_REFUSALS = (TypeError, ValueError, ZeroDivisionError, OverflowError)
+_PLAIN_TYPES = (np.ndarray, float, int, bool, np.float64, np.float32)
 
 __all__ = ["source", "grad", "value_and_grad", "jvp", "vjp", "jacobian", "hessian"]
 
 _CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-def _generate(f, mode: str, argnums: tuple, structures=None, source_text=None, floats=False):
+def _generate(f, mode: str, argnums: tuple, structures=None, source_text=None, floats=False, plain=False):
     """(compiled derivative function, its source), cached per request.  With `floats`, the
-    variant for Python-float arguments (see specialise.py)."""
+    variant for Python-float arguments; with `plain`, the one for plain NumPy arrays (see
+    specialise.py)."""
     if mode not in ("reverse", "forward"):
         raise ValueError(f"mode must be 'reverse' or 'forward', got {mode!r}")
     try:
@@ -43,7 +47,7 @@ def _generate(f, mode: str, argnums: tuple, structures=None, source_text=None, f
         per_function = {}
     if source_text is not None:  # remembered: later transforms of f (other modes, floats) need it too
         per_function["source"] = source_text
-    key = (mode, argnums, structures, floats)
+    key = (mode, argnums, structures, floats, plain)
     if key not in per_function or not per_function[key][0].is_current():
         program = normalise(parse_function(f, per_function.get("source")), f, structures)
         argnums = derived.select_argnums(argnums, len(program.groups))[0]
@@ -57,6 +61,8 @@ def _generate(f, mode: str, argnums: tuple, structures=None, source_text=None, f
         function = generator.generate(argnums)
         if floats:
             function = scalar_variant(function)
+        if plain:
+            namespace = {**namespace, "ops": PLAIN_OPS}
         compiled, text = compile_function(function, namespace, f"{program.name} {mode}")
         compiled.is_current = staleness_check(program.namespaces)  # see scope.py
         per_function[key] = compiled, text
@@ -83,12 +89,14 @@ class _Call:
             self.leaves = [derived.as_value(leaf) if k in selected else leaf
                            for k, (leaves, _) in enumerate(flat) for leaf in leaves]
         self.floats = all(type(leaf) is float for leaf in self.leaves)
+        self.plain = not self.floats and all(type(leaf) in _PLAIN_TYPES for leaf in self.leaves)
 
-    def _code(self, floats: bool):
-        key = (self.structures, self.selected, floats)
+    def _code(self, floats: bool, plain: bool = False):
+        key = (self.structures, self.selected, floats, plain)
         code = self.memo.get(key)
         if code is None or not code.is_current():
-            code = self.memo[key] = _generate(self.f, self.mode, self.selected, self.structures, floats=floats)[0]
+            code = self.memo[key] = _generate(self.f, self.mode, self.selected, self.structures, floats=floats,
+                                              plain=plain)[0]
         return code
 
     def __call__(self, *extra):
@@ -100,6 +108,14 @@ class _Call:
                     return result
             except _SCALAR_REFUSALS:
                 pass  # an array inside, or a math domain error: NumPy's semantics below
+        if self.plain and not any(derived.is_traced(e) for e in extra):
+            try:
+                value, derivatives = result = self._code(False, plain=True)(*self.leaves, *extra)
+            except (TypeError, ValueError):  # a traced value from a closure, or an error the general code words better
+                result = None
+            if result is not None and not derived.is_traced(value) and not any(
+                    derived.is_traced(d) for d in (derivatives if type(derivatives) is tuple else (derivatives,))):
+                return result
         return self._code(False)(*self.leaves, *extra)
 
     def regroup(self, flat_derivatives) -> tuple:
