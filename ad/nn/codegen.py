@@ -3,10 +3,10 @@
 The source transformer (adsct) reads a function's source; it cannot follow a loop over
 layer objects chosen at run time.  So for a model we write the function it would have to
 see, one line per layer, calling the layers' pure functions, and register the text so
-`inspect` (and so adsct and tracebacks) can read it.  adsct inlines calls to user functions
-but treats functions of the `ad` package as library code it does not open up, so the text
-carries its own copies of the `ad.nn` helpers it calls (`linear`, `relu`, the loss, ...);
-functions of your own (a custom layer's or loss's) are called by name and inlined by adsct.
+`inspect` (and so adsct and tracebacks) can read it.  The text carries its own copies of the
+`ad.nn` helpers it calls (`linear`, `relu`, the loss, ...), so it reads as one self-contained
+piece of code; functions of your own (a custom layer's or loss's) are called by name and
+inlined by adsct.
 The same function runs under adlib and adoo too, so every strategy differentiates the
 same code.
 
@@ -56,7 +56,7 @@ _RESERVED = frozenset({"params", "X", "Y", "loss", "forward", "ops", "np"})
 
 
 def _is_ours(function) -> bool:
-    """A plain function of the ad package itself (adsct does not inline those)."""
+    """A plain function of the ad package itself (copied into the text, see above)."""
     module = getattr(function, "__module__", "") or ""
     return isinstance(function, types.FunctionType) and (module == "ad" or module.startswith("ad."))
 
