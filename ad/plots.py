@@ -18,11 +18,6 @@ import numpy as np
 __all__ = ["tape_graph", "draw_tape", "plot_step_errors", "plot_decision_boundary"]
 
 
-def _args_on_tape(tape, entry) -> list:
-    """Entry indices of this tape's handles among an entry's arguments (constants are skipped)."""
-    return [a.index for a in entry.args if getattr(a, "tape", None) is tape]
-
-
 def tape_graph(tape):
     """The computation graph recorded on an `adlib.Tape`: `(nodes, edges)`.
 
@@ -45,14 +40,14 @@ def tape_graph(tape):
     """
     nodes, edges, depth = [], [], []
     for i, entry in enumerate(tape.entries):
-        parents = list(dict.fromkeys(_args_on_tape(tape, entry)))
+        parents = list(dict.fromkeys(entry.sources()))
         depth.append(1 + max((depth[p] for p in parents), default=-1))
         edges.extend((p, i) for p in parents)
         if entry.op is None:
             op, label = "input", entry.label or tape.name(i)
         else:
             op = entry.op.name
-            label = f"{op}({', '.join(tape.name(p) for p in _args_on_tape(tape, entry))})"
+            label = f"{op}({', '.join(tape.name(p) for p in entry.sources())})"
         nodes.append({"index": i, "name": tape.name(i), "op": op, "label": label,
                       "value": entry.value, "depth": depth[i]})
     for d in set(depth):

@@ -1,8 +1,10 @@
 """ad.adlib specifics: the tape, its trace tables, elemental functions and operator refusals.
 What every strategy does (transforms, higher order, every op) is in test_strategies.py."""
 
+import gc
 import math
 import threading
+import weakref
 
 import numpy as np
 import pytest
@@ -156,6 +158,24 @@ def test_reverse_sweep_drops_intermediate_adjoints_and_release_frees_the_tape():
     assert adjoints[y.index] is None and adjoints[x1.index] == 5.5
     tape.release()
     assert len(tape) == 0
+
+
+def test_tapes_are_freed_by_reference_counting_alone():
+    """A tape that held its own handles would be a reference cycle, kept with its arrays
+    until the garbage collector runs (and slowing every program that makes many tapes)."""
+    gc.collect()
+    gc.disable()
+    try:
+        with adlib.Tape() as tape:
+            x = tape.var(np.ones(3))
+            y = adlib.sum(adlib.tanh(adlib.mul(x, 2.0)))
+        probe = weakref.ref(tape)
+        del tape, x, y
+        assert probe() is None, "the tape should be freed once its last handle goes"
+        adlib.hessian(lambda w: ops.sum(ops.mul(ops.sin(w), w)))(np.ones(3))
+        assert gc.collect() == 0, "a transform left reference cycles behind"
+    finally:
+        gc.enable()
 
 
 def test_two_threads_record_on_their_own_tapes_at_once():

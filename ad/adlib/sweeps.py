@@ -11,7 +11,7 @@ from typing import Optional
 
 from .. import ops
 from ..ops.core import _ENGINES
-from .tape import Active, Tape
+from .tape import Active, Ref, Tape
 
 
 def _add(a, b):
@@ -23,7 +23,9 @@ def _add(a, b):
 
 
 def _on(tape: Tape, x) -> bool:
-    return type(x) is Active and x.tape is tape
+    """Whether `x` is a value of this tape: a `Ref` in an entry's arguments (see tape.Ref)
+    or a handle the caller passed in."""
+    return type(x) is Ref or (type(x) is Active and x.tape is tape)
 
 
 def forward(tape: Tape, seed) -> list:

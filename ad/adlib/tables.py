@@ -11,7 +11,7 @@ import html
 import numpy as np
 
 from .sweeps import forward, reverse
-from .tape import Active, Tape
+from .tape import Active, Ref, Tape
 
 ZERO = 0.0
 
@@ -74,7 +74,7 @@ def _describe_inputs(tape: Tape, index: int) -> str:
     entry = tape.entries[index]
     if entry.op is None:
         return entry.label or ""
-    parts = [a.name if isinstance(a, Active) and a.tape is tape else format_value(a) for a in entry.args]
+    parts = [tape.name(a.index) if type(a) is Ref else format_value(a) for a in entry.args]
     params = [f"{k}={v!r}" for k, v in (entry.params or {}).items()]
     return ", ".join(parts + params)
 

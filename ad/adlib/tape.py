@@ -25,17 +25,32 @@ from ..ops.core import _ENGINES, _shape_error
 _CURRENT_TAPE: ContextVar[Optional["Tape"]] = ContextVar("ad_adlib_tape", default=None)
 
 
+class Ref:
+    """An argument that is an earlier entry of the same tape.  Entries hold these rather than
+    the handles themselves: a handle points at its tape, so a tape holding handles would be a
+    reference cycle, left with all its arrays for the garbage collector after every use."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index: int):
+        self.index = index
+
+
 class Entry:
     """One line of the tape: an input (op None) or an elemental call and its value.
 
-    `args` are the call's arguments (this tape's handles and constants), `raw` the values
-    the op saw (handles replaced by their values): the sweeps need both.
+    `args` are the call's arguments (a `Ref` for each of this tape's values, constants and
+    outer tapes' handles as they are), `raw` the values the op saw: the sweeps need both.
     """
 
     __slots__ = ("op", "args", "raw", "params", "value", "label")
 
     def __init__(self, op, args, raw, params, value, label=None):
         self.op, self.args, self.raw, self.params, self.value, self.label = op, args, raw, params, value, label
+
+    def sources(self) -> list:
+        """Indices of the earlier entries this one reads, in argument order (constants skipped)."""
+        return [a.index for a in self.args if type(a) is Ref]
 
 
 class Tape:
@@ -267,7 +282,8 @@ def apply(op, inputs: tuple, params: dict) -> Any:
         value = op.apply(raw, params)
     if not op.differentiable:
         return value
-    return tape.record(op, tuple(inputs), raw, params, value)
+    args = tuple(Ref(x.index) if type(x) is Active and x.tape is tape else x for x in inputs)
+    return tape.record(op, args, raw, params, value)
 
 
 ops.register_engine(Active, apply)
