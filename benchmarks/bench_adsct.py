@@ -75,6 +75,8 @@ if __name__ == "__main__":
         print("micrograd not installed (pip install -e '.[peers]'): skipped")
     medians = compare(runs, rounds=15, target=0.05)
     print(table(medians, "by hand", "running example on Python floats: value and gradient"))
+    if "micrograd Value" in medians:
+        print(f"micrograd Value / adsct: {medians['micrograd Value'] / medians['adsct']:.1f}x")
     print()
     f, text = fifty_lines()
     start = time.perf_counter()

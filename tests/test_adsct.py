@@ -332,13 +332,20 @@ def _scaled_sin(x):
     return np.sum(SCALE * np.sin(x))
 
 
+def _scaled_sin_of_a_number(x):
+    return np.sin(x) * SCALE
+
+
 def test_rebinding_a_global_regenerates_the_code(monkeypatch):
     x = np.array([0.0, 0.5])
-    for scale in (2.0, 3.0):
+    g, g_floats = adsct.grad(_scaled_sin), adsct.grad(_scaled_sin_of_a_number)  # kept across the rebinding:
+    for scale in (2.0, 3.0):                                                      # their fast paths must notice
         monkeypatch.setattr(sys.modules[__name__], "SCALE", scale)
         want = scale * np.cos(x)
         np.testing.assert_allclose(adsct.grad(_scaled_sin)(x), want)
+        np.testing.assert_allclose(g(x), want)
         assert adsct.grad(_scaled_sin)(0.0) == scale  # the Python-float variant too
+        assert g_floats(0.0) == g_floats(0.0) == scale
         np.testing.assert_allclose(adsct.jacobian(_scaled_sin, mode="forward")(x), want)
 
 

@@ -81,27 +81,65 @@ def _cell_value(cell):
         return MISSING
 
 
-def staleness_check(namespaces: Iterable[Namespace]) -> Callable[[], bool]:
-    """A function telling whether every recorded lookup still gives the same object.
+def staleness_test(namespaces: Iterable[Namespace], prefix: str = "") -> tuple:
+    """`(expression, scope)`: Python text that is true while every recorded lookup still
+    gives the same object, and the names it reads (each starting with `prefix`).
 
-    It runs before every call of generated code, so it is itself generated: one `is` test
-    per lookup, `globals.get(name) is value` for a global, `cell.cell_contents is value` for
-    a closure variable, `getattr(...)` along an attribute path.
+    The test runs before every call of generated code, so it is kept to plain loads:
+    `g0['scale'] is v0_0` for a global, `c0_1.cell_contents is v0_1` for a closure variable,
+    and `v0_0.sin is v0_2` for an attribute path once its prefix is known to be the same
+    object.  It may raise (a name or attribute gone, an empty closure cell): that means
+    "not current".
+
+    >>> def f(x):
+    ...     return scale * x
+    >>> namespace = Namespace(f)
+    >>> namespace.get("scale")
+    >>> staleness_test([namespace])[0]
+    "g0.get('scale', MISSING) is v0_0"
     """
-    scope, tests = {"MISSING": MISSING, "_cell_value": _cell_value}, []
+    scope, tests = {prefix + "MISSING": MISSING, prefix + "_cell_value": _cell_value}, []
     for k, namespace in enumerate(namespaces):
-        scope[f"g{k}"] = namespace._globals
-        for j, (path, value) in enumerate(namespace.reads.items()):
-            name = path[0]
+        scope[f"{prefix}g{k}"] = namespace._globals
+        names = {}  # recorded path -> the name its value has in the test
+        for j, (path, value) in enumerate(sorted(namespace.reads.items(), key=lambda item: len(item[0]))):
+            names[path] = f"{prefix}v{k}_{j}"
+            scope[names[path]] = value
+            name, prefix_path, cell = path[0], path[:-1], f"{prefix}c{k}_{j}"
             if name in namespace._cells:
-                scope[f"c{k}_{j}"] = namespace._cells[name]
-                expr = f"_cell_value(c{k}_{j})"
+                scope[cell] = namespace._cells[name]
+            if value is MISSING or any(namespace.reads.get(path[:n]) is MISSING for n in range(1, len(path))):
+                expr = (f"{prefix}_cell_value({cell})" if name in namespace._cells
+                        else f"{prefix}g{k}.get({name!r}, {prefix}MISSING)")
+                for attribute in path[1:]:
+                    expr = f"getattr({expr}, {attribute!r}, {prefix}MISSING)"
+            elif len(path) > 1 and prefix_path in names:  # the prefix was tested (same object) just before
+                expr = f"{names[prefix_path]}.{path[-1]}"
             else:
-                expr = f"g{k}.get({name!r}, MISSING)"
-            for attribute in path[1:]:
-                expr = f"getattr({expr}, {attribute!r}, MISSING)"
-            scope[f"v{k}_{j}"] = value
-            tests.append(f"{expr} is v{k}_{j}")
-    text = "def is_current():\n    return " + (" and ".join(tests) or "True") + "\n"
+                expr = f"{cell}.cell_contents" if name in namespace._cells else f"{prefix}g{k}[{name!r}]"
+                expr += "".join(f".{attribute}" for attribute in path[1:])
+            tests.append(f"{expr} is {names[path]}")
+    return " and ".join(tests) or "True", scope
+
+
+def staleness_check(namespaces: Iterable[Namespace]) -> Callable[[], bool]:
+    """A function telling whether every recorded lookup still gives the same object (see
+    `staleness_test`), generated so that it is fast.
+
+    >>> import math
+    >>> def f(x):
+    ...     return math.sin(x)
+    >>> namespace = Namespace(f)
+    >>> namespace.note_attribute(("math", "sin"), namespace["math"].sin)
+    >>> check = staleness_check([namespace])
+    >>> check(), check.test
+    (True, "g0['math'] is v0_0 and v0_0.sin is v0_1")
+    """
+    test, scope = staleness_test(namespaces)
+    text = ("def is_current():\n    try:\n        return " + test
+            + "\n    except Exception:  # a name or attribute gone, an empty closure cell\n        return False\n")
     exec(compile(text, "<ad.adsct staleness check>", "exec"), scope)
-    return scope["is_current"]
+    check = scope["is_current"]
+    check.namespaces = tuple(namespaces)
+    check.test = test
+    return check

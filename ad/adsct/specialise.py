@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import ast
 import math
+from collections import Counter
 
 from .. import ops
-from .astutil import clone
+from .astutil import clone, fresh_name
+from .scope import staleness_test
 
 _DROPPED = {"unbroadcast", "broadcast_like", "cotangent_of"}
 
@@ -50,18 +52,133 @@ class _ToScalar(ast.NodeTransformer):
         return node
 
 
+def _is_copy(stmt) -> bool:
+    return (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+            and isinstance(stmt.value, ast.Name))
+
+
+def _propagate_copies(function: ast.FunctionDef) -> None:
+    """Drop `a = b` copies from straight-line code, reading `b` where `a` was read.
+
+    With the broadcasting helpers gone, the reverse sweep of float code is full of them
+    (`bt3 = bt5`).  Only safe where each name keeps one value: `a` assigned once, `b` a
+    parameter never assigned or a name assigned once (straight-line code assigns before use).
+    """
+    if any(isinstance(n, (ast.For, ast.While, ast.If, ast.With, ast.Try, ast.AugAssign)) for n in ast.walk(function)):
+        return
+    params = {a.arg for a in function.args.args}
+    body = [s for s in function.body if not (_is_copy(s) and s.targets[0].id == s.value.id)]
+    assigned = Counter(n.id for n in ast.walk(ast.Module(body, [])) if isinstance(n, ast.Name)
+                       and isinstance(n.ctx, ast.Store))
+    renames, kept = {}, []
+    for stmt in body:
+        if _is_copy(stmt):
+            a, b = stmt.targets[0].id, renames.get(stmt.value.id, stmt.value.id)
+            if a not in params and assigned[a] == 1 and assigned[b] == (0 if b in params else 1):
+                renames[a] = b
+                continue
+        kept.append(stmt)
+    for node in ast.walk(ast.Module(kept, [])):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in renames:
+            node.id = renames[node.id]
+    function.body = kept
+
+
 def scalar_variant(function: ast.FunctionDef) -> ast.FunctionDef:
     """The function rewritten for Python-float arguments (same name with `_floats`).
 
-    >>> tree = ast.parse("def f_vjp(x, b):\\n    y = ops.sin(x) ** 2\\n    return unbroadcast(y, x)\\n")
+    >>> tree = ast.parse("def f_vjp(x, b):\\n    y = ops.sin(x) ** 2\\n    by = b\\n    return y, unbroadcast(by, x)\\n")
     >>> print(ast.unparse(scalar_variant(tree.body[0])))
     def f_vjp_floats(x, b):
         y = math.pow(math.sin(x), 2)
-        return y
+        return (y, b)
     """
     variant = _ToScalar().visit(clone(function))
     variant.name = function.name + "_floats"
+    _propagate_copies(variant)
     return ast.fix_missing_locations(variant)
+
+
+_REFUSALS = (TypeError, ValueError, ZeroDivisionError, OverflowError)
+
+
+def float_entry(variant: ast.FunctionDef, namespaces, with_value: bool, single: bool):
+    """The hot path of `grad(f)` / `value_and_grad(f)` on Python floats, as one function.
+
+    Takes the float variant of reverse-mode code, `f_vjp_floats(x1, ..., seed)`, and the
+    namespaces its names were resolved in, and returns `(entry, names)`: `entry(x1, ...)`
+    checks that every argument is a float and the code is current (scope.staleness_test,
+    written inline: a call costs as much as the checks), runs the sweeps with seed 1.0 and
+    returns the gradient (with the value first if `with_value`), or None where the general
+    code must answer (an argument of another type, stale code, a math domain error, a
+    result that is not a float).  `names` are what the entry needs in its namespace.
+    None when the code is not straight-line with one final `return value, (grads...)`.
+
+    >>> tree = ast.parse("def f_vjp_floats(x, b):\\n    y = x * x\\n    return y, (2.0 * x * b,)\\n")
+    >>> entry, names = float_entry(tree.body[0], [], True, True)
+    >>> print(ast.unparse(entry))  # doctest: +NORMALIZE_WHITESPACE
+    def f_value_and_grad_floats(x):
+        if type(x) is not float:
+            return None
+        try:
+            if not True:
+                return None
+        except Exception:
+            return None
+        try:
+            b = 1.0
+            y = x * x
+            value, g0 = (y, 2.0 * x * b)
+        except refusals:
+            return None
+        if type(value) is float and type(g0) is float:
+            return (value, g0)
+        return None
+    """
+    body = list(variant.body)
+    doc = body[:1] if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) else []
+    sweeps, last = body[len(doc):-1], body[-1] if body else None
+    if not (isinstance(last, ast.Return) and isinstance(last.value, ast.Tuple) and len(last.value.elts) == 2
+            and isinstance(last.value.elts[1], ast.Tuple)) or any(
+            isinstance(n, (ast.Return, ast.For, ast.While)) for s in sweeps for n in ast.walk(s)):
+        return None
+    *leaves, seed = [a.arg for a in variant.args.args]
+    taken = {n.id for n in ast.walk(variant) if isinstance(n, ast.Name)} | set(leaves) | {seed}
+    prefix, k = "s_", 0
+    while any(name.startswith(prefix) for name in taken):  # the test's names must not meet the code's
+        k += 1
+        prefix = f"s{k}_"
+    test, names = staleness_test(namespaces, prefix)
+    taken |= set(names)
+    type_, float_, refusals = (fresh_name(name, taken) for name in ("type", "float", "refusals"))
+    names.update({type_: type, float_: float, refusals: _REFUSALS})
+    value = fresh_name("value", taken)
+    grads = [fresh_name(f"g{k}", taken) for k in range(len(last.value.elts[1].elts))]
+    result = grads[0] if single else f"({', '.join(grads)},)"
+    result = f"({value}, {result})" if with_value else result
+    shell = ast.parse(
+        f"def entry({', '.join(leaves)}):\n"
+        f"    if {' or '.join(f'{type_}({x}) is not {float_}' for x in leaves) or 'False'}:\n"
+        f"        return None\n"
+        f"    try:\n"
+        f"        if not ({test}):\n"
+        f"            return None\n"
+        f"    except Exception:\n"
+        f"        return None\n"
+        f"    try:\n"
+        f"        {seed} = 1.0\n"
+        f"        {', '.join([value] + grads)} = 0\n"
+        f"    except {refusals}:\n"
+        f"        return None\n"
+        f"    if {' and '.join(f'{type_}({n}) is {float_}' for n in [value] + grads)}:\n"
+        f"        return {result}\n"
+        f"    return None\n").body[0]
+    trial = shell.body[2]
+    trial.body[1].value = ast.Tuple([last.value.elts[0], *last.value.elts[1].elts], ast.Load())
+    trial.body[1:1] = sweeps
+    shell.body[:0] = doc
+    shell.name = variant.name.replace("_vjp_floats", "_value_and_grad_floats" if with_value else "_grad_floats")
+    return ast.fix_missing_locations(shell), names
 
 
 class _PlainOps:

@@ -25,7 +25,7 @@ from .controlflow import ForwardControlFlow, ReverseControlFlow
 from .emit import HELPERS, compile_function
 from .parse import parse_function, register_source
 from .scope import staleness_check
-from .specialise import PLAIN_OPS, scalar_variant
+from .specialise import PLAIN_OPS, float_entry, scalar_variant
 
 _SCALAR_REFUSALS = (TypeError, ValueError, ZeroDivisionError, OverflowError)
 _PLAIN_TYPES = (np.ndarray, float, int, bool, np.float64, np.float32)
@@ -35,10 +35,12 @@ __all__ = ["source", "grad", "value_and_grad", "jvp", "vjp", "jacobian", "hessia
 _CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-def _generate(f, mode: str, argnums: tuple, structures=None, source_text=None, floats=False, plain=False):
+def _generate(f, mode: str, argnums: tuple, structures=None, source_text=None, floats=False, plain=False,
+              entry=None):
     """(compiled derivative function, its source), cached per request.  With `floats`, the
-    variant for Python-float arguments; with `plain`, the one for plain NumPy arrays (see
-    specialise.py)."""
+    variant for Python-float arguments; with `plain`, the one for plain NumPy arrays; with
+    `entry=(with_value, single)`, the fused float hot path of grad or value_and_grad, or
+    (None, None) where there is none (see specialise.py)."""
     if mode not in ("reverse", "forward"):
         raise ValueError(f"mode must be 'reverse' or 'forward', got {mode!r}")
     try:
@@ -47,8 +49,8 @@ def _generate(f, mode: str, argnums: tuple, structures=None, source_text=None, f
         per_function = {}
     if source_text is not None:  # remembered: later transforms of f (other modes, floats) need it too
         per_function["source"] = source_text
-    key = (mode, argnums, structures, floats, plain)
-    if key not in per_function or not per_function[key][0].is_current():
+    key = (mode, argnums, structures, floats, plain, entry)
+    if key not in per_function or per_function[key][0] is None or not per_function[key][0].is_current():
         program = normalise(parse_function(f, per_function.get("source")), f, structures)
         argnums = derived.select_argnums(argnums, len(program.groups))[0]
         active = check_activity(program, [leaf for k in argnums for leaf in program.groups[k]])
@@ -59,12 +61,20 @@ def _generate(f, mode: str, argnums: tuple, structures=None, source_text=None, f
             generator_class = Reverse if mode == "reverse" else Forward
         generator = generator_class(program, active, namespace)
         function = generator.generate(argnums)
-        if floats:
+        is_current = staleness_check(program.namespaces)  # see scope.py
+        if floats or entry:
             function = scalar_variant(function)
+        if entry:
+            fused = float_entry(function, program.namespaces, *entry) if mode == "reverse" else None
+            if fused is None:
+                per_function[key] = None, None
+                return per_function[key]
+            function, names = fused
+            namespace = {**namespace, **names}
         if plain:
             namespace = {**namespace, "ops": PLAIN_OPS}
         compiled, text = compile_function(function, namespace, f"{program.name} {mode}")
-        compiled.is_current = staleness_check(program.namespaces)  # see scope.py
+        compiled.is_current = is_current
         per_function[key] = compiled, text
     return per_function[key]
 
@@ -176,47 +186,44 @@ def _outer(f, transform: str):
     return getattr(adoo, transform)
 
 
+def _reverse_function(f, argnums, with_value: bool):
+    """grad(f) (`with_value` False) or value_and_grad(f): generated reverse-mode code with
+    a seed of 1.0, and a fused hot path for Python floats (see specialise.float_entry)."""
+    kind = "value_and_grad" if with_value else "grad"
+    outer = _outer(f, kind)
+    if outer is not None:
+        return derived.derivative_function(outer(f, argnums), kind)
+    memo: dict = {}  # per number of arguments, the fused float code; per structure, the compiled code
+    single = isinstance(argnums, int)
+
+    def derivative_f(*args):
+        entry = memo.get(len(args))
+        if entry is not None:
+            result = entry(*args)  # None where the general code must answer
+            if result is not None:
+                return result
+        selected = derived.select_argnums(argnums, len(args))[0]
+        call = _Call(f, args, selected, "reverse", memo)
+        value, grads = call(1.0)  # a weak Python 1.0 keeps float32 code float32
+        derived.check_scalar(value, kind)
+        if call.floats and call.structures is None:
+            entry = _generate(f, "reverse", selected, entry=(with_value, single))[0]
+            if entry is not None:
+                memo[len(args)] = entry
+        grads = call.regroup(grads)
+        grads = grads[0] if single else grads
+        return (derived.plain_scalar(value), grads) if with_value else grads
+
+    return derived.derivative_function(derivative_f, kind)
+
+
 def value_and_grad(f, argnums=0):
     """A function returning f's value and gradient, computed by generated reverse-mode code.
 
     >>> value_and_grad(lambda x: x * x)(3.0)
     (9.0, 6.0)
     """
-    outer = _outer(f, "value_and_grad")
-    if outer is not None:
-        return derived.derivative_function(outer(f, argnums), "value_and_grad")
-    memo: dict = {}
-    single = isinstance(argnums, int)
-
-    def value_and_grad_f(*args):
-        floats = memo.get(len(args))  # the hot path for numbers: the Python-float code, if it applies
-        if floats is not None:  # (loops written out: every call passes here, and calls cost)
-            for a in args:
-                if type(a) is not float:
-                    break
-            else:
-                if floats.is_current():
-                    try:
-                        value, grads = floats(*args, 1.0)
-                    except _SCALAR_REFUSALS:
-                        grads = ()
-                        value = None
-                    if type(value) is float:
-                        for g in grads:
-                            if type(g) is not float:
-                                break
-                        else:
-                            return value, (grads[0] if single else grads)
-        selected = derived.select_argnums(argnums, len(args))[0]
-        call = _Call(f, args, selected, "reverse", memo)
-        value, grads = call(1.0)  # a weak Python 1.0 keeps float32 code float32
-        derived.check_scalar(value, "grad")
-        if call.floats and type(value) is float and all(type(g) is float for g in grads):
-            memo[len(args)] = call._code(True)
-        grads = call.regroup(grads)
-        return derived.plain_scalar(value), (grads[0] if single else grads)
-
-    return derived.derivative_function(value_and_grad_f, "value_and_grad")
+    return _reverse_function(f, argnums, with_value=True)
 
 
 def grad(f, argnums=0):
@@ -225,8 +232,7 @@ def grad(f, argnums=0):
     >>> grad(lambda x1, x2: np.log(x1) + x1 * x2 - np.sin(x2), argnums=(0, 1))(2.0, 5.0)
     (5.5, 1.7163378145367738)
     """
-    value_and_grad_f = value_and_grad(f, argnums)
-    return derived.derivative_function(lambda *args: value_and_grad_f(*args)[1], "grad")
+    return _reverse_function(f, argnums, with_value=False)
 
 
 # -- tuple, list and dict outputs ---------------------------------------------------------------
