@@ -389,6 +389,20 @@ def test_code_is_reused_while_nothing_changes():
     assert adsct.source(_scaled_sin) == first
 
 
+@pytest.mark.parametrize("f", [_scaled_sin_of_a_number, "loop"])
+def test_repeated_calls_on_numbers_run_without_generating(f, monkeypatch):
+    from ad.adsct import transforms
+    from ad.bench.suite import loop_numpy
+    f = loop_numpy if f == "loop" else f
+    g = adsct.value_and_grad(f)
+    first = g(0.7)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("code was generated (or looked up in the cache) on a repeated call")
+    monkeypatch.setattr(transforms, "_generate", refuse)
+    assert g(0.7) == first
+
+
 # -- transforms of adsct's own output --------------------------------------------------------------
 
 def _x_sin_x(x):

@@ -22,7 +22,7 @@ from typing import Optional
 
 import numpy as np
 
-from .. import ops, tree
+from .. import derived, ops, tree
 from ..errors import NotDifferentiableError
 from .astutil import clone
 from .desugar import desugar
@@ -598,7 +598,8 @@ OUTPUTS_MESSAGE = "this function returns a tuple, list or dict, not one array or
 _NOT_INLINED = ("numpy", "scipy", "math", "ad.")
 # Calls that only look at structure (how many, what shape), never at values: differentiated
 # values may reach them, and their results are constants.
-_STRUCTURAL = (len, np.shape, np.ndim, np.size, isinstance, type)
+_STRUCTURAL = (len, np.shape, np.ndim, np.size, isinstance, type, ops.shape_of,
+               derived.zeros_like)  # (a zero of x's shape: generated code's zero derivatives)
 _INLINED_FROM_AD = ("ad.nn.", "ad.examples", "ad.bench.")  # our own user-level code, written in the subset
 
 

@@ -16,7 +16,7 @@ import astor
 import numpy as np
 
 from .. import ops
-from ..derived import in_dtype_of, zeros_like  # zeros_like: a derivative that does not depend on the inputs
+from ..derived import zeros_like  # a derivative that does not depend on the inputs
 from .codegen import COMMENT
 from .parse import register_source
 
@@ -36,31 +36,6 @@ def to_source(function: ast.FunctionDef) -> str:
     return re.sub(rf"^(\s*){COMMENT}(.*)$", r"\1# \2", text, flags=re.M)
 
 
-def cotangent_of(cotangent, output):
-    """The cotangent the reverse sweep starts from, checked against the output's shape."""
-    if ops.shape_of(cotangent) != ops.shape_of(output):
-        raise ValueError(f"the cotangent has shape {ops.shape_of(cotangent)} but the output has shape "
-                         f"{ops.shape_of(output)}; for a non-scalar output use vjp or jacobian")
-    return in_dtype_of(cotangent, output)  # a float32 output keeps its sweep float32
-
-
-def unbroadcast(value, like):
-    """`value` summed down to the shape of `like` (undoing NumPy broadcasting).  A scalar
-    value (an adjoint still at its starting 0.0 in code with loops) is spread out instead."""
-    shape, value_shape = ops.shape_of(like), ops.shape_of(value)
-    if value_shape == shape:  # most calls: nothing was broadcast
-        return value
-    if len(value_shape) < len(shape):
-        return ops.broadcast_to(value, shape)
-    return ops.sum_to(value, shape)
-
-
-def broadcast_like(value, like):
-    """`value` broadcast up to the shape of `like`."""
-    shape = ops.shape_of(like)
-    return value if ops.shape_of(value) == shape else ops.broadcast_to(value, shape)
-
-
 def vjp_rule(name, i, g, out, *inputs, **params):
     """A VJP rule applied through the registry (for rules written as functions)."""
     op = ops.get(name)
@@ -73,8 +48,11 @@ def jvp_rule(name, i, t, out, *inputs, **params):
     return op.tangent([t if j == i else None for j in range(len(inputs))], out, inputs, params)
 
 
-HELPERS = {"ops": ops, "math": math, "cotangent_of": cotangent_of, "unbroadcast": unbroadcast, "broadcast_like": broadcast_like, "zeros_like": zeros_like,
-           "vjp_rule": vjp_rule, "jvp_rule": jvp_rule}
+# The broadcasting helpers are registry ops, so generated code is itself differentiable (by
+# adsct again, or by running it on adoo's values): `broadcast_like` is `unbroadcast` read the
+# other way (both make a value the shape of another).
+HELPERS = {"ops": ops, "math": math, "cotangent_of": ops.cotangent_of, "unbroadcast": ops.unbroadcast,
+           "broadcast_like": ops.unbroadcast, "zeros_like": zeros_like, "vjp_rule": vjp_rule, "jvp_rule": jvp_rule}
 
 
 def compile_function(function: ast.FunctionDef, namespace: dict, label: str):

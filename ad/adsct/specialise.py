@@ -112,7 +112,7 @@ def float_entry(variant: ast.FunctionDef, namespaces, with_value: bool, single: 
     returns the gradient (with the value first if `with_value`), or None where the general
     code must answer (an argument of another type, stale code, a math domain error, a
     result that is not a float).  `names` are what the entry needs in its namespace.
-    None when the code is not straight-line with one final `return value, (grads...)`.
+    None unless the code ends in its only `return value, (grads...)`.
 
     >>> tree = ast.parse("def f_vjp_floats(x, b):\\n    y = x * x\\n    return y, (2.0 * x * b,)\\n")
     >>> entry, names = float_entry(tree.body[0], [], True, True)
@@ -140,7 +140,7 @@ def float_entry(variant: ast.FunctionDef, namespaces, with_value: bool, single: 
     sweeps, last = body[len(doc):-1], body[-1] if body else None
     if not (isinstance(last, ast.Return) and isinstance(last.value, ast.Tuple) and len(last.value.elts) == 2
             and isinstance(last.value.elts[1], ast.Tuple)) or any(
-            isinstance(n, (ast.Return, ast.For, ast.While)) for s in sweeps for n in ast.walk(s)):
+            isinstance(n, ast.Return) for s in sweeps for n in ast.walk(s)):
         return None
     *leaves, seed = [a.arg for a in variant.args.args]
     taken = {n.id for n in ast.walk(variant) if isinstance(n, ast.Name)} | set(leaves) | {seed}

@@ -50,7 +50,7 @@ def _generate(f, mode: str, argnums: tuple, structures=None, source_text=None, f
     if source_text is not None:  # remembered: later transforms of f (other modes, floats) need it too
         per_function["source"] = source_text
     key = (mode, argnums, structures, floats, plain, entry)
-    if key not in per_function or per_function[key][0] is None or not per_function[key][0].is_current():
+    if key not in per_function or (per_function[key][0] is not None and not per_function[key][0].is_current()):
         program = normalise(parse_function(f, per_function.get("source")), f, structures)
         argnums = derived.select_argnums(argnums, len(program.groups))[0]
         active = check_activity(program, [leaf for k in argnums for leaf in program.groups[k]])
@@ -71,8 +71,9 @@ def _generate(f, mode: str, argnums: tuple, structures=None, source_text=None, f
                 return per_function[key]
             function, names = fused
             namespace = {**namespace, **names}
-        if plain:
-            namespace = {**namespace, "ops": PLAIN_OPS}
+        if plain:  # (the helpers' own implementations: no dispatch on argument types)
+            namespace = {**namespace, "ops": PLAIN_OPS, **{name: helper.impl for name, helper in HELPERS.items()
+                                                        if isinstance(helper, ops.Op)}}
         compiled, text = compile_function(function, namespace, f"{program.name} {mode}")
         compiled.is_current = is_current
         per_function[key] = compiled, text

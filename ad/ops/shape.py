@@ -67,6 +67,47 @@ broadcast_to = defop(
     domain=Domain((Real(),), _broadcast_cases()), aliases=(np.broadcast_to,), holomorphic=True,
     doc="Broadcast x to `shape` (a read-only view).\n\n>>> broadcast_to(1.0, (2,))\narray([1., 1.])")
 
+def _unbroadcast(value, like):
+    shape, value_shape = shape_of(like), shape_of(value)
+    if value_shape == shape:  # most calls: nothing was broadcast
+        return value
+    if len(value_shape) < len(shape) or (len(value_shape) == len(shape) and all(
+            v == 1 or v == n for v, n in zip(value_shape, shape))):
+        return _broadcast_to(value, shape)
+    return _sum_to(value, shape)
+
+
+unbroadcast = defop(
+    "unbroadcast", _unbroadcast, nin=2,
+    jvp=(lambda t, out, value, like: unbroadcast(t, like), None),  # `like` gives only its shape
+    vjp=(lambda g, out, value, like: unbroadcast(g, value), None),
+    domain=Domain((Real(), Real()), tuple(Case(pair, {}) for pair in (
+        ((2, 3), (3,)), ((2, 3), ()), ((3,), (2, 3)), ((), (2, 3)), ((1, 3), (2, 3)), ((2, 3), (1, 3)),
+        ((2, 3), (2, 1)), ((3,), (3,))))), holomorphic=True,
+    doc="value summed down or broadcast up to the shape of `like`: `sum_to` or `broadcast_to`, whichever "
+        "fits.  Generated derivative code uses it to undo broadcasting.\n\n"
+        ">>> unbroadcast(np.ones((2, 3)), np.zeros(3))\narray([2., 2., 2.])")
+
+
+def _cotangent_of(cotangent, output):
+    if shape_of(cotangent) != shape_of(output):
+        raise ValueError(f"the cotangent has shape {shape_of(cotangent)} but the output has shape "
+                         f"{shape_of(output)}; for a non-scalar output use vjp or jacobian")
+    dtype = getattr(output, "dtype", None)
+    if dtype is None or np.result_type(cotangent) == dtype:
+        return cotangent
+    return np.asarray(cotangent, dtype=dtype)  # a float32 output keeps its sweep float32
+
+
+cotangent_of = defop(
+    "cotangent_of", _cotangent_of, nin=2,
+    jvp=(lambda t, out, cotangent, output: cotangent_of(t, output), None),
+    vjp=(lambda g, out, cotangent, output: g, None),
+    domain=Domain((Real(), Real()), tuple(Case((s, s), {}) for s in ((), (3,), (2, 3)))),  # (casts to a real dtype)
+    doc="The cotangent a reverse sweep starts from: checked to have the output's shape, in the output's "
+        "dtype.\n\n>>> cotangent_of(1.0, np.float32(2.0)).dtype\ndtype('float32')")
+
+
 reshape = defop(
     "reshape", lambda x, shape: np.reshape(x, shape),
     jvp=(lambda t, out, x, shape: reshape(t, shape),),
