@@ -403,6 +403,14 @@ def test_repeated_calls_on_numbers_run_without_generating(f, monkeypatch):
     assert g(0.7) == first
 
 
+def test_registry_ops_are_transformed_as_functions():
+    assert adsct.grad(ops.exp)(0.5) == pytest.approx(np.exp(0.5), rel=1e-15)
+    assert adsct.grad(ops.sub, argnums=(0, 1))(2.0, 5.0) == (1.0, -1.0)
+    assert "def exp_vjp(x, " in adsct.source(ops.exp)
+    with pytest.raises(TypeError, match="any number of inputs"):
+        adsct.grad(ops.stack)([1.0, 2.0])
+
+
 # -- transforms of adsct's own output --------------------------------------------------------------
 
 def _x_sin_x(x):

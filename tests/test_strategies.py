@@ -50,17 +50,17 @@ def test_top_level_dispatch(s):
     assert ad.grad(running_example, argnums=(0, 1), strategy=name)(*RUNNING_POINT) == pytest.approx(EXACT)
 
 
-# -- higher order and nesting ---------------------------------------------------------------------
+# -- higher order (transforms of transforms) and nesting (transforms called inside f) -------------
 
 def test_second_derivative_of_sin_is_minus_sin(s):
-    requires(s, "nesting")
+    requires(s, "higher order")
     d2 = s.grad(s.grad(ops.sin))
     for x in (-2.0, 0.3, 1.7):
         assert d2(x) == pytest.approx(-math.sin(x), abs=1e-15)
 
 
 def test_third_and_fourth_derivatives_of_a_polynomial(s):
-    requires(s, "nesting")
+    requires(s, "higher order")
     p = lambda x: ops.add(ops.sub(ops.mul(3.0, ops.pow(x, 4.0)), ops.mul(2.0, ops.pow(x, 3.0))), x)
     d3 = s.grad(s.grad(s.grad(p)))
     d4 = s.grad(d3)
@@ -70,7 +70,7 @@ def test_third_and_fourth_derivatives_of_a_polynomial(s):
 
 
 def test_hessian_of_quadratic_form_is_a_plus_a_transpose(s):
-    requires(s, "nesting")
+    requires(s, "higher order")
     rng = np.random.default_rng(0)
     A, x = rng.standard_normal((4, 4)), rng.standard_normal(4)
     H = s.hessian(lambda x: ops.matmul(x, ops.matmul(A, x)))(x)
@@ -78,7 +78,7 @@ def test_hessian_of_quadratic_form_is_a_plus_a_transpose(s):
 
 
 def test_hessians_agree_both_ways_and_with_finite_differences(s):
-    requires(s, "nesting")
+    requires(s, "higher order")
     f = lambda x: ops.add(ops.sum(ops.mul(ops.tanh(x), ops.getitem(x, slice(None, None, -1)))), ops.prod(x))
     x = np.array([0.3, -0.7, 1.1])
     forward_over_reverse = s.hessian(f)(x)
@@ -116,7 +116,7 @@ def test_forward_over_reverse_and_reverse_over_forward(s):
     (lambda x: ops.mul(ops.logsumexp(x, axis=1), ops.getitem(x, (slice(None), 0))), (np.linspace(-1, 1, 6).reshape(2, 3),)),
 ])
 def test_check_grads_to_second_order(s, f, args):
-    requires(s, "nesting")
+    requires(s, "higher order")
     numeric.check_grads(f, args, strategy=s, order=2)
 
 

@@ -34,7 +34,7 @@ _ELEMENTALS = _generate()
 globals().update(_ELEMENTALS)
 
 # What the shared strategy tests may rely on (see tests/test_strategies.py).
-SUPPORTS = frozenset({"nesting", "pytrees", "pytree outputs", "any Python function"})
+SUPPORTS = frozenset({"higher order", "nesting", "pytrees", "pytree outputs", "any Python function"})
 
 __all__ = ["Tape", "Active", "Table", "var", "current_tape", "grad", "value_and_grad", "jvp", "vjp",
            "jacobian", "hessian"] + sorted(_ELEMENTALS)

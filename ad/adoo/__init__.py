@@ -17,7 +17,7 @@ from .transforms import grad, hessian, jacobian, jvp, value_and_grad, vjp
 from .var import Var
 
 # What the shared strategy tests may rely on (see tests/test_strategies.py).
-SUPPORTS = frozenset({"nesting", "pytrees", "pytree outputs", "any Python function"})
+SUPPORTS = frozenset({"higher order", "nesting", "pytrees", "pytree outputs", "any Python function"})
 
 __all__ = ["Var", "Dual", "grad", "value_and_grad", "jvp", "vjp", "jacobian", "hessian",
            "NotDifferentiableError", "topological_order"]

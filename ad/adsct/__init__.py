@@ -22,7 +22,7 @@ from .transforms import grad, hessian, jacobian, jvp, source, value_and_grad, vj
 
 # What the shared strategy tests may rely on (see tests/test_strategies.py): this version
 # does not transform source that calls adsct itself (nesting inside a function) or run any Python.
-SUPPORTS = frozenset({"pytrees", "pytree outputs"})
+SUPPORTS = frozenset({"higher order", "pytrees", "pytree outputs"})
 
 __all__ = ["source", "grad", "value_and_grad", "jvp", "vjp", "jacobian", "hessian",
            "UnsupportedSyntaxError", "NotDifferentiableError"]

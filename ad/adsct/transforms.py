@@ -10,6 +10,7 @@ rebound since (see scope.py).
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import keyword
 import re
@@ -43,6 +44,8 @@ def _generate(f, mode: str, argnums: tuple, structures=None, source_text=None, f
     (None, None) where there is none (see specialise.py)."""
     if mode not in ("reverse", "forward"):
         raise ValueError(f"mode must be 'reverse' or 'forward', got {mode!r}")
+    if isinstance(f, ops.Op):
+        f = _op_function(f)
     try:
         per_function = _CACHE.setdefault(f, {})
     except TypeError:  # not weak-referenceable: no cache
@@ -78,6 +81,32 @@ def _generate(f, mode: str, argnums: tuple, structures=None, source_text=None, f
         compiled.is_current = is_current
         per_function[key] = compiled, text
     return per_function[key]
+
+
+_OP_FUNCTIONS: dict = {}
+
+
+def _op_function(op):
+    """A registry op as a Python function with source, `def sin(x): return ops.sin(x)`, so
+    that `grad(ops.sin)` is transformed like any function (static parameters keep their
+    defaults).
+
+    >>> print(inspect.getsource(_op_function(ops.get("mul"))), end="")
+    def mul(x, y):
+        return ops.mul(x, y)
+    """
+    if op.name not in _OP_FUNCTIONS:
+        if op.nin is None:
+            raise TypeError(f"op {op.name!r} takes any number of inputs: wrap it in a function of the inputs "
+                            f"you mean (lambda x, y: ops.{op.name}([x, y]))")
+        names = {1: ["x"], 2: ["x", "y"]}.get(op.nin, [f"x{i}" for i in range(op.nin)])
+        text = f"def {op.name}({', '.join(names)}):\n    return ops.{op.name}({', '.join(names)})\n"
+        filename = f"<ad.adsct op {op.name}>"
+        register_source(filename, text)
+        scope = {"ops": ops}
+        exec(compile(text, filename, "exec"), scope)
+        _OP_FUNCTIONS[op.name] = scope[op.name]
+    return _OP_FUNCTIONS[op.name]
 
 
 class _Call:
