@@ -99,7 +99,7 @@ def scalar_variant(function: ast.FunctionDef) -> ast.FunctionDef:
     return ast.fix_missing_locations(variant)
 
 
-_REFUSALS = (TypeError, ValueError, ZeroDivisionError, OverflowError)
+SCALAR_REFUSALS = (TypeError, ValueError, ZeroDivisionError, OverflowError)  # float code failing where NumPy would not
 
 
 def float_entry(variant: ast.FunctionDef, namespaces, with_value: bool, single: bool):
@@ -151,7 +151,7 @@ def float_entry(variant: ast.FunctionDef, namespaces, with_value: bool, single: 
     test, names = staleness_test(namespaces, prefix)
     taken |= set(names)
     type_, float_, refusals = (fresh_name(name, taken) for name in ("type", "float", "refusals"))
-    names.update({type_: type, float_: float, refusals: _REFUSALS})
+    names.update({type_: type, float_: float, refusals: SCALAR_REFUSALS})
     value = fresh_name("value", taken)
     grads = [fresh_name(f"g{k}", taken) for k in range(len(last.value.elts[1].elts))]
     result = grads[0] if single else f"({', '.join(grads)},)"

@@ -26,9 +26,8 @@ from .controlflow import ForwardControlFlow, ReverseControlFlow
 from .emit import HELPERS, compile_function
 from .parse import parse_function, register_source
 from .scope import staleness_check
-from .specialise import PLAIN_OPS, float_entry, scalar_variant
+from .specialise import PLAIN_OPS, SCALAR_REFUSALS, float_entry, scalar_variant
 
-_SCALAR_REFUSALS = (TypeError, ValueError, ZeroDivisionError, OverflowError)
 _PLAIN_TYPES = (np.ndarray, float, int, bool, np.float64, np.float32)
 
 __all__ = ["source", "grad", "value_and_grad", "jvp", "vjp", "jacobian", "hessian"]
@@ -146,7 +145,7 @@ class _Call:
                 value, derivatives = result = self._code(True)(*self.leaves, *extra)
                 if type(value) is float and all(type(d) is float for d in derivatives):
                     return result
-            except _SCALAR_REFUSALS:
+            except SCALAR_REFUSALS:
                 pass  # an array inside, or a math domain error: NumPy's semantics below
         if self.plain and not any(derived.is_traced(e) for e in extra):
             try:
