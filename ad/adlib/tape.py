@@ -266,10 +266,15 @@ def apply(op, inputs: tuple, params: dict) -> Any:
     for x in inputs:
         if type(x) is Active and x._ad_level > level:
             level, tape = x._ad_level, x.tape
-    raw, plain = [], True
+    raw, args, plain = [], [], True
     for x in inputs:
-        # this tape's handles give their values; constants and outer-level values stay as they are
-        x = tape.entries[x.index].value if type(x) is Active and x.tape is tape else x
+        # this tape's handles give their values (and are recorded as Refs); constants and
+        # outer-level values stay as they are
+        if type(x) is Active and x.tape is tape:
+            args.append(Ref(x.index))
+            x = tape.entries[x.index].value
+        else:
+            args.append(x)
         raw.append(x)
         plain = plain and type(x) not in _ENGINES
     raw = tuple(raw)
@@ -282,8 +287,7 @@ def apply(op, inputs: tuple, params: dict) -> Any:
         value = op.apply(raw, params)
     if not op.differentiable:
         return value
-    args = tuple(Ref(x.index) if type(x) is Active and x.tape is tape else x for x in inputs)
-    return tape.record(op, args, raw, params, value)
+    return tape.record(op, tuple(args), raw, params, value)
 
 
 ops.register_engine(Active, apply)
