@@ -140,6 +140,5 @@ def staleness_check(namespaces: Iterable[Namespace]) -> Callable[[], bool]:
             + "\n    except Exception:  # a name or attribute gone, an empty closure cell\n        return False\n")
     exec(compile(text, "<ad.adsct staleness check>", "exec"), scope)
     check = scope["is_current"]
-    check.namespaces = tuple(namespaces)
     check.test = test
     return check
