@@ -519,12 +519,12 @@ class Normaliser:
                 keywords = [ast.keyword(k.arg, self.expr(k.value)) for k in node.keywords]
                 args = [_literal(a) for a in args]  # a pytree goes in as the tuple/list/dict it is
                 keywords = [ast.keyword(k.arg, _literal(k.value)) for k in keywords]
-                stmt_expr = ast.Call(func, args, keywords)
+                stmt_expr = ast.Call(self.outside(func), args, keywords)  # (an inlined callee's global: passed in)
                 name = self.plain(stmt_expr)
                 if not any(target is s for s in _STRUCTURAL):  # (a shape query has no derivative to lose)
                     self.body[-1].callee = _describe(target, func)
                 return name
-            return node  # no local value involved: a constant expression
+            return self.outside(node)  # no local value involved: a constant expression
         return self.apply(op, list(node.args), node.keywords, node)
 
     def inline(self, callee, node: ast.Call) -> ast.expr:
@@ -598,7 +598,7 @@ OUTPUTS_MESSAGE = "this function returns a tuple, list or dict, not one array or
 _NOT_INLINED = ("numpy", "scipy", "math", "ad.")
 # Calls that only look at structure (how many, what shape), never at values: differentiated
 # values may reach them, and their results are constants.
-_STRUCTURAL = (len, np.shape, np.ndim, np.size, isinstance, type, ops.shape_of,
+_STRUCTURAL = (len, np.shape, np.ndim, np.size, isinstance, type, ops.shape_of, ops.ndim_of,
                derived.zeros_like)  # (a zero of x's shape: generated code's zero derivatives)
 _INLINED_FROM_AD = ("ad.nn.", "ad.examples", "ad.bench.")  # our own user-level code, written in the subset
 
@@ -701,13 +701,13 @@ def check_activity(program: Program, active_args) -> set:
                 if _is_copy(stmt):
                     useful.add(stmt.expr.id)
             elif stmt.op.differentiable:
-                useful.update(n.id for n in _names(stmt.inputs))
+                useful.update(n.id for n in _differentiable_inputs(stmt))
     return varied & useful
 
 
 def _propagate(program: Program, active: set) -> None:
     for stmt in walk(program.body):
-        uses = {n.id for n in _names(stmt.inputs)}
+        uses = {n.id for n in _differentiable_inputs(stmt)} if stmt.op is not None else set()
         for param in stmt.params.values():
             if {n.id for n in ast.walk(param) if isinstance(n, ast.Name)} & active:
                 raise (stmt.source or program.parsed).error(stmt.origin, f"a differentiated value is used as the {stmt.op.name} "
@@ -732,5 +732,11 @@ def _is_copy(stmt: Stmt) -> bool:
     return isinstance(stmt.expr, ast.Name)
 
 
-def _names(exprs) -> list:
-    return [e for e in exprs if isinstance(e, ast.Name)]
+def _differentiable_inputs(stmt: Stmt) -> list:
+    """The names among an op statement's inputs that have a rule: a derivative flows only
+    through them (not through where's condition, or the `like` of unbroadcast, which gives only a
+    shape), so no adjoint or tangent is computed that nothing could use."""
+    op = stmt.op
+    return [x for i, x in enumerate(stmt.inputs)
+            if isinstance(x, ast.Name) and (op.vjp_rule(i) is not None or op.jvp_rule(i) is not None)]
+

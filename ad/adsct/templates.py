@@ -2,8 +2,9 @@
 
 A rule written as a lambda (`lambda t, out, x: mul(t, cos(x))`) is found in its module's
 source and its body becomes an expression template; substituting the generated code's names
-gives `bt2 * ops.cos(x2)`.  A rule written as a `def` is called by name instead.  Names the
-body uses are resolved in the rule's module: registry ops print as `ops.<name>` (arithmetic
+gives `bt2 * ops.cos(x2)`.  A helper lambda the body calls is inlined the same
+way; a rule written as a `def` is called by name instead.  Names the body uses are resolved
+in the rule's module: registry ops print as `ops.<name>` (arithmetic
 as operators), helpers are passed to the generated code's namespace.
 """
 
@@ -111,6 +112,13 @@ class _Substitute(ast.NodeTransformer):
         return ast.Name(_inject(self.namespace, node.id.lstrip("_") or node.id, value), ast.Load())
 
     def visit_Call(self, node: ast.Call):
+        helper = self.rule_globals.get(node.func.id) if isinstance(node.func, ast.Name) \
+            and node.func.id not in self.mapping else None
+        if getattr(helper, "__name__", "") == "<lambda>" and not node.keywords:  # a helper lambda: inlined too
+            inner = template(helper)
+            if inner.body is not None and len(node.args) == len(inner.params):
+                args = [self.visit(a) for a in node.args]
+                return inner.instantiate(dict(zip(inner.params, args)), self.namespace)
         self.generic_visit(node)
         return operator_form(node)
 

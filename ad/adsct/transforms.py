@@ -1,8 +1,8 @@
 """The adsct transforms: generate, cache and call derivative code.
 
 `source(f, mode, argnums)` shows the code; `vjp`, `jvp`, `value_and_grad` and `grad` run it;
-`jacobian` comes from `ad.derived`, and `hessian` runs the generated gradient code on
-adoo's dual numbers.  Generated code is cached per function, mode, argnums and argument
+`jacobian` comes from `ad.derived`, and `hessian` is the forward-mode code of the generated
+gradient code (forward over reverse).  Generated code is cached per function, mode, argnums and argument
 structure (tuples, lists and dicts of arrays become one parameter per array), so a function
 is transformed once, and generated again only when a global or closure name it used has been
 rebound since (see scope.py).
@@ -19,7 +19,7 @@ import weakref
 import numpy as np
 
 from .. import derived, ops, tree
-from ..errors import UnsupportedSyntaxError
+from ..errors import NotDifferentiableError, UnsupportedSyntaxError
 from .anf import OUTPUTS_MESSAGE, check_activity, has_control_flow, normalise
 from .codegen import Forward, Reverse
 from .controlflow import ForwardControlFlow, ReverseControlFlow
@@ -78,6 +78,9 @@ def _generate(f, mode: str, argnums: tuple, structures=None, source_text=None, f
                                                         if isinstance(helper, ops.Op)}}
         compiled, text = compile_function(function, namespace, f"{program.name} {mode}")
         compiled.is_current = is_current
+        # Code with a stack of saved values (reverse mode through loops and branches) is outside
+        # the subset; everything else can be transformed again (see _stand_in).
+        compiled.in_subset = generator_class is not ReverseControlFlow
         per_function[key] = compiled, text
     return per_function[key]
 
@@ -199,29 +202,116 @@ def source(f, mode: str = "reverse", argnums=0, **options) -> str:
         raise TypeError(f"source() got unexpected keyword arguments {sorted(unknown)}")
     argnums = argnums if isinstance(argnums, tuple) else (argnums,)
     structures = None if "args" not in options else tuple(tree.flatten(a)[1] for a in options["args"])
+    if getattr(f, "__ad_derivative__", None) is not None:  # grad(f): the code adsct writes for its stand-in
+        origin = getattr(f, "__ad_adsct__", None)
+        n_args = len(inspect.signature(origin[0]).parameters) if origin is not None else 0
+        stand_in = _stand_in(f, n_args, options.get("args", ()))
+        if stand_in is None:
+            raise UnsupportedSyntaxError(f"adsct writes no code for this {f.__ad_derivative__} function: only for "
+                                         f"adsct.grad(f) of arrays and numbers, where f's reverse-mode code has no loops "
+                                         f"or branches (transforms of it run it on adoo's values instead)")
+        f = stand_in
     return _generate(f, mode, argnums, structures, options.get("source"))[1]
 
 
-def _outer(f, transform: str):
-    """For a function built from a transform (adsct's grad(f), ...; see
-    `derived.derivative_function`): `transform` of adoo, to run over it.
+# -- transforms of adsct's own derivatives ---------------------------------------------------------
+# grad(f) has no source of its own, but it is a call of f's generated reverse code, which is
+# Python in adsct's subset.  Its stand-in says so in source:
+#
+#     def f_grad(x1, x2):
+#         value, grads = f_vjp(x1, x2, 1.0)
+#         return grads[0]
+#
+# and adsct transforms the stand-in like any user function, inlining f_vjp: grad(grad(f)) and
+# hessian(f) are second-derivative code written by adsct.  Where it cannot write that code
+# (generated code with loops keeps a stack of saved values, which is outside the subset), the
+# derivative runs on adoo's values instead: exact either way.
 
-    The generated code runs on adoo's values (every op it calls dispatches on them), so
-    grad(grad(f)) and the like give exact higher derivatives; this version of adsct does not
-    yet write the second derivative's code itself.  None for any other function."""
-    if getattr(f, "__ad_derivative__", None) is None:
+_REFUSALS = (UnsupportedSyntaxError, NotDifferentiableError)
+_STAND_INS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _stand_in(g, n_args: int, args=()):
+    """For g = adsct.grad(f, argnums) called with `n_args` arrays or numbers: its stand-in with
+    source (above), rebuilt when f's generated code goes stale.  None for any other g, for
+    pytree arguments, and where f's reverse code has loops or branches."""
+    origin = getattr(g, "__ad_adsct__", None)
+    if origin is None or any(isinstance(a, (tuple, list, dict)) or a is None for a in args):
         return None
-    from .. import adoo
-    return getattr(adoo, transform)
+    f, argnums = origin
+    selected, single = derived.select_argnums(argnums, n_args)
+    try:
+        per_g = _STAND_INS.setdefault(g, {})
+    except TypeError:
+        per_g = {}
+    stand_in = per_g.get(selected)
+    if stand_in is None or not stand_in.is_current():
+        code = _generate(f, "reverse", selected)[0]
+        if not code.in_subset:
+            return None
+        params = list(inspect.signature(code).parameters)[:-1]  # (the last is the seed)
+        taken = set(params) | {code.__name__}
+        value, grads = (_free(name, taken) for name in ("value", "grads"))
+        name = _free(f"{code.__name__[:-len('_vjp')]}_grad", taken)
+        text = (f"def {name}({', '.join(params)}):\n"
+                f"    {value}, {grads} = {code.__name__}({', '.join(params)}, 1.0)\n"
+                f"    return {grads}{'[0]' if single else ''}\n")
+        filename = f"<ad.adsct gradient of {name[:-len('_grad')]} #{next(_WRAPPER_COUNTER)}>"
+        register_source(filename, text)
+        scope = {code.__name__: code}
+        exec(compile(text, filename, "exec"), scope)
+        stand_in = per_g[selected] = scope[name]
+        stand_in.is_current, stand_in.refused, stand_in.transforms = code.is_current, set(), {}
+    return stand_in
+
+
+def _free(name: str, taken: set) -> str:
+    while name in taken:
+        name += "_"
+    taken.add(name)
+    return name
+
+
+def _on_stand_in(g, args, label: str, run_adsct, run_adoo):
+    """`run_adsct(stand_in)` where g has a stand-in adsct can transform, else `run_adoo()`."""
+    stand_in = _stand_in(g, len(args), args)
+    if stand_in is not None and label not in stand_in.refused:
+        try:
+            return run_adsct(stand_in)
+        except _REFUSALS:  # (raised while generating, before any generated code ran)
+            stand_in.refused.add(label)
+    return run_adoo()
+
+
+def _transform_of_derivative(g, label: str, adsct_transform, adoo_transform):
+    """A function of g's arguments: adsct's transform of g's stand-in (built once per stand-in),
+    or adoo's transform of g where adsct cannot write the code."""
+    adoo_version = []
+
+    def run_adoo(args):
+        if not adoo_version:
+            adoo_version.append(adoo_transform(g))
+        return adoo_version[0](*args)
+
+    def run_adsct(stand_in, args):
+        if label not in stand_in.transforms:
+            stand_in.transforms[label] = adsct_transform(stand_in)
+        return stand_in.transforms[label](*args)
+
+    def transformed(*args):
+        return _on_stand_in(g, args, label, lambda s: run_adsct(s, args), lambda: run_adoo(args))
+
+    return transformed
 
 
 def _reverse_function(f, argnums, with_value: bool):
     """grad(f) (`with_value` False) or value_and_grad(f): generated reverse-mode code with
     a seed of 1.0, and a fused hot path for Python floats (see specialise.float_entry)."""
     kind = "value_and_grad" if with_value else "grad"
-    outer = _outer(f, kind)
-    if outer is not None:
-        return derived.derivative_function(outer(f, argnums), kind)
+    if getattr(f, "__ad_derivative__", None) is not None:
+        return derived.derivative_function(_transform_of_derivative(
+            f, (kind, argnums), lambda s: _reverse_function(s, argnums, with_value),
+            lambda g: getattr(_adoo(), kind)(g, argnums)), kind)
     memo: dict = {}  # per number of arguments, the fused float code; per structure, the compiled code
     single = isinstance(argnums, int)
 
@@ -243,6 +333,7 @@ def _reverse_function(f, argnums, with_value: bool):
         grads = grads[0] if single else grads
         return (derived.plain_scalar(value), grads) if with_value else grads
 
+    derivative_f.__ad_adsct__ = None if with_value else (f, argnums)  # (see _stand_in)
     return derived.derivative_function(derivative_f, kind)
 
 
@@ -342,9 +433,8 @@ def vjp(f, *primals):
     >>> value, vjp_fn(1.0)
     (10.0, (5.0, 2.0))
     """
-    outer = _outer(f, "vjp")
-    if outer is not None:
-        return outer(f, *primals)
+    if getattr(f, "__ad_derivative__", None) is not None:
+        return _on_stand_in(f, primals, "vjp", lambda s: _checked_vjp(s, primals), lambda: _adoo().vjp(f, *primals))
     return _vjp_at(f, primals, tuple(range(len(primals))))
 
 
@@ -376,9 +466,9 @@ def jvp(f, primals, tangents):
     >>> jvp(lambda x, y: x * y, (2.0, 5.0), (1.0, 0.0))
     (10.0, 5.0)
     """
-    outer = _outer(f, "jvp")
-    if outer is not None:
-        return outer(f, primals, tangents)
+    if getattr(f, "__ad_derivative__", None) is not None:
+        return _on_stand_in(f, tuple(primals), "jvp", lambda s: jvp(s, primals, tangents),
+                            lambda: _adoo().jvp(f, primals, tangents))
     primals = tuple(primals)
     leaves, treedef = tree.flatten(primals)
     derived.check_tangents(leaves, treedef, tangents)
@@ -416,23 +506,34 @@ def jacobian(f, argnums=0, mode="reverse"):
     array([[2., 0.],
            [0., 4.]])
     """
-    outer = _outer(f, "jacobian")
-    if outer is not None:
-        return derived.derivative_function(outer(f, argnums, mode), "jacobian")
+    if getattr(f, "__ad_derivative__", None) is not None:
+        return derived.derivative_function(_transform_of_derivative(
+            f, ("jacobian", argnums, mode), lambda s: jacobian(s, argnums, mode),
+            lambda g: _adoo().jacobian(g, argnums, mode)), "jacobian")
     return derived.derivative_function(derived.jacobian(_vjp_of_restriction, _jvp_of_restriction, f, argnums, mode), "jacobian")
 
 
 def hessian(f, argnums=0):
-    """A function returning the Hessian of scalar f: forward over reverse, where the reverse
-    part is the generated gradient code and the forward part runs it on adoo's dual numbers
-    (this version of adsct does not transform its own output again yet).
+    """A function returning the Hessian of scalar f: forward over reverse, both by generated
+    code (the forward-mode code of grad(f)'s stand-in; see _stand_in).
 
     >>> hessian(lambda x: x[0] ** 2 * x[1])(np.array([1.0, 2.0]))
     array([[4., 2.],
            [2., 0.]])
     """
-    from .. import adoo
-    outer = _outer(f, "hessian")
-    if outer is not None:
-        return derived.derivative_function(outer(f, argnums), "hessian")
-    return derived.derivative_function(derived.jacobian(adoo.vjp, adoo.jvp, grad(f, argnums), argnums, mode="forward"), "hessian")
+    if getattr(f, "__ad_derivative__", None) is not None:
+        return derived.derivative_function(_transform_of_derivative(
+            f, ("hessian", argnums), lambda s: hessian(s, argnums), lambda g: _adoo().hessian(g, argnums)), "hessian")
+    return derived.derivative_function(jacobian(grad(f, argnums), argnums, mode="forward"), "hessian")
+
+
+def _checked_vjp(stand_in, primals):
+    """vjp of a stand-in, its code generated now (so that a refusal falls back at once)."""
+    value, vjp_fn = _vjp_at(stand_in, primals, tuple(range(len(primals))))
+    _generate(stand_in, "reverse", tuple(range(len(primals))))
+    return value, vjp_fn
+
+
+def _adoo():
+    from .. import adoo  # (adoo imports nothing from adsct; imported late to keep start-up light)
+    return adoo

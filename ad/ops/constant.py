@@ -60,6 +60,16 @@ step = _constant("step", _step, 2, (), "1 where x > y, 1/2 where x == y, 0 where
                  "the derivative of maximum(x, y) in x, ties split evenly.\n\n"
                  ">>> step(np.array([-1.0, 0.0, 2.0]), 0.0)\narray([0. , 0.5, 1. ])", _ANY2)
 
+def _inside(x, a_min=None, a_max=None):
+    inside = np.ones(np.shape(x), dtype=bool) if a_min is None else np.greater_equal(x, a_min)
+    return inside if a_max is None else np.logical_and(inside, np.less_equal(x, a_max))
+
+
+inside = _constant("inside", _inside, domain=Domain((Real(),), unary_cases(a_min=-1.0, a_max=1.0)),
+                   doc="True where a_min <= x <= a_max (a bound of None is no bound): where clip passes x "
+                       "through, so its derivative is 1.\n\n"
+                       ">>> inside(np.array([-2.0, 0.5, 1.0]), -1.0, 1.0)\narray([False,  True,  True])")
+
 _BOOL2 = Domain((Boolean(), Boolean()), broadcast_cases(2))
 logical_and = _constant("logical_and", np.logical_and, 2, (np.logical_and,), "a and b elementwise.\n\n>>> logical_and(True, False)\nFalse", _BOOL2)
 logical_or = _constant("logical_or", np.logical_or, 2, (np.logical_or,), "a or b elementwise.\n\n>>> logical_or(True, False)\nTrue", _BOOL2)

@@ -13,7 +13,7 @@ import operator
 
 import numpy as np
 
-from .constant import equal, greater, greater_equal, indicator, less_equal, logical_and, sign, step
+from .constant import equal, greater, indicator, inside, logical_and, sign, step
 from .core import defop
 from .domain import Boolean, Domain, Real, broadcast_cases, gaps_at_least, unary_cases
 
@@ -65,12 +65,11 @@ div = elementwise("div", np.true_divide, (
     aliases=(np.true_divide, operator.truediv), doc="x / y (true division).\n\n>>> div(3.0, 2.0)\n1.5",
     scalar=(operator.truediv, lambda out, x, y: (1.0 / y, -out / y)))
 
-def _pow_x_partial(x, y):
-    """y * x ** (y - 1), with 0 ** 0 kept finite: at x = y = 0 the exponent y - 1 = -1 would
-    give 0 * inf = nan for the derivative of the constant x ** 0 (x**4 differentiated four
-    times hits exactly this); using exponent 1 there gives the right 0."""
-    both_zero = logical_and(equal(x, 0.0), equal(y, 0.0))
-    return mul(y, pow(x, where(both_zero, 1.0, sub(y, 1.0))))
+# y * x ** (y - 1), with 0 ** 0 kept finite: at x = y = 0 the exponent y - 1 = -1 would give
+# 0 * inf = nan for the derivative of the constant x ** 0 (x**4 differentiated four times hits
+# exactly this); using exponent 1 there gives the right 0.  (A lambda of registry ops: inlined
+# into generated code like the rule that calls it.)
+_pow_x_partial = lambda x, y: mul(y, pow(x, where(logical_and(equal(x, 0.0), equal(y, 0.0)), 1.0, sub(y, 1.0))))  # noqa: E731
 
 
 pow = elementwise("pow", np.power, (
@@ -118,19 +117,10 @@ where = elementwise("where", np.where, (
     doc="x where condition holds, else y.\n\n>>> where(np.array([True, False]), 1.0, 2.0)\narray([1., 2.])")
 
 
-def _inside(x, a_min, a_max):
-    """Mask of the closed interval [a_min, a_max] (either bound may be None)."""
-    if a_min is None:
-        return less_equal(x, a_max)
-    if a_max is None:
-        return greater_equal(x, a_min)
-    return logical_and(greater_equal(x, a_min), less_equal(x, a_max))
-
-
 clip = defop(
     "clip", lambda x, a_min=None, a_max=None: np.clip(x, a_min, a_max),
-    jvp=(lambda t, out, x, a_min=None, a_max=None: where(_inside(x, a_min, a_max), t, 0.0),),
-    vjp=(lambda t, out, x, a_min=None, a_max=None: where(_inside(x, a_min, a_max), t, 0.0),),
+    jvp=(lambda t, out, x, a_min=None, a_max=None: where(inside(x, a_min, a_max), t, 0.0),),
+    vjp=(lambda t, out, x, a_min=None, a_max=None: where(inside(x, a_min, a_max), t, 0.0),),
     domain=Domain((Real(-2.0, 2.0, avoid=(-1.0, 1.0)),), unary_cases(a_min=-1.0, a_max=1.0)),
     aliases=(np.clip,),
     doc="Limit x to [a_min, a_max]; the derivative is 1 inside the closed interval, 0 outside.\n\n"

@@ -11,27 +11,103 @@ import numpy as np
 
 from .core import defop, ndim_of
 from .domain import Case, Domain, Real
-from .elementwise import mul
-from .reductions import sum
-from .shape import expand_dims, squeeze, swapaxes
 
 
-def _matmul_vjp_a(g, out, a, b):
-    if ndim_of(b) == 1:  # (..., n) @ (n,): each output row saw all of b
-        return mul(expand_dims(g, -1), b)
-    if ndim_of(a) == 1:  # (n,) @ (..., n, k)
-        return squeeze(matmul(b, expand_dims(g, -1)), -1)
-    return matmul(g, swapaxes(b, -1, -2))
+# -- the products matmul's rules are made of ------------------------------------------------------
+# A product of a and b whose ranks are given (a_ndim, b_ndim) rather than read off the operands:
+# rank 0 multiplies, rank 1 is a vector, rank 2 and more a stack of matrices.  Unlike np.matmul,
+# a vector operand may carry batch axes (a cotangent of a broadcast vector does), so the three
+# ops below are closed under differentiation: each rule is one of them again.
+
+def _as_matrices(x, ndim, role):
+    """x as a stack of matrices: a vector becomes a row (role "a") or a column (role "b")."""
+    if ndim != 1:
+        return x
+    return np.expand_dims(x, -2) if role == "a" else np.expand_dims(x, -1)
 
 
-def _matmul_vjp_b(g, out, a, b):
-    if ndim_of(a) == 1 and ndim_of(b) == 1:  # inner product
-        return mul(g, a)
-    if ndim_of(a) == 1:  # (n,) @ (..., n, k): outer product of a with g
-        return mul(expand_dims(a, -1), expand_dims(g, -2))
-    if ndim_of(b) == 1:  # (..., m, n) @ (n,)
-        return sum(mul(a, expand_dims(g, -1)), -2)
-    return matmul(swapaxes(a, -1, -2), g)
+def _from_matrices(c, a_ndim, b_ndim):
+    """A product of matrices with the axes _as_matrices added taken out again."""
+    if b_ndim == 1:
+        c = c[..., 0]
+    if a_ndim == 1:
+        c = c[..., 0] if b_ndim == 1 else c[..., 0, :]
+    return c
+
+
+def _ranked_matmul(a, b, a_ndim, b_ndim):
+    if a_ndim == 0 or b_ndim == 0:
+        return np.multiply(a, b)
+    return _from_matrices(np.matmul(_as_matrices(a, a_ndim, "a"), _as_matrices(b, b_ndim, "b")), a_ndim, b_ndim)
+
+
+def _matmul_vjp_a(g, b, a_ndim, b_ndim):
+    if a_ndim == 0 or b_ndim == 0:
+        return np.multiply(g, b)
+    g_matrices = _as_matrices(_as_matrices(g, b_ndim, "b"), a_ndim, "a")
+    return _from_matrices(np.matmul(g_matrices, np.swapaxes(_as_matrices(b, b_ndim, "b"), -1, -2)), a_ndim, 2)
+
+
+def _matmul_vjp_b(g, a, a_ndim, b_ndim):
+    if a_ndim == 0 or b_ndim == 0:
+        return np.multiply(g, a)
+    g_matrices = _as_matrices(_as_matrices(g, b_ndim, "b"), a_ndim, "a")
+    return _from_matrices(np.matmul(np.swapaxes(_as_matrices(a, a_ndim, "a"), -1, -2), g_matrices), 2, b_ndim)
+
+
+# (a shape, b shape, a_ndim, b_ndim); the last two have batches of vectors.
+_RANKED_PAIRS = (((3,), (3,), 1, 1), ((2, 3), (3,), 2, 1), ((3,), (3, 2), 1, 2), ((2, 3), (3, 4), 2, 2),
+                 ((2, 2, 3), (3, 2), 3, 2), ((2, 3), (2, 3, 4), 2, 3), ((3,), (2, 3, 2), 1, 3),
+                 ((2, 2, 3), (3,), 3, 1), ((), (2, 3), 0, 2), ((3,), (), 1, 0),
+                 ((2, 3), (2, 3), 1, 1), ((2, 3), (2, 3, 2), 1, 3))
+
+
+def _ranked_cases(role):
+    """Cases for the three products: the operands' shapes ("product"), or the shapes of the
+    output's cotangent and the other operand ("a": the cotangent of a, "b": of b)."""
+    cases = []
+    for a, b, a_ndim, b_ndim in _RANKED_PAIRS:
+        out = np.shape(_ranked_matmul(np.zeros(a), np.zeros(b), a_ndim, b_ndim))
+        cases.append(Case({"product": (a, b), "a": (out, b), "b": (out, a)}[role],
+                          {"a_ndim": a_ndim, "b_ndim": b_ndim}))
+    return tuple(cases)
+
+
+_RANKED_DOC = ("\n\na_ndim and b_ndim are the ranks the operands stand for: 0 a scalar, 1 a vector (possibly "
+               "with batch axes), 2 or more a stack of matrices.")
+
+ranked_matmul = defop(
+    "ranked_matmul", _ranked_matmul, nin=2,
+    jvp=(lambda t, out, a, b, a_ndim, b_ndim: ranked_matmul(t, b, a_ndim, b_ndim),
+         lambda t, out, a, b, a_ndim, b_ndim: ranked_matmul(a, t, a_ndim, b_ndim)),
+    vjp=(lambda g, out, a, b, a_ndim, b_ndim: matmul_vjp_a(g, b, a_ndim, b_ndim),
+         lambda g, out, a, b, a_ndim, b_ndim: matmul_vjp_b(g, a, a_ndim, b_ndim)),
+    domain=Domain((Real(), Real()), _ranked_cases("product")), holomorphic=True,
+    doc="a @ b for operands of the given ranks (the product the rules of matmul_vjp_a and matmul_vjp_b "
+        "need)." + _RANKED_DOC + "\n\n>>> ranked_matmul(np.ones((2, 3)), np.ones(3), 1, 1)\narray([3., 3.])")
+
+# Each is linear in both its inputs and the transpose of a product: their rules are the product
+# and the other cotangent, with the incoming cotangent in the role of an operand.
+matmul_vjp_a = defop(
+    "matmul_vjp_a", _matmul_vjp_a, nin=2,
+    jvp=(lambda t, out, g, b, a_ndim, b_ndim: matmul_vjp_a(t, b, a_ndim, b_ndim),
+         lambda t, out, g, b, a_ndim, b_ndim: matmul_vjp_a(g, t, a_ndim, b_ndim)),
+    vjp=(lambda h, out, g, b, a_ndim, b_ndim: ranked_matmul(h, b, a_ndim, b_ndim),
+         lambda h, out, g, b, a_ndim, b_ndim: matmul_vjp_b(g, h, a_ndim, b_ndim)),
+    domain=Domain((Real(), Real()), _ranked_cases("a")), holomorphic=True,
+    doc="The cotangent of a in a @ b, given the product's cotangent g (before summing over broadcast "
+        "axes)." + _RANKED_DOC + "\n\n>>> matmul_vjp_a(np.ones((2, 4)), np.ones((3, 4)), 2, 2)\n"
+        "array([[4., 4., 4.],\n       [4., 4., 4.]])")
+
+matmul_vjp_b = defop(
+    "matmul_vjp_b", _matmul_vjp_b, nin=2,
+    jvp=(lambda t, out, g, a, a_ndim, b_ndim: matmul_vjp_b(t, a, a_ndim, b_ndim),
+         lambda t, out, g, a, a_ndim, b_ndim: matmul_vjp_b(g, t, a_ndim, b_ndim)),
+    vjp=(lambda h, out, g, a, a_ndim, b_ndim: ranked_matmul(a, h, a_ndim, b_ndim),
+         lambda h, out, g, a, a_ndim, b_ndim: matmul_vjp_a(g, h, a_ndim, b_ndim)),
+    domain=Domain((Real(), Real()), _ranked_cases("b")), holomorphic=True,
+    doc="The cotangent of b in a @ b, given the product's cotangent g (before summing over broadcast "
+        "axes)." + _RANKED_DOC + "\n\n>>> matmul_vjp_b(np.ones(2), np.ones(2), 1, 1)\narray([1., 1.])")
 
 
 _MATMUL_CASES = tuple(Case(shapes, {}) for shapes in (
@@ -44,8 +120,8 @@ matmul = defop(
     nin=2,
     jvp=(lambda t, out, a, b: matmul(t, b),
          lambda t, out, a, b: matmul(a, t)),
-    vjp=(_matmul_vjp_a,
-         _matmul_vjp_b),
+    vjp=(lambda g, out, a, b: matmul_vjp_a(g, b, ndim_of(a), ndim_of(b)),
+         lambda g, out, a, b: matmul_vjp_b(g, a, ndim_of(a), ndim_of(b))),
     domain=Domain((Real(), Real()), _MATMUL_CASES), aliases=(np.matmul, operator.matmul), holomorphic=True,
     doc="Matrix product a @ b (NumPy semantics: batching, 1-D operands).\n\n"
         ">>> matmul(np.eye(2), np.array([1.0, 2.0]))\narray([1., 2.])")
@@ -57,18 +133,12 @@ def _dot(a, b):
     return np.dot(a, b)
 
 
-def _dot_rule(kind, i):
-    """dot is mul when an operand is a scalar and matmul otherwise; reuse their rules."""
-    def rule(t, out, a, b):
-        op = mul if ndim_of(a) == 0 or ndim_of(b) == 0 else matmul
-        return getattr(op, kind)[i](t, out, a, b)
-    return rule
-
-
 dot = defop(
     "dot", _dot, nin=2,
-    jvp=(_dot_rule("jvp", 0), _dot_rule("jvp", 1)),
-    vjp=(_dot_rule("vjp", 0), _dot_rule("vjp", 1)),
+    jvp=(lambda t, out, a, b: dot(t, b),
+         lambda t, out, a, b: dot(a, t)),
+    vjp=(lambda g, out, a, b: matmul_vjp_a(g, b, ndim_of(a), ndim_of(b)),  # (np.dot is matmul up to 2-D,
+         lambda g, out, a, b: matmul_vjp_b(g, a, ndim_of(a), ndim_of(b))),  # and mul for a scalar)
     domain=Domain((Real(), Real()), tuple(Case(s, {}) for s in (
         ((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 2)), ((2, 3), (3, 4)), ((), (2, 3)), ((3,), ())))),
     aliases=(np.dot,), holomorphic=True,

@@ -1,8 +1,8 @@
 """Reductions over axes (`sum`, `mean`, `prod`, `max`, `min`, `logsumexp`) and the
 normalisations `softmax` and `log_softmax`.
 
-A reduction's VJP spreads the output's cotangent back over the reduced axes: `_unreduce`
-restores the reduced axes (as length 1) and broadcasts to the input's shape.
+A reduction's VJP spreads the output's cotangent back over the reduced axes: `restore_axes`
+puts the reduced axes back (as length 1), and `unreduce` broadcasts to the input's shape.
 """
 
 import numpy as np
@@ -31,18 +31,36 @@ def _count(shape, axis) -> float:
     return float(np.prod([shape[a] for a in _normalise_axes(axis, len(shape))]))
 
 
-def _keep(y, x, axis, keepdims):
-    """A reduction's output `y` reshaped as if keepdims=True, ready to broadcast against x
-    (multiplying it by anything of x's shape spreads it without an explicit broadcast)."""
+def _restore_axes(y, x, axis=None, keepdims=False):
     if keepdims or not shape_of(y):  # a scalar broadcasts against anything as it is
         return y
     kept = _kept_shape(shape_of(x), axis)
-    return y if shape_of(y) == kept else reshape(y, kept)
+    return y if shape_of(y) == kept else np.reshape(y, kept)
 
 
-def _unreduce(g, x, axis, keepdims):
-    """Spread a reduction's cotangent `g` over the reduced axes of x."""
-    return broadcast_to(_keep(g, x, axis, keepdims), shape_of(x))
+restore_axes = defop(
+    "restore_axes", _restore_axes, nin=2,
+    jvp=(lambda t, out, y, x, axis=None, keepdims=False: restore_axes(t, x, axis, keepdims), None),
+    vjp=(lambda g, out, y, x, axis=None, keepdims=False: reshape(g, shape_of(y)), None),  # x: only its shape
+    domain=Domain((Real(), Real()), (Case(((2,), (2, 3)), {"axis": 1}), Case(((3,), (2, 3)), {"axis": 0}),
+                                     Case(((), (2, 3)), {}), Case(((2, 1), (2, 3)), {"axis": 1, "keepdims": True}),
+                                     Case(((2,), (2, 3, 4)), {"axis": (1, -1)}))),
+    holomorphic=True,
+    doc="The result y of a reduction of x over `axis`, with the reduced axes put back as length 1, so "
+        "that it broadcasts against x (reduction rules spread cotangents with it).\n\n"
+        ">>> restore_axes(np.ones(2), np.ones((2, 3)), axis=1).shape\n(2, 1)")
+
+unreduce = defop(
+    "unreduce", lambda g, x, axis=None, keepdims=False: broadcast_to.impl(_restore_axes(g, x, axis, keepdims), shape_of(x)),
+    nin=2,
+    jvp=(lambda t, out, g, x, axis=None, keepdims=False: unreduce(t, x, axis, keepdims), None),
+    vjp=(lambda h, out, g, x, axis=None, keepdims=False: sum(h, axis, keepdims), None),  # x: only its shape
+    domain=Domain((Real(), Real()), (Case(((2,), (2, 3)), {"axis": 1}), Case(((), (2, 3)), {}),
+                                     Case(((2, 1), (2, 3)), {"axis": 1, "keepdims": True}),
+                                     Case(((2,), (2, 3, 4)), {"axis": (1, -1)}))),
+    holomorphic=True,
+    doc="The cotangent g of a reduction of x over `axis` spread back over x's shape (the VJP of sum).\n\n"
+        ">>> unreduce(np.array([1.0, 2.0]), np.zeros((2, 3)), axis=1)\narray([[1., 1., 1.],\n       [2., 2., 2.]])")
 
 
 def _tie_share_weights(x, out, axis=None, keepdims=False):
@@ -84,20 +102,20 @@ def _reduction(name, impl, jvp, vjp, *, values=Real(), valid=None, aliases=(), h
 sum = _reduction(
     "sum", _reducer(np.add, np.sum),
     lambda t, out, x, axis=None, keepdims=False: sum(t, axis, keepdims),
-    lambda g, out, x, axis=None, keepdims=False: _unreduce(g, x, axis, keepdims),
+    lambda g, out, x, axis=None, keepdims=False: unreduce(g, x, axis, keepdims),
     aliases=(np.sum,), doc="Sum over `axis` (all axes when None).\n\n>>> float(sum(np.ones((2, 3))))\n6.0")
 
 mean = _reduction(
     "mean", lambda x, axis=None, keepdims=False: np.mean(x, axis=axis, keepdims=keepdims),
     lambda t, out, x, axis=None, keepdims=False: mean(t, axis, keepdims),
-    lambda g, out, x, axis=None, keepdims=False: div(_unreduce(g, x, axis, keepdims), _count(shape_of(x), axis)),
+    lambda g, out, x, axis=None, keepdims=False: div(unreduce(g, x, axis, keepdims), _count(shape_of(x), axis)),
     aliases=(np.mean,), doc="Mean over `axis`.\n\n>>> float(mean(np.array([1.0, 3.0])))\n2.0")
 
 # The product rule as out / x: exact away from zero entries, so the domain avoids zero.
 prod = _reduction(
     "prod", lambda x, axis=None, keepdims=False: np.prod(x, axis=axis, keepdims=keepdims),
-    lambda t, out, x, axis=None, keepdims=False: sum(mul(t, div(_keep(out, x, axis, keepdims), x)), axis, keepdims),
-    lambda g, out, x, axis=None, keepdims=False: mul(_keep(g, x, axis, keepdims), div(_keep(out, x, axis, keepdims), x)),
+    lambda t, out, x, axis=None, keepdims=False: sum(mul(t, div(restore_axes(out, x, axis, keepdims), x)), axis, keepdims),
+    lambda g, out, x, axis=None, keepdims=False: mul(restore_axes(g, x, axis, keepdims), div(restore_axes(out, x, axis, keepdims), x)),
     values=Real(-2.0, 2.0, avoid=(0.0,), gap=0.2), aliases=(np.prod,),
     doc="Product over `axis`. Its derivative uses out / x, so x must have no zero entries.\n\n"
         ">>> float(prod(np.array([2.0, 3.0])))\n6.0")
@@ -107,7 +125,7 @@ def _extreme(name, ufunc, fallback, aliases, doc):
     return _reduction(
         name, _reducer(ufunc, fallback),
         lambda t, out, x, axis=None, keepdims=False: sum(mul(t, tie_share(x, out, axis, keepdims)), axis, keepdims),
-        lambda g, out, x, axis=None, keepdims=False: mul(_keep(g, x, axis, keepdims), tie_share(x, out, axis, keepdims)),
+        lambda g, out, x, axis=None, keepdims=False: mul(restore_axes(g, x, axis, keepdims), tie_share(x, out, axis, keepdims)),
         valid=distinct_extremes, aliases=aliases, holomorphic=False, doc=doc)
 
 
@@ -129,14 +147,13 @@ def _logsumexp(x, axis=None, keepdims=False):
     return total if keepdims else np.squeeze(total, axis=axis)
 
 
-def _softmax_weights(x, out, axis, keepdims):
-    return exp(sub(x, _keep(out, x, axis, keepdims)))
+_softmax_weights = lambda x, out, axis, keepdims: exp(sub(x, restore_axes(out, x, axis, keepdims)))  # noqa: E731
 
 
 logsumexp = _reduction(
     "logsumexp", _logsumexp,
     lambda t, out, x, axis=None, keepdims=False: sum(mul(t, _softmax_weights(x, out, axis, keepdims)), axis, keepdims),
-    lambda g, out, x, axis=None, keepdims=False: mul(_keep(g, x, axis, keepdims), _softmax_weights(x, out, axis, keepdims)),
+    lambda g, out, x, axis=None, keepdims=False: mul(restore_axes(g, x, axis, keepdims), _softmax_weights(x, out, axis, keepdims)),
     doc="log(sum(exp(x))) over `axis`, without overflow.\n\n"
         ">>> round(float(logsumexp(np.array([0.0, 0.0]))), 4)\n0.6931")
 
