@@ -170,6 +170,32 @@ def test_every_op_through_adsct(name, data):
         np.testing.assert_allclose(np.asarray(g, dtype=float), e, rtol=1e-6, atol=1e-8, err_msg=name)
 
 
+_VARIADIC = {name for name in ops.differentiable_ops() if ops.get(name).nin is None}
+
+
+@pytest.mark.parametrize("name", ops.differentiable_ops())
+@given(data=st.data())
+def test_every_op_twice_through_adsct(name, data):
+    # Second derivatives of sum(op(...) * weights) in all its differentiable inputs, written by adsct
+    # as code (forward over reverse for the Hessian, reverse over reverse for the Jacobian of the
+    # gradient), checked against adoo and against central differences of the gradient.
+    op = ops.get(name)
+    inputs, params, rng = data.draw(op_inputs(op))
+    weights = rng.standard_normal(np.shape(op.apply(inputs, params)))
+    f, text = _op_function(op, len(inputs), params, weights)
+    argnums = tuple(i for i in range(len(inputs)) if op.vjp_rule(i) is not None)
+    adsct.source(f, source=text)  # (remembered for the transforms below)
+    if name not in _VARIADIC:  # (their rules are called through the registry, so adoo runs those)
+        for mode, suffix in (("forward", "jvp"), ("reverse", "vjp")):
+            assert f"def f_grad_{suffix}(" in adsct.source(adsct.grad(f, argnums[0]), mode=mode, argnums=argnums)
+    point = [np.asarray(x, dtype=float) if j in argnums else x for j, x in enumerate(inputs)]
+    want = adoo.hessian(f, argnums=argnums)(*point)
+    _assert_trees_close(adsct.hessian(f, argnums=argnums)(*point), want, rtol=1e-9, atol=1e-12)
+    _assert_trees_close(adsct.jacobian(adsct.grad(f, argnums), argnums=argnums)(*point), want, rtol=1e-9, atol=1e-12)
+    by_fd = numeric.jacobian(adsct.grad(f, argnums), *point, argnums=argnums)
+    _assert_trees_close(want, by_fd, rtol=1e-5, atol=1e-6)
+
+
 def test_where_through_adsct():
     def f(x, y):
         return np.sum(np.where(x > y, x * y, y - x))
@@ -440,6 +466,63 @@ def test_a_pytree_passed_to_a_call_adsct_does_not_open_goes_in_whole():
         return np.linalg.norm(p[0]) + np.sum(p[1])  # no rule, with a differentiated value: refused
     with pytest.raises(NotDifferentiableError):
         adsct.grad(h)((np.ones(2), np.ones(2)))
+
+
+def test_second_derivatives_are_code_adsct_writes():
+    # grad(grad(f)) and hessian(f) of straight-line code: adsct transforms its own output again.
+    text = adsct.source(adsct.grad(running_example, 1), mode="reverse", argnums=(0, 1))
+    assert text.startswith("def running_example_grad_vjp(x1, x2, ")
+    assert "ops.sin(" in text and "ops.cos(" in text and "# reverse sweep" in text
+    g2 = adsct.grad(adsct.grad(running_example), argnums=(0, 1))
+    assert g2(2.0, 5.0) == (pytest.approx(-0.25, rel=1e-15), pytest.approx(1.0, rel=1e-15))
+    hessian = adsct.hessian(running_example, argnums=(0, 1))(2.0, 5.0)
+    np.testing.assert_allclose(np.array(hessian, dtype=float), [[-0.25, 1.0], [1.0, math.sin(5.0)]], rtol=1e-14)
+    assert adsct.source(adsct.grad(running_example), mode="forward") == \
+        adsct.source(adsct.grad(running_example), mode="forward")  # deterministic
+
+
+def test_third_derivative_code_inlines_the_second():
+    cube_sin = lambda x: math.sin(x) * x ** 3  # noqa: E731
+    g3 = adsct.grad(adsct.grad(adsct.grad(cube_sin)))
+    exact = lambda x: -math.cos(x) * x ** 3 - 9 * math.sin(x) * x ** 2 + 18 * math.cos(x) * x + 6 * math.sin(x)  # noqa: E731
+    for x in (0.3, -1.1):
+        assert g3(x) == pytest.approx(exact(x), rel=1e-12)
+    assert "def lambda__grad_grad_vjp(" in adsct.source(adsct.grad(adsct.grad(cube_sin)))
+
+
+_FREQUENCY = 2.0
+
+
+def _sin_at_frequency(x):
+    return np.sum(np.sin(_FREQUENCY * x))
+
+
+def test_second_derivative_code_is_regenerated_when_a_global_changes():
+    global _FREQUENCY
+    d2 = adsct.hessian(_sin_at_frequency)
+    x = np.array([0.4, -0.3])
+    try:
+        np.testing.assert_allclose(d2(x), np.diag(-4.0 * np.sin(2.0 * x)), rtol=1e-13)
+        _FREQUENCY = 3.0
+        np.testing.assert_allclose(d2(x), np.diag(-9.0 * np.sin(3.0 * x)), rtol=1e-13)
+    finally:
+        _FREQUENCY = 2.0
+
+
+def _looped(x):
+    y = x
+    for _ in range(3):
+        y = np.sin(y) * x
+    return np.sum(y)
+
+
+def test_loops_second_derivatives_run_on_adoo_and_say_so():
+    x = np.array([0.3, 0.8])
+    np.testing.assert_allclose(adsct.hessian(_looped)(x), adoo.hessian(_looped)(x), rtol=1e-12)
+    np.testing.assert_allclose(adsct.jacobian(adsct.grad(_looped))(x), adoo.hessian(_looped)(x), rtol=1e-12)
+    with pytest.raises(UnsupportedSyntaxError, match="no loops or branches"):
+        adsct.source(adsct.grad(_looped))
+    assert "def _looped_jvp(" in adsct.source(_looped, mode="forward")  # (first order: still generated code)
 
 
 def test_gradient_checks_of_higher_order_run_through_generated_code():

@@ -77,12 +77,18 @@ def _generate(f, mode: str, argnums: tuple, structures=None, source_text=None, f
             namespace = {**namespace, "ops": PLAIN_OPS, **{name: helper.impl for name, helper in HELPERS.items()
                                                         if isinstance(helper, ops.Op)}}
         compiled, text = compile_function(function, namespace, f"{program.name} {mode}")
+        if getattr(f, "is_current", None) is not None:  # a stand-in: its callee's code may go stale too
+            is_current = _both(is_current, f.is_current)
         compiled.is_current = is_current
         # Code with a stack of saved values (reverse mode through loops and branches) is outside
         # the subset; everything else can be transformed again (see _stand_in).
         compiled.in_subset = generator_class is not ReverseControlFlow
         per_function[key] = compiled, text
     return per_function[key]
+
+
+def _both(first, second):
+    return lambda: first() and second()
 
 
 _OP_FUNCTIONS: dict = {}
@@ -203,8 +209,7 @@ def source(f, mode: str = "reverse", argnums=0, **options) -> str:
     argnums = argnums if isinstance(argnums, tuple) else (argnums,)
     structures = None if "args" not in options else tuple(tree.flatten(a)[1] for a in options["args"])
     if getattr(f, "__ad_derivative__", None) is not None:  # grad(f): the code adsct writes for its stand-in
-        origin = getattr(f, "__ad_adsct__", None)
-        n_args = len(inspect.signature(origin[0]).parameters) if origin is not None else 0
+        n_args = _arity(f) if getattr(f, "__ad_adsct__", None) is not None else 0
         stand_in = _stand_in(f, n_args, options.get("args", ()))
         if stand_in is None:
             raise UnsupportedSyntaxError(f"adsct writes no code for this {f.__ad_derivative__} function: only for "
@@ -239,6 +244,10 @@ def _stand_in(g, n_args: int, args=()):
     if origin is None or any(isinstance(a, (tuple, list, dict)) or a is None for a in args):
         return None
     f, argnums = origin
+    if getattr(f, "__ad_derivative__", None) is not None:  # g = grad(grad(..)): f's own stand-in is transformed
+        f = _stand_in(f, n_args, args)
+        if f is None:
+            return None
     selected, single = derived.select_argnums(argnums, n_args)
     try:
         per_g = _STAND_INS.setdefault(g, {})
@@ -304,14 +313,28 @@ def _transform_of_derivative(g, label: str, adsct_transform, adoo_transform):
     return transformed
 
 
+def _adsct_gradient(function, f, argnums, with_value: bool):
+    """`function`, marked as adsct's grad(f) (or value_and_grad(f)): a grad has a stand-in."""
+    function.__ad_adsct__ = None if with_value else (f, argnums)
+    return derived.derivative_function(function, "value_and_grad" if with_value else "grad")
+
+
+def _arity(g) -> int:
+    """How many arguments the function under adsct's grad g takes."""
+    f = g.__ad_adsct__[0]
+    if getattr(f, "__ad_derivative__", None) is not None:
+        return _arity(f)
+    return f.nin if isinstance(f, ops.Op) else len(inspect.signature(f).parameters)
+
+
 def _reverse_function(f, argnums, with_value: bool):
     """grad(f) (`with_value` False) or value_and_grad(f): generated reverse-mode code with
     a seed of 1.0, and a fused hot path for Python floats (see specialise.float_entry)."""
     kind = "value_and_grad" if with_value else "grad"
     if getattr(f, "__ad_derivative__", None) is not None:
-        return derived.derivative_function(_transform_of_derivative(
+        return _adsct_gradient(_transform_of_derivative(
             f, (kind, argnums), lambda s: _reverse_function(s, argnums, with_value),
-            lambda g: getattr(_adoo(), kind)(g, argnums)), kind)
+            lambda g: getattr(_adoo(), kind)(g, argnums)), f, argnums, with_value)
     memo: dict = {}  # per number of arguments, the fused float code; per structure, the compiled code
     single = isinstance(argnums, int)
 
@@ -333,8 +356,7 @@ def _reverse_function(f, argnums, with_value: bool):
         grads = grads[0] if single else grads
         return (derived.plain_scalar(value), grads) if with_value else grads
 
-    derivative_f.__ad_adsct__ = None if with_value else (f, argnums)  # (see _stand_in)
-    return derived.derivative_function(derivative_f, kind)
+    return _adsct_gradient(derivative_f, f, argnums, with_value)
 
 
 def value_and_grad(f, argnums=0):
