@@ -499,12 +499,13 @@ def _sin_at_frequency(x):
 
 def test_second_derivative_code_is_regenerated_when_a_global_changes():
     global _FREQUENCY
-    d2 = adsct.hessian(_sin_at_frequency)
+    d2, d3 = adsct.hessian(_sin_at_frequency), adsct.grad(adsct.grad(adsct.grad(_sin_at_frequency)))
     x = np.array([0.4, -0.3])
     try:
-        np.testing.assert_allclose(d2(x), np.diag(-4.0 * np.sin(2.0 * x)), rtol=1e-13)
-        _FREQUENCY = 3.0
-        np.testing.assert_allclose(d2(x), np.diag(-9.0 * np.sin(3.0 * x)), rtol=1e-13)
+        for w in (2.0, 3.0):
+            _FREQUENCY = w
+            np.testing.assert_allclose(d2(x), np.diag(-w ** 2 * np.sin(w * x)), rtol=1e-13)
+            assert d3(0.4) == pytest.approx(-w ** 3 * np.cos(w * 0.4), rel=1e-13)
     finally:
         _FREQUENCY = 2.0
 
