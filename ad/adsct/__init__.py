@@ -13,8 +13,9 @@ This version transforms functions of arrays, numbers and tuples/lists/dicts of t
 of assignments, `if`/`elif`/`else`, `for` and `while` loops with `break` and `continue`,
 early returns, and calls to other user functions (inlined); other constructs raise
 `UnsupportedSyntaxError`, and a differentiated value reaching a call without a rule raises
-`NotDifferentiableError`.  A transform of a function adsct returned (`grad(grad(f))`) runs
-the generated code under adoo.
+`NotDifferentiableError`.  A transform of a gradient adsct returned (`grad(grad(f))`,
+`hessian(f)`) transforms the generated code again, which is itself in the subset; where that
+code keeps a stack for loops and branches, the generated code runs on adoo's values instead.
 """
 
 from ..errors import NotDifferentiableError, UnsupportedSyntaxError

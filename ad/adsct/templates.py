@@ -2,10 +2,11 @@
 
 A rule written as a lambda (`lambda t, out, x: mul(t, cos(x))`) is found in its module's
 source and its body becomes an expression template; substituting the generated code's names
-gives `bt2 * ops.cos(x2)`.  A helper lambda the body calls is inlined the same
-way; a rule written as a `def` is called by name instead.  Names the body uses are resolved
-in the rule's module: registry ops print as `ops.<name>` (arithmetic
-as operators), helpers are passed to the generated code's namespace.
+gives `bt2 * ops.cos(x2)`.  A helper lambda the body calls is inlined the same way; a rule
+written as a `def` is called by name instead.  Names the body uses are resolved in the rule's
+module: registry ops print as `ops.<name>` (arithmetic as operators), other helpers are passed
+to the generated code's namespace.  The rules in ad.ops are all lambdas of registry ops, so
+generated code calls nothing but registry ops and shape queries, and can be transformed again.
 """
 
 from __future__ import annotations
