@@ -5,8 +5,9 @@ source and its body becomes an expression template; substituting the generated c
 gives `bt2 * ops.cos(x2)`.  A helper lambda the body calls is inlined the same way; a rule
 written as a `def` is called by name instead.  Names the body uses are resolved in the rule's
 module: registry ops print as `ops.<name>` (arithmetic as operators), other helpers are passed
-to the generated code's namespace.  The rules in ad.ops are all lambdas of registry ops, so
-generated code calls nothing but registry ops and shape queries, and can be transformed again.
+to the generated code's namespace.  Apart from those of the variadic ops (concatenate, stack),
+called through the registry, the rules in ad.ops are lambdas of registry ops: generated code
+calls only registry ops and shape queries, so it can be transformed again.
 """
 
 from __future__ import annotations
