@@ -156,6 +156,7 @@ class Normaliser:
     def __init__(self, parsed: Parsed, namespace: dict, parent: "Normaliser | None" = None, prefix: str = "",
                  structures=None):
         self.parsed, self.namespace, self.prefix = parsed, namespace, prefix
+        self.local_names: dict = {}  # an inlined callee's locals: the names they get in generated code
         self.structures = structures  # the arguments' tree structures (None: all arrays/numbers)
         self.root = self if parent is None else parent.root
         self.body: list = [] if parent is None else parent.body
@@ -185,7 +186,9 @@ class Normaliser:
         are prefixed with the callee's name)."""
         if name in self.versions and self.depth and isinstance(self.versions[name], str):
             return self.versions[name]  # inside a branch or loop a name keeps its one name
-        if name not in self.versions:
+        if name not in self.versions and name in self.local_names:
+            version = self.local_names[name]  # (reserved when the callee was inlined)
+        elif name not in self.versions:
             version = self.prefix + name
             k = 1
             while self.prefix and version in self.taken:
@@ -540,11 +543,18 @@ class Normaliser:
                                     f"defaults and *args are not supported here")
         values = [self.expr(a) for a in node.args]
         child = Normaliser(parsed, Namespace(callee), self, prefix=re.sub(r"\W", "", callee.__name__) + "_")
+        assigned = {n.id for n in ast.walk(parsed.node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        for name in sorted(assigned | set(params)):  # a callee's local keeps its name where it is free
+            chosen, k = name, 1
+            while chosen in self.taken:
+                chosen, k = (f"{child.prefix}{name}" if k == 1 else f"{child.prefix}{name}_{k - 1}"), k + 1
+            self.taken.add(chosen)
+            child.local_names[name] = chosen
         child.taken.update(n.id for n in ast.walk(parsed.node) if isinstance(n, ast.Name) and n.id not in params)
         child.origin = self.origin
-        for param, value in zip(params, values):  # bind parameters by copies: x_of_callee = argument
-            if isinstance(value, Structured):
-                child.versions[param] = value
+        for param, value in zip(params, values):
+            if isinstance(value, Structured) or (isinstance(value, ast.Name) and param not in assigned):
+                child.versions[param] = value if isinstance(value, Structured) else value.id  # another name for it
                 continue
             self.body.append(Stmt(child.bind_name(param), None, expr=value, origin=self.origin, source=self.parsed))
         self.root.inlining.append(callee)

@@ -16,7 +16,10 @@ import ast
 import builtins
 import functools
 import inspect
+import math
 import textwrap
+
+import numpy as np
 
 from .. import ops
 from .astutil import clone
@@ -79,7 +82,7 @@ class Template:
         mapping = dict(self.kwonly_defaults)
         mapping.update(values)
         globals_ = self.rule.__globals__
-        return _Substitute(mapping, globals_, namespace).visit(clone(self.body))
+        return _Fold().visit(_Substitute(mapping, globals_, namespace).visit(clone(self.body)))
 
 
 @functools.lru_cache(maxsize=None)
@@ -123,6 +126,54 @@ class _Substitute(ast.NodeTransformer):
                 return inner.instantiate(dict(zip(inner.params, args)), self.namespace)
         self.generic_visit(node)
         return operator_form(node)
+
+
+_NUMBERS = (bool, int, float)
+_PYTHON_OPERATORS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow",
+                     ast.USub: "neg"}
+
+
+def _number(node):
+    return isinstance(node, ast.Constant) and type(node.value) in _NUMBERS
+
+
+class _Fold(ast.NodeTransformer):
+    """Constant folding of an instantiated rule: an op of numbers is computed now, and a
+    `where` with a known condition picks its branch.  x ** 3 thus differentiates to
+    `3 * x ** 2.0` instead of carrying the 0 ** 0 guard that only y = 0 needs."""
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        return _computed(_PYTHON_OPERATORS.get(type(node.op)), [node.left, node.right]) or node
+
+    def visit_UnaryOp(self, node):
+        self.generic_visit(node)
+        return _computed(_PYTHON_OPERATORS.get(type(node.op)), [node.operand]) or node
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        func, args = node.func, node.args
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "ops") \
+                or node.keywords:
+            return node
+        if func.attr == "logical_and" and any(_number(a) and not a.value for a in args):
+            return ast.Constant(False)  # (its shape is broadcast away by whatever uses it)
+        if func.attr == "where" and len(args) == 3 and _number(args[0]):
+            return args[1] if args[0].value else args[2]
+        return _computed(func.attr, args) or node
+
+
+def _computed(name, args):
+    """The constant `ops.<name>(*args)` when every argument is a number and so is the result."""
+    op = ops.REGISTRY.get(name)
+    if op is None or not all(_number(a) for a in args):
+        return None
+    with np.errstate(all="ignore"):
+        value = op.impl(*(a.value for a in args))
+    value = value.item() if isinstance(value, np.generic) else value
+    if type(value) not in _NUMBERS or not math.isfinite(value):  # (inf and nan have no literal)
+        return None
+    return ast.Constant(value)
 
 
 def operator_form(node: ast.Call) -> ast.expr:
