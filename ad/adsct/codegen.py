@@ -104,6 +104,18 @@ class Generator:
         return t.instantiate(values, self.namespace)
 
 
+    @staticmethod
+    def summed_back(stmt: Stmt, term: ast.expr, x: ast.Name) -> ast.expr:
+        """A partial adjoint of input x, summed back to x's shape where the op's inputs may
+        broadcast (and not a second time where the rule itself did: unbroadcast's own VJP)."""
+        if stmt.op.nin is None or stmt.op.nin < 2:
+            return term
+        if isinstance(term, ast.Call) and len(term.args) == 2 and isinstance(term.args[1], ast.Name) \
+                and term.args[1].id == x.id and ast.unparse(term.func) in ("unbroadcast", "ops.unbroadcast"):
+            return term
+        return ast.Call(_name("unbroadcast"), [term, x], [])
+
+
 def _all_names(program: Program) -> set:
     names = set()
     for stmt in walk(program.body):
@@ -142,9 +154,7 @@ class Reverse(Generator):
             for i, x in enumerate(stmt.inputs):
                 if not (isinstance(x, ast.Name) and x.id in self.active) or stmt.op.vjp_rule(i) is None:
                     continue
-                contribution = self.rule_expr("vjp", stmt, i, g)
-                if stmt.op.nin is not None and stmt.op.nin > 1:  # inputs may broadcast: sum back
-                    contribution = ast.Call(_name("unbroadcast"), [contribution, x], [])
+                contribution = self.summed_back(stmt, self.rule_expr("vjp", stmt, i, g), x)
                 self.accumulate(body, adjoints, x.id, contribution)
         wrt = _differentiated(program, argnums)
         grads = [adjoints.get(arg) or ast.Call(_name("zeros_like"), [_name(arg)], []) for arg in wrt]

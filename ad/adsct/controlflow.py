@@ -158,9 +158,7 @@ class ReverseControlFlow(Generator):
         for i, x in enumerate(stmt.inputs):
             if not (isinstance(x, ast.Name) and x.id in self.active) or stmt.op.vjp_rule(i) is None:
                 continue
-            term = self.rule_expr("vjp", stmt, i, g, out_value)
-            if stmt.op.nin is not None and stmt.op.nin > 1:
-                term = ast.Call(_name("unbroadcast"), [term, x], [])
+            term = self.summed_back(stmt, self.rule_expr("vjp", stmt, i, g, out_value), x)
             name = self.derivative_name(x.id)
             out.append(_assign(name, _plus(_name(name), term)))
         return out
