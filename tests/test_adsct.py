@@ -169,13 +169,18 @@ def _op_function(op, n_inputs, params, weights):
     return namespace["f"], text
 
 
-@pytest.mark.parametrize("name", [n for n in ops.differentiable_ops() if n != "where"])
-@given(data=st.data())
-def test_every_op_through_adsct(name, data):
+def _drawn_op_function(name, data):
+    """(op, inputs, f, f's source) for inputs drawn from the op's domain."""
     op = ops.get(name)
     inputs, params, rng = data.draw(op_inputs(op))
     weights = rng.standard_normal(np.shape(op.apply(inputs, params)))
-    f, text = _op_function(op, len(inputs), params, weights)
+    return (op, inputs) + _op_function(op, len(inputs), params, weights)
+
+
+@pytest.mark.parametrize("name", [n for n in ops.differentiable_ops() if n != "where"])
+@given(data=st.data())
+def test_every_op_through_adsct(name, data):
+    op, inputs, f, text = _drawn_op_function(name, data)
     argnums = tuple(range(len(inputs)))
     reverse = adsct.source(f, argnums=argnums, source=text)  # the code under test, generated once
     assert f"ops.{name}(" in reverse or name in ("add", "sub", "mul", "div", "pow", "matmul", "neg", "getitem")
@@ -196,10 +201,7 @@ def test_every_op_twice_through_adsct(name, data):
     # Second derivatives of sum(op(...) * weights) in all its differentiable inputs, written by adsct
     # as code (forward over reverse for the Hessian, reverse over reverse for the Jacobian of the
     # gradient), checked against adoo and against central differences of the gradient.
-    op = ops.get(name)
-    inputs, params, rng = data.draw(op_inputs(op))
-    weights = rng.standard_normal(np.shape(op.apply(inputs, params)))
-    f, text = _op_function(op, len(inputs), params, weights)
+    op, inputs, f, text = _drawn_op_function(name, data)
     argnums = tuple(i for i in range(len(inputs)) if op.vjp_rule(i) is not None)
     adsct.source(f, source=text)  # (remembered for the transforms below)
     if name not in _VARIADIC:  # (their rules are called through the registry, so adoo runs those)
