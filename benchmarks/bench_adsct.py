@@ -1,5 +1,6 @@
 """adsct on Python floats (the running example) against a hand-written derivative, adoo and
-micrograd (its Value with log and sin added in its own style); and the time to transform a
+micrograd (its Value with log and sin added in its own style); second derivatives (code adsct
+writes by transforming its own output, against adoo and by hand); and the time to transform a
 50-line function, first call and cached.
 
 Run: python benchmarks/bench_adsct.py
@@ -49,6 +50,23 @@ def micrograd_step(Value):
     return run
 
 
+def hessian_by_hand(x1, x2):
+    """The running example's Hessian: [[-1/x1^2, 1], [1, sin x2]]."""
+    return ((-1.0 / (x1 * x1), 1.0), (1.0, math.sin(x2)))
+
+
+def second_derivatives():
+    hessians = {"by hand": lambda: hessian_by_hand(2.0, 5.0),
+                "adsct": lambda h=adsct.hessian(running_example_numpy, argnums=(0, 1)): h(2.0, 5.0),
+                "adoo": lambda h=adoo.hessian(running_example_numpy, argnums=(0, 1)): h(2.0, 5.0)}
+    for name, run in hessians.items():  # the same numbers, before any timing
+        assert all(abs(float(a) - b) < 1e-12 for row, want in zip(run(), hessian_by_hand(2.0, 5.0))
+                   for a, b in zip(row, want)), name
+    medians = compare(hessians, rounds=15, target=0.05)
+    print(table(medians, "by hand", "running example on Python floats: Hessian (adsct: forward over reverse code)"))
+    print()
+
+
 def fifty_lines():
     """A 50-line straight-line function, compiled from text (its source is passed in)."""
     lines = ["def long_function(x, y):", "    a0 = x * y"]
@@ -78,6 +96,7 @@ if __name__ == "__main__":
     if "micrograd Value" in medians:
         print(f"micrograd Value / adsct: {medians['micrograd Value'] / medians['adsct']:.1f}x")
     print()
+    second_derivatives()
     f, text = fifty_lines()
     start = time.perf_counter()
     adsct.source(f, argnums=(0, 1), source=text)

@@ -460,13 +460,22 @@ def vjp(f, *primals):
     return _vjp_at(f, primals, tuple(range(len(primals))))
 
 
+_RETURNS_PYTREES: "weakref.WeakSet" = weakref.WeakSet()  # (found out once, not at every call)
+
+
 def _jvp_at(f, args, selected, tangents):
     t_leaves = [derived.as_value(t) for k in selected for t in tree.flatten(tangents[k])[0]]
+    if f in _RETURNS_PYTREES:
+        return _jvp_of_outputs(f, args, selected, t_leaves)
     try:
         value, tangent = _Call(f, args, selected, "forward")(*t_leaves)
     except UnsupportedSyntaxError as error:
         if OUTPUTS_MESSAGE not in str(error):
             raise
+        try:
+            _RETURNS_PYTREES.add(f)
+        except TypeError:  # (not weak-referenceable)
+            pass
         return _jvp_of_outputs(f, args, selected, t_leaves)
     return derived.plain_scalar(value), derived.plain_scalar(tangent)
 
