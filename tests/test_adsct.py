@@ -536,6 +536,30 @@ def _looped(x):
     return np.sum(y)
 
 
+def _looped_number(x, y):
+    z = x
+    for _ in range(3):
+        if z > 0.5:
+            z = np.sin(z) * y
+        else:
+            z = z * x + y
+    return z
+
+
+def test_loops_on_numbers_give_higher_derivative_code_through_forward_mode():
+    d2 = adsct.grad(adsct.grad(_looped_number), argnums=(0, 1))
+    d3 = adsct.grad(adsct.grad(adsct.grad(_looped_number)))
+    for point in ((0.3, 1.2), (0.8, 0.4)):  # (the two take different branches)
+        assert d2(*point) == pytest.approx(adoo.grad(adoo.grad(_looped_number), argnums=(0, 1))(*point), rel=1e-12)
+        assert d3(*point) == pytest.approx(adoo.grad(adoo.grad(adoo.grad(_looped_number)))(*point), rel=1e-12)
+        _assert_trees_close(adsct.hessian(_looped_number, argnums=(0, 1))(*point),
+                            adoo.hessian(_looped_number, argnums=(0, 1))(*point), rtol=1e-12)
+    text = adsct.source(adsct.grad(_looped_number), args=(0.3, 1.2))
+    assert text.startswith("def _looped_number_grad_vjp(x, y, ") and "# _looped_number_jvp, line 3:" in text  # (inlined)
+    with pytest.raises(UnsupportedSyntaxError, match="args="):
+        adsct.source(adsct.grad(_looped_number))  # (numbers or arrays: not known without the arguments)
+
+
 def test_loops_second_derivatives_run_on_adoo_and_say_so():
     x = np.array([0.3, 0.8])
     np.testing.assert_allclose(adsct.hessian(_looped)(x), adoo.hessian(_looped)(x), rtol=1e-12)

@@ -15,7 +15,8 @@ early returns, and calls to other user functions (inlined); other constructs rai
 `UnsupportedSyntaxError`, and a differentiated value reaching a call without a rule raises
 `NotDifferentiableError`.  A transform of a gradient adsct returned (`grad(grad(f))`,
 `hessian(f)`) transforms the generated code again, which is itself in the subset; where that
-code keeps a stack for loops and branches, the generated code runs on adoo's values instead.
+code keeps a stack for loops and branches, numbers go through f's forward code instead, and
+arrays run the generated code on adoo's values.
 """
 
 from ..errors import NotDifferentiableError, UnsupportedSyntaxError

@@ -214,7 +214,8 @@ def source(f, mode: str = "reverse", argnums=0, **options) -> str:
         if stand_in is None:
             raise UnsupportedSyntaxError(f"adsct writes no code for this {f.__ad_derivative__} function: only for "
                                          f"adsct.grad(f) of arrays and numbers, where f's reverse-mode code has no loops "
-                                         f"or branches (transforms of it run it on adoo's values instead)")
+                                         f"or branches or the arguments are numbers (give them: args=(...)); transforms "
+                                         f"of it run it on adoo's values instead")
         f = stand_in
     return _generate(f, mode, argnums, structures, options.get("source"))[1]
 
@@ -228,9 +229,10 @@ def source(f, mode: str = "reverse", argnums=0, **options) -> str:
 #         return grads[0]
 #
 # and adsct transforms the stand-in like any user function, inlining f_vjp: grad(grad(f)) and
-# hessian(f) are second-derivative code written by adsct.  Where it cannot write that code
-# (generated code with loops keeps a stack of saved values, which is outside the subset), the
-# derivative runs on adoo's values instead: exact either way.
+# hessian(f) are second-derivative code written by adsct.  Reverse code through loops and
+# branches keeps a stack of saved values, which is outside the subset; for numbers the stand-in
+# calls f's forward code instead (which is inside), and for arrays the derivative runs on adoo's
+# values: exact either way.
 
 _REFUSALS = (UnsupportedSyntaxError, NotDifferentiableError)
 _STAND_INS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -238,8 +240,10 @@ _STAND_INS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 def _stand_in(g, n_args: int, args=()):
     """For g = adsct.grad(f, argnums) called with `n_args` arrays or numbers: its stand-in with
-    source (above), rebuilt when f's generated code goes stale.  None for any other g, for
-    pytree arguments, and where f's reverse code has loops or branches."""
+    source (above), rebuilt when f's generated code goes stale.  Where f's reverse code keeps a
+    stack (loops, branches) and the differentiated arguments are numbers, the stand-in calls f's
+    forward code instead, once per argument with a tangent of 1.0: the same derivatives, from code
+    inside the subset.  None for any other g, for pytree arguments, and for arrays through loops."""
     origin = getattr(g, "__ad_adsct__", None)
     if origin is None or any(isinstance(a, (tuple, list, dict)) or a is None for a in args):
         return None
@@ -249,28 +253,49 @@ def _stand_in(g, n_args: int, args=()):
         if f is None:
             return None
     selected, single = derived.select_argnums(argnums, n_args)
+    numbers = bool(args) and all(type(args[k]) in (float, int) or np.shape(args[k]) == () for k in selected)
     try:
         per_g = _STAND_INS.setdefault(g, {})
     except TypeError:
         per_g = {}
-    stand_in = per_g.get(selected)
+    stand_in = per_g.get((selected, numbers))
     if stand_in is None or not stand_in.is_current():
         code = _generate(f, "reverse", selected)[0]
         if not code.in_subset:
-            return None
-        params = list(inspect.signature(code).parameters)[:-1]  # (the last is the seed)
-        taken = set(params) | {code.__name__}
-        value, grads = (_free(name, taken) for name in ("value", "grads"))
-        name = _free(f"{code.__name__[:-len('_vjp')]}_grad", taken)
-        text = (f"def {name}({', '.join(params)}):\n"
-                f"    {value}, {grads} = {code.__name__}({', '.join(params)}, 1.0)\n"
-                f"    return {grads}{'[0]' if single else ''}\n")
-        filename = f"<ad.adsct gradient of {name[:-len('_grad')]} #{next(_WRAPPER_COUNTER)}>"
-        register_source(filename, text)
-        scope = {code.__name__: code}
-        exec(compile(text, filename, "exec"), scope)
-        stand_in = per_g[selected] = scope[name]
-        stand_in.is_current, stand_in.refused, stand_in.transforms = code.is_current, set(), {}
+            if not numbers:
+                return None
+            code = _generate(f, "forward", selected)[0]
+        params = list(inspect.signature(code).parameters)  # (then a seed, or a tangent per argument)
+        params = params[:-1] if code.__name__.endswith("_vjp") else params[:-len(selected)]
+        stand_in = per_g[(selected, numbers)] = _stand_in_function(code, params, selected, single)
+    return stand_in
+
+
+def _stand_in_function(code, params: list, selected: tuple, single: bool):
+    """Compile the stand-in's text: a call of f's reverse code with a seed of 1.0, or one call
+    of its forward code per differentiated argument."""
+    taken = set(params) | {code.__name__}
+    reverse = code.__name__.endswith("_vjp")
+    name = _free(f"{code.__name__[:-len('_vjp')]}_grad", taken)
+    lines = [f"def {name}({', '.join(params)}):"]
+    if reverse:
+        value, grads = (_free(n, taken) for n in ("value", "grads"))
+        lines += [f"    {value}, {grads} = {code.__name__}({', '.join(params)}, 1.0)",
+                  f"    return {grads}{'[0]' if single else ''}"]
+    else:
+        value = _free("value", taken)
+        derivatives = [_free(f"d{params[k]}", taken) for k in selected]
+        for j, d in enumerate(derivatives):
+            seeds = ", ".join("1.0" if i == j else "0.0" for i in range(len(selected)))
+            lines.append(f"    {value}, {d} = {code.__name__}({', '.join(params)}, {seeds})")
+        lines.append(f"    return {derivatives[0] if single else ', '.join(derivatives)}")
+    text = "\n".join(lines) + "\n"
+    filename = f"<ad.adsct gradient of {name[:-len('_grad')]} #{next(_WRAPPER_COUNTER)}>"
+    register_source(filename, text)
+    scope = {code.__name__: code}
+    exec(compile(text, filename, "exec"), scope)
+    stand_in = scope[name]
+    stand_in.is_current, stand_in.refused, stand_in.transforms = code.is_current, set(), {}
     return stand_in
 
 
