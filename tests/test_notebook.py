@@ -146,3 +146,8 @@ def test_committed_copy_has_its_outputs():
     assert not any(out["output_type"] == "error" for c in code for out in c.outputs)
     assert _images(nb) >= 10
     assert NOTEBOOK.stat().st_size < 2_000_000
+
+
+def test_second_derivative_code_is_shown(executed):
+    code = _texts(_cell_showing(executed, "def f_grad_jvp(x1, x2, dx1, dx2):"))
+    assert "t4 = ops.sin(x2)" in code and "-(dx2 * ops.sin(x2))" in code  # cos differentiated into -sin

@@ -182,8 +182,9 @@ class Normaliser:
                 return name
 
     def bind_name(self, name: str) -> str:
-        """A new version of `name` for an assignment: x, then x_1, x_2, ... (callee locals
-        are prefixed with the callee's name)."""
+        """A new version of `name` for an assignment: x, then x_1, x_2, ... (an inlined callee's
+        local keeps its name where the caller does not use it, else gets the callee's name as
+        a prefix)."""
         if name in self.versions and self.depth and isinstance(self.versions[name], str):
             return self.versions[name]  # inside a branch or loop a name keeps its one name
         if name not in self.versions and name in self.local_names:
@@ -749,4 +750,3 @@ def _differentiable_inputs(stmt: Stmt) -> list:
     op = stmt.op
     return [x for i, x in enumerate(stmt.inputs)
             if isinstance(x, ast.Name) and (op.vjp_rule(i) is not None or op.jvp_rule(i) is not None)]
-

@@ -103,7 +103,6 @@ class Generator:
         values.update(stmt.params)
         return t.instantiate(values, self.namespace)
 
-
     @staticmethod
     def summed_back(stmt: Stmt, term: ast.expr, x: ast.Name) -> ast.expr:
         """A partial adjoint of input x, summed back to x's shape where the op's inputs may

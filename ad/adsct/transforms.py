@@ -77,8 +77,8 @@ def _generate(f, mode: str, argnums: tuple, structures=None, source_text=None, f
             namespace = {**namespace, "ops": PLAIN_OPS, **{name: helper.impl for name, helper in HELPERS.items()
                                                         if isinstance(helper, ops.Op)}}
         compiled, text = compile_function(function, namespace, f"{program.name} {mode}")
-        if getattr(f, "is_current", None) is not None:  # a stand-in: its callee's code may go stale too
-            is_current = _both(is_current, f.is_current)
+        if getattr(f, "__ad_is_current__", None) is not None:  # a stand-in: its callee's code may go stale too
+            is_current = _both(is_current, f.__ad_is_current__)
         compiled.is_current = is_current
         # Code with a stack of saved values (reverse mode through loops and branches) is outside
         # the subset; everything else can be transformed again (see _stand_in).
@@ -259,7 +259,7 @@ def _stand_in(g, n_args: int, args=()):
     except TypeError:
         per_g = {}
     stand_in = per_g.get((selected, numbers))
-    if stand_in is None or not stand_in.is_current():
+    if stand_in is None or not stand_in.__ad_is_current__():
         code = _generate(f, "reverse", selected)[0]
         if not code.in_subset:
             if not numbers:
@@ -295,7 +295,7 @@ def _stand_in_function(code, params: list, selected: tuple, single: bool):
     scope = {code.__name__: code}
     exec(compile(text, filename, "exec"), scope)
     stand_in = scope[name]
-    stand_in.is_current, stand_in.refused, stand_in.transforms = code.is_current, set(), {}
+    stand_in.__ad_is_current__, stand_in.refused, stand_in.transforms = code.is_current, set(), {}
     return stand_in
 
 
@@ -584,9 +584,11 @@ def hessian(f, argnums=0):
 
 
 def _checked_vjp(stand_in, primals):
-    """vjp of a stand-in, its code generated now (so that a refusal falls back at once)."""
+    """vjp of a stand-in, its code generated now (so that a refusal falls back at once; a tuple
+    of gradients goes through the output wrapper, which inlines the stand-in in the same way)."""
     value, vjp_fn = _vjp_at(stand_in, primals, tuple(range(len(primals))))
-    _generate(stand_in, "reverse", tuple(range(len(primals))))
+    if not isinstance(value, tuple):
+        _generate(stand_in, "reverse", tuple(range(len(primals))))
     return value, vjp_fn
 
 
