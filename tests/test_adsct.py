@@ -529,6 +529,25 @@ def test_second_derivative_code_is_regenerated_when_a_global_changes():
         _FREQUENCY = 2.0
 
 
+def test_a_gradient_called_inside_a_transformed_function_is_inlined_as_code():
+    # The inner function lives in a module of its own (its globals are `inner`), so only the
+    # inner code's staleness can tell the outer code that w was rebound.
+    from ad.adsct.parse import register_source
+    text = "def sin_wx(x):\n    return np.sum(np.sin(w * x))\n"
+    register_source("<a module of its own>", text)
+    inner = {"np": np, "w": 2.0}
+    exec(compile(text, "<a module of its own>", "exec"), inner)
+    outer = {"np": np, "d_sin_wx": adsct.grad(inner["sin_wx"])}
+    exec("def uses_a_gradient(x):\n    return np.sum(d_sin_wx(x) * x)\n", outer)
+    f = outer["uses_a_gradient"]
+    source_text = "def uses_a_gradient(x):\n    return np.sum(d_sin_wx(x) * x)\n"
+    assert "ops.cos(" in adsct.source(f, source=source_text)  # (no call left to an opaque derivative)
+    g, x = adsct.grad(f), np.array([0.4, -0.3])
+    for w in (2.0, 3.0):
+        inner["w"] = w
+        np.testing.assert_allclose(g(x), w * np.cos(w * x) - w ** 2 * x * np.sin(w * x), rtol=1e-13)
+
+
 def _looped(x):
     y = x
     for _ in range(3):

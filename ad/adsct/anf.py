@@ -128,6 +128,7 @@ class Program:
     namespace: dict  # globals and closure of the function
     groups: list = field(default_factory=list)  # for each original argument, its parameters in `args`
     namespaces: list = field(default_factory=list)  # of the function and every inlined callee (scope.Namespace)
+    callees: list = field(default_factory=list)  # the functions inlined into it
 
 
 class Structured:
@@ -168,6 +169,7 @@ class Normaliser:
             self.temps = 0
             self.injected: dict = {}  # callee globals given to the generated code, by name
             self.inlining: list = []  # the functions being inlined (to refuse recursion)
+            self.callees: list = []  # every function inlined
             self.namespaces: list = []  # every namespace looked into, for the staleness check
         self.root.namespaces.append(namespace)
 
@@ -230,7 +232,8 @@ class Normaliser:
         if isinstance(result, Structured):
             raise self.parsed.error(fn.body[-1], OUTPUTS_MESSAGE, "grad needs one number; vjp, jvp and jacobian "
                                     "take tuple, list and dict outputs")
-        return Program(fn.name, params, self.body, result, self.parsed, self.namespace, groups, self.namespaces)
+        return Program(fn.name, params, self.body, result, self.parsed, self.namespace, groups, self.namespaces,
+                       self.callees)
 
     def leaf_name(self, name: str, path: str) -> str:
         base = name + "_" + "_".join(re.findall(r"\w+", path))
@@ -514,7 +517,12 @@ class Normaliser:
         if op is None and _inlinable(target):
             return self.inline(target, node)
         if op is None and getattr(target, "__ad_derivative__", None) is not None:
-            raise self.parsed.error(node, "a derivative adsct returned is called inside a function being transformed",
+            from .transforms import _stand_in  # (transforms imports this module)
+            stand_in = _stand_in(target, len(node.args))
+            if stand_in is not None:  # adsct's grad(h): the generated code it runs, inlined like h would be
+                return self.inline(stand_in, node)
+            raise self.parsed.error(node, "a derivative adsct cannot write as code (only adsct.grad of functions "
+                                    "without loops or branches) is called inside a function being transformed",
                                     "transform it directly instead: adsct.grad(adsct.grad(f)), adsct.hessian(f)")
         if op is None:
             if any(self.mentions_locals(a) for a in list(node.args) + [k.value for k in node.keywords]):
@@ -559,6 +567,7 @@ class Normaliser:
                 continue
             self.body.append(Stmt(child.bind_name(param), None, expr=value, origin=self.origin, source=self.parsed))
         self.root.inlining.append(callee)
+        self.root.callees.append(callee)
         try:
             return child.function_body(parsed.node)
         finally:

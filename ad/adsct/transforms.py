@@ -77,8 +77,9 @@ def _generate(f, mode: str, argnums: tuple, structures=None, source_text=None, f
             namespace = {**namespace, "ops": PLAIN_OPS, **{name: helper.impl for name, helper in HELPERS.items()
                                                         if isinstance(helper, ops.Op)}}
         compiled, text = compile_function(function, namespace, f"{program.name} {mode}")
-        if getattr(f, "__ad_is_current__", None) is not None:  # a stand-in: its callee's code may go stale too
-            is_current = _both(is_current, f.__ad_is_current__)
+        for stand_in in [f] + program.callees:  # a stand-in's generated callee may go stale too
+            if getattr(stand_in, "__ad_is_current__", None) is not None:
+                is_current = _both(is_current, stand_in.__ad_is_current__)
         compiled.is_current = is_current
         # Code with a stack of saved values (reverse mode through loops and branches) is outside
         # the subset; everything else can be transformed again (see _stand_in).
