@@ -216,7 +216,8 @@ def source(f, mode: str = "reverse", argnums=0, **options) -> str:
             raise UnsupportedSyntaxError(f"adsct writes no code for this {f.__ad_derivative__} function: only for "
                                          f"adsct.grad(f) of arrays and numbers, where f's reverse-mode code has no loops "
                                          f"or branches or the arguments are numbers (give them: args=(...)); transforms "
-                                         f"of it run it on adoo's values instead")
+                                         f"of it run it on adoo's values instead.  (The code behind hessian(f) is "
+                                         f"source(grad(f), mode='forward').)")
         f = stand_in
     return _generate(f, mode, argnums, structures, options.get("source"))[1]
 
