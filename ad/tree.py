@@ -183,8 +183,9 @@ def tree_map(fn: Callable, tree, *rest) -> Any:
     return unflatten(treedef, [fn(*xs) for xs in zip(flat, *others)])
 
 
-def leaf_paths(tree) -> list[str]:
-    """A readable access path for each leaf, in `flatten` order (for error messages).
+def leaf_paths(tree, subscripts: bool = False) -> list[str]:
+    """A readable access path for each leaf, in `flatten` order (for error messages); with
+    `subscripts`, a namedtuple's fields as `[i]` too, so each path is valid Python after a name.
 
     >>> leaf_paths({"w": [1.0, 2.0], "b": (3.0,)})
     ["['b'][0]", "['w'][0]", "['w'][1]"]
@@ -200,7 +201,7 @@ def leaf_paths(tree) -> list[str]:
         elif kind == _DICT:
             for k, kid in zip(meta, kids):
                 visit(kid, f"{path}[{k!r}]")
-        elif kind == _NAMEDTUPLE:
+        elif kind == _NAMEDTUPLE and not subscripts:
             for name, kid in zip(meta._fields, kids):
                 visit(kid, f"{path}.{name}")
         else:

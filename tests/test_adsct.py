@@ -597,6 +597,15 @@ def _pair(x, y):
     return s, {"square": x * x, "total": np.sum(y)}
 
 
+def _with_a_none(x):
+    return x * 2.0, None
+
+
+def test_a_none_in_the_outputs_is_an_empty_branch_as_in_flatten():
+    assert adsct.vjp(_with_a_none, 3.0)[1]((1.0, None)) == (2.0,)
+    assert adsct.jvp(_with_a_none, (3.0,), (1.0,)) == ((6.0, None), (2.0, None))
+
+
 def test_tuple_and_dict_outputs_in_vjp_jvp_and_jacobian():
     x, y = np.array([0.3, 0.4]), 2.0
     u = (np.array([1.0, -2.0]), {"square": np.array([0.5, 0.5]), "total": 3.0})

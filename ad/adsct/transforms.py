@@ -413,15 +413,6 @@ def grad(f, argnums=0):
 _WRAPPERS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-def _subscripts(value, path: str = "") -> list:
-    """Subscript paths of a pytree's leaves in flatten order: "[0]", "['w'][1]", ..."""
-    if isinstance(value, dict) and type(value) is dict:
-        return [p for k in sorted(value) for p in _subscripts(value[k], f"{path}[{k!r}]")]
-    if isinstance(value, (tuple, list)) and (type(value) in (tuple, list) or hasattr(type(value), "_fields")):
-        return [p for i, v in enumerate(value) for p in _subscripts(v, f"{path}[{i}]")]
-    return [path]
-
-
 def _output_wrapper(f, n_args: int, paths: list, leaf=None):
     """`leaf` None: def f_outputs(x0.., u0..): return sum of ops.sum(ops.mul(out<path_k>, u_k));
     else def f_output_<leaf>(x0..): return out<path_leaf>."""
@@ -457,7 +448,7 @@ def _vjp_at(f, args, selected):
     value = f(*tree.unflatten(tree.flatten(tuple(args))[1], call.leaves))
     value_leaves, value_def = tree.flatten(value)
     if value_def.kind != "leaf":  # a tuple, list or dict of outputs
-        wrapper = _output_wrapper(f, len(args), _subscripts(value))
+        wrapper = _output_wrapper(f, len(args), tree.leaf_paths(value, subscripts=True))
 
         def vjp_fn(cotangent):
             cot_leaves = derived.check_cotangent(value_def, value_leaves, cotangent)
@@ -511,7 +502,7 @@ def _jvp_of_outputs(f, args, selected, t_leaves):
     """Forward mode for a function returning a pytree: one generated sweep per output leaf."""
     value = f(*args)
     value_leaves, value_def = tree.flatten(value)
-    paths = _subscripts(value)
+    paths = tree.leaf_paths(value, subscripts=True)
     tangents = [_Call(_output_wrapper(f, len(args), paths, leaf=k), args, selected, "forward")(*t_leaves)[1]
                 for k in range(len(paths))]
     return (tree.unflatten(value_def, [derived.plain_scalar(v) for v in value_leaves]),
