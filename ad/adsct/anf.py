@@ -23,7 +23,7 @@ from typing import Optional
 import numpy as np
 
 from .. import derived, ops, tree
-from ..errors import NotDifferentiableError
+from ..errors import NotDifferentiableError, UnsupportedSyntaxError
 from .astutil import clone
 from .desugar import desugar
 from .parse import Parsed, parse_function
@@ -230,8 +230,9 @@ class Normaliser:
             groups.append(group)
         result = self.function_body(fn)
         if isinstance(result, Structured):
-            raise self.parsed.error(fn.body[-1], OUTPUTS_MESSAGE, "grad needs one number; vjp, jvp and jacobian "
-                                    "take tuple, list and dict outputs")
+            raise self.parsed.error(fn.body[-1], "this function returns a tuple, list or dict, not one array or "
+                                    "number", "grad needs one number; vjp, jvp and jacobian take tuple, list and "
+                                    "dict outputs", kind=PytreeOutputError)
         return Program(fn.name, params, self.body, result, self.parsed, self.namespace, groups, self.namespaces,
                        self.callees)
 
@@ -612,8 +613,9 @@ class Normaliser:
                                 "adsct.grad(adsct.grad(f)))")
 
 
-# A function whose result is a pytree is differentiated through wrappers (see transforms.py).
-OUTPUTS_MESSAGE = "this function returns a tuple, list or dict, not one array or number"
+class PytreeOutputError(UnsupportedSyntaxError):
+    """The function returns a tuple, list or dict: vjp, jvp and jacobian differentiate it
+    through wrappers instead (see transforms.py); grad refuses it."""
 
 _NOT_INLINED = ("numpy", "scipy", "math", "ad.")
 # Calls that only look at structure (how many, what shape), never at values: differentiated

@@ -18,7 +18,7 @@ import numpy as np
 from .. import ops
 from ..derived import zeros_like  # a derivative that does not depend on the inputs
 from .codegen import COMMENT
-from .parse import register_source
+from .parse import define
 
 _COUNTER = itertools.count(1)
 
@@ -58,10 +58,11 @@ HELPERS = {"ops": ops, "math": math, "cotangent_of": ops.cotangent_of, "unbroadc
 def compile_function(function: ast.FunctionDef, namespace: dict, label: str):
     """(compiled function, its source text)."""
     text = to_source(function)
-    filename = f"<ad.adsct {label} #{next(_COUNTER)}>"
-    register_source(filename, text)
-    scope = dict(namespace)
-    exec(compile(text, filename, "exec"), scope)
-    compiled = scope[function.name]
+    compiled = define(text, function.name, dict(namespace), generated_filename(label))
     compiled.__source__ = text
     return compiled, text
+
+
+def generated_filename(label: str) -> str:
+    """A file name of its own for generated code: `<ad.adsct {label} #n>`."""
+    return f"<ad.adsct {label} #{next(_COUNTER)}>"

@@ -30,11 +30,10 @@ class Parsed:
         index = getattr(node, "lineno", 1) - 1
         return self.lines[index].strip() if 0 <= index < len(self.lines) else ""
 
-    def error(self, node, message: str, hint: str = "") -> UnsupportedSyntaxError:
-        """An UnsupportedSyntaxError pointing at `node` in the original file."""
+    def error(self, node, message: str, hint: str = "", kind=UnsupportedSyntaxError) -> UnsupportedSyntaxError:
+        """An UnsupportedSyntaxError (or the subclass `kind`) pointing at `node` in the original file."""
         line = self.first_line + getattr(node, "lineno", 1) - 1
-        return UnsupportedSyntaxError(message, self.filename, line, getattr(node, "col_offset", 0) + 1,
-                                      self.text_of(node), hint)
+        return kind(message, self.filename, line, getattr(node, "col_offset", 0) + 1, self.text_of(node), hint)
 
 
 def parse_function(f, source: str | None = None) -> Parsed:
@@ -108,6 +107,18 @@ def register_source(filename: str, text: str) -> None:
     lines = text.splitlines(keepends=True)
     linecache.cache[filename] = (len(text), None, lines, filename)
     _REGISTERED[filename] = text
+
+
+def define(text: str, name: str, scope: dict, filename: str):
+    """Run `text`, the definition of `name`, in `scope` under `filename` (registered, so that
+    `inspect` and tracebacks read it); returns the function.
+
+    >>> define("def one():\\n    return 1\\n", "one", {}, "<example>")()
+    1
+    """
+    register_source(filename, text)
+    exec(compile(text, filename, "exec"), scope)
+    return scope[name]
 
 
 def registered_source(filename: str) -> str | None:

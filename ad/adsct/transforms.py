@@ -11,7 +11,6 @@ rebound since (see scope.py).
 from __future__ import annotations
 
 import inspect
-import itertools
 import keyword
 import re
 import weakref
@@ -20,11 +19,12 @@ import numpy as np
 
 from .. import derived, ops, tree
 from ..errors import NotDifferentiableError, UnsupportedSyntaxError
-from .anf import OUTPUTS_MESSAGE, check_activity, has_control_flow, normalise
+from .anf import PytreeOutputError, check_activity, has_control_flow, normalise
+from .astutil import fresh_name
 from .codegen import Forward, Reverse
 from .controlflow import ForwardControlFlow, ReverseControlFlow
-from .emit import HELPERS, compile_function
-from .parse import parse_function, register_source
+from .emit import HELPERS, compile_function, generated_filename
+from .parse import define, parse_function
 from .scope import staleness_check
 from .specialise import PLAIN_OPS, SCALAR_REFUSALS, float_entry, scalar_variant
 
@@ -45,10 +45,7 @@ def _generate(f, mode: str, argnums: tuple, structures=None, source_text=None, f
         raise ValueError(f"mode must be 'reverse' or 'forward', got {mode!r}")
     if isinstance(f, ops.Op):
         f = _op_function(f)
-    try:
-        per_function = _CACHE.setdefault(f, {})
-    except TypeError:  # not weak-referenceable: no cache
-        per_function = {}
+    per_function = _entries(_CACHE, f)
     if source_text is not None:  # remembered: later transforms of f (other modes, floats) need it too
         per_function["source"] = source_text
     key = (mode, argnums, structures, floats, plain, entry)
@@ -88,6 +85,19 @@ def _generate(f, mode: str, argnums: tuple, structures=None, source_text=None, f
     return per_function[key]
 
 
+def _entries(cache, f) -> dict:
+    """f's entries in a weak-keyed cache (a fresh dict, not kept, for f that cannot be weakly referenced)."""
+    try:
+        return cache.setdefault(f, {})
+    except TypeError:
+        return {}
+
+
+def _has_pytrees(args) -> bool:
+    """Whether some argument is a tuple, list, dict or None (one parameter per leaf then)."""
+    return any(isinstance(a, (tuple, list, dict)) or a is None for a in args)
+
+
 def _both(first, second):
     return lambda: first() and second()
 
@@ -110,11 +120,7 @@ def _op_function(op):
                             f"you mean (lambda x, y: ops.{op.name}([x, y]))")
         names = {1: ["x"], 2: ["x", "y"]}.get(op.nin, [f"x{i}" for i in range(op.nin)])
         text = f"def {op.name}({', '.join(names)}):\n    return ops.{op.name}({', '.join(names)})\n"
-        filename = f"<ad.adsct op {op.name}>"
-        register_source(filename, text)
-        scope = {"ops": ops}
-        exec(compile(text, filename, "exec"), scope)
-        _OP_FUNCTIONS[op.name] = scope[op.name]
+        _OP_FUNCTIONS[op.name] = define(text, op.name, {"ops": ops}, generated_filename(f"op {op.name}"))
     return _OP_FUNCTIONS[op.name]
 
 
@@ -126,7 +132,7 @@ class _Call:
 
     def __init__(self, f, args, selected: tuple, mode: str, memo=None):
         self.f, self.mode, self.selected, self.memo = f, mode, selected, memo if memo is not None else {}
-        if not any(isinstance(a, (tuple, list, dict)) or a is None for a in args):  # arrays and numbers only
+        if not _has_pytrees(args):  # arrays and numbers only
             self.structures, self.treedefs = None, None
             self.originals = [args[k] for k in selected]
             self.leaves = [derived.as_value(a) if k in selected else a for k, a in enumerate(args)]
@@ -247,7 +253,7 @@ def _stand_in(g, n_args: int, args=()):
     forward code instead, once per argument with a tangent of 1.0: the same derivatives, from code
     inside the subset.  None for any other g, for pytree arguments, and for arrays through loops."""
     origin = getattr(g, "__ad_adsct__", None)
-    if origin is None or any(isinstance(a, (tuple, list, dict)) or a is None for a in args):
+    if origin is None or _has_pytrees(args):
         return None
     f, argnums = origin
     if getattr(f, "__ad_derivative__", None) is not None:  # g = grad(grad(..)): f's own stand-in is transformed
@@ -256,10 +262,7 @@ def _stand_in(g, n_args: int, args=()):
             return None
     selected, single = derived.select_argnums(argnums, n_args)
     numbers = bool(args) and all(type(args[k]) in (float, int) or np.shape(args[k]) == () for k in selected)
-    try:
-        per_g = _STAND_INS.setdefault(g, {})
-    except TypeError:
-        per_g = {}
+    per_g = _entries(_STAND_INS, g)
     stand_in = per_g.get((selected, numbers))
     if stand_in is None or not stand_in.__ad_is_current__():
         code = _generate(f, "reverse", selected)[0]
@@ -278,34 +281,23 @@ def _stand_in_function(code, params: list, selected: tuple, single: bool):
     of its forward code per differentiated argument."""
     taken = set(params) | {code.__name__}
     reverse = code.__name__.endswith("_vjp")
-    name = _free(f"{code.__name__[:-len('_vjp')]}_grad", taken)
+    name = fresh_name(f"{code.__name__[:-len('_vjp')]}_grad", taken)
     lines = [f"def {name}({', '.join(params)}):"]
     if reverse:
-        value, grads = (_free(n, taken) for n in ("value", "grads"))
+        value, grads = (fresh_name(n, taken) for n in ("value", "grads"))
         lines += [f"    {value}, {grads} = {code.__name__}({', '.join(params)}, 1.0)",
                   f"    return {grads}{'[0]' if single else ''}"]
     else:
-        value = _free("value", taken)
-        derivatives = [_free(f"d{params[k]}", taken) for k in selected]
+        value = fresh_name("value", taken)
+        derivatives = [fresh_name(f"d{params[k]}", taken) for k in selected]
         for j, d in enumerate(derivatives):
             seeds = ", ".join("1.0" if i == j else "0.0" for i in range(len(selected)))
             lines.append(f"    {value}, {d} = {code.__name__}({', '.join(params)}, {seeds})")
         lines.append(f"    return {derivatives[0] if single else ', '.join(derivatives)}")
     text = "\n".join(lines) + "\n"
-    filename = f"<ad.adsct gradient of {name[:-len('_grad')]} #{next(_WRAPPER_COUNTER)}>"
-    register_source(filename, text)
-    scope = {code.__name__: code}
-    exec(compile(text, filename, "exec"), scope)
-    stand_in = scope[name]
+    stand_in = define(text, name, {code.__name__: code}, generated_filename(f"gradient of {name[:-len('_grad')]}"))
     stand_in.__ad_is_current__, stand_in.refused, stand_in.transforms = code.is_current, set(), {}
     return stand_in
-
-
-def _free(name: str, taken: set) -> str:
-    while name in taken:
-        name += "_"
-    taken.add(name)
-    return name
 
 
 def _on_stand_in(g, args, label: str, run_adsct, run_adoo):
@@ -417,10 +409,7 @@ def _output_wrapper(f, n_args: int, paths: list, leaf=None):
     """`leaf` None: def f_outputs(x0.., u0..): return sum of ops.sum(ops.mul(out<path_k>, u_k));
     else def f_output_<leaf>(x0..): return out<path_leaf>."""
     key = (n_args, tuple(paths), leaf)
-    try:
-        per_function = _WRAPPERS.setdefault(f, {})
-    except TypeError:
-        per_function = {}
+    per_function = _entries(_WRAPPERS, f)
     if key not in per_function:
         name = re.sub(r"\W", "", getattr(f, "__name__", "f"))
         name = name if name.isidentifier() and not keyword.iskeyword(name) else "f"  # ("<lambda>")
@@ -432,15 +421,9 @@ def _output_wrapper(f, n_args: int, paths: list, leaf=None):
         else:
             header, body = f"def {name}_output_{leaf}({', '.join(xs)}):", f"    return out{paths[leaf]}"
         text = f"{header}\n    out = {name}({', '.join(xs)})\n{body}\n"
-        filename = f"<ad.adsct outputs of {name} #{next(_WRAPPER_COUNTER)}>"
-        register_source(filename, text)
-        scope = {"ops": ops, name: f}
-        exec(compile(text, filename, "exec"), scope)
-        per_function[key] = scope[header[4:header.index("(")]]
+        per_function[key] = define(text, header[4:header.index("(")], {"ops": ops, name: f},
+                                   generated_filename(f"outputs of {name}"))
     return per_function[key]
-
-
-_WRAPPER_COUNTER = itertools.count(1)
 
 
 def _vjp_at(f, args, selected):
@@ -487,9 +470,7 @@ def _jvp_at(f, args, selected, tangents):
         return _jvp_of_outputs(f, args, selected, t_leaves)
     try:
         value, tangent = _Call(f, args, selected, "forward")(*t_leaves)
-    except UnsupportedSyntaxError as error:
-        if OUTPUTS_MESSAGE not in str(error):
-            raise
+    except PytreeOutputError:
         try:
             _RETURNS_PYTREES.add(f)
         except TypeError:  # (not weak-referenceable)

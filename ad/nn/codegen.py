@@ -121,15 +121,12 @@ class _Writer:
 
     def compile(self, header: str, doc: str, result: str):
         """Compile the written function, register its text, return it with `.source` set."""
-        from ..adsct.parse import register_source
+        from ..adsct.parse import define
 
         main = "\n".join([header, f'    """{doc}"""', *self.lines, f"    return {result}"])
         text = "\n\n".join([*self.definitions, main]) + "\n"
-        filename = f"<ad.nn generated {next(_serial)}>"
-        register_source(filename, text)
-        namespace = dict(self.namespace)
-        exec(compile(text, filename, "exec"), namespace)
-        function = namespace[header[len("def "):header.index("(")]]
+        function = define(text, header[len("def "):header.index("(")], dict(self.namespace),
+                          f"<ad.nn generated {next(_serial)}>")
         function.source = text
         return function
 
