@@ -24,7 +24,7 @@ import numpy as np
 
 from .. import derived, ops, tree
 from ..errors import NotDifferentiableError, UnsupportedSyntaxError
-from .astutil import clone
+from .astutil import clone, fresh_name
 from .desugar import desugar
 from .parse import Parsed, parse_function
 from .scope import Namespace
@@ -192,10 +192,7 @@ class Normaliser:
         if name not in self.versions and name in self.local_names:
             version = self.local_names[name]  # (reserved when the callee was inlined)
         elif name not in self.versions:
-            version = self.prefix + name
-            k = 1
-            while self.prefix and version in self.taken:
-                version, k = f"{self.prefix}{name}_{k}", k + 1
+            version = fresh_name(self.prefix + name, self.taken) if self.prefix else name
         else:
             k = 1
             while f"{name}_{k}" in self.taken:
@@ -555,9 +552,7 @@ class Normaliser:
         child = Normaliser(parsed, Namespace(callee), self, prefix=re.sub(r"\W", "", callee.__name__) + "_")
         assigned = {n.id for n in ast.walk(parsed.node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         for name in sorted(assigned | set(params)):  # a callee's local keeps its name where it is free
-            chosen, k = name, 1
-            while chosen in self.taken:
-                chosen, k = (f"{child.prefix}{name}" if k == 1 else f"{child.prefix}{name}_{k - 1}"), k + 1
+            chosen = name if name not in self.taken else fresh_name(child.prefix + name, self.taken)
             self.taken.add(chosen)
             child.local_names[name] = chosen
         child.taken.update(n.id for n in ast.walk(parsed.node) if isinstance(n, ast.Name) and n.id not in params)

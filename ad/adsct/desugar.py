@@ -111,8 +111,8 @@ class _Rewriter:
             orelse, orelse_escapes = self.block(statement.orelse, loops)
             return [_at(statement, ast.If(statement.test, body or [ast.Pass()], orelse))], body_escapes or orelse_escapes
         if isinstance(statement, _LOOPS) and not statement.orelse:
-            if not _jumps(statement.body, (ast.Break, ast.Continue, ast.Return), False) and \
-                    not _jumps(statement.body, (ast.Return,), True):
+            escapes = _jumps(statement.body, (ast.Return,), True)
+            if not escapes and not _jumps(statement.body, (ast.Break, ast.Continue, ast.Return), False):
                 inner, _ = self.block(statement.body, loops)  # jumps of nested loops stay inside them
                 rebuilt = _copy_loop(statement, inner)
                 return [rebuilt], False
@@ -123,7 +123,6 @@ class _Rewriter:
                 rebuilt = ast.For(statement.target, statement.iter, [_at(statement, ast.If(_not(loop.stop), body, []))], [])
             else:
                 rebuilt = ast.While(ast.BoolOp(ast.And(), [_not(loop.stop), statement.test]), body, [])
-            escapes = _jumps(statement.body, (ast.Return,), True)
             return [_set(statement, loop.stop, False), _at(statement, rebuilt)], escapes
         return [statement], False
 
