@@ -40,14 +40,15 @@ def tape_graph(tape):
     """
     nodes, edges, depth = [], [], []
     for i, entry in enumerate(tape.entries):
-        parents = list(dict.fromkeys(entry.sources()))
+        sources = entry.sources()
+        parents = list(dict.fromkeys(sources))
         depth.append(1 + max((depth[p] for p in parents), default=-1))
         edges.extend((p, i) for p in parents)
         if entry.op is None:
             op, label = "input", entry.label or tape.name(i)
         else:
             op = entry.op.name
-            label = f"{op}({', '.join(tape.name(p) for p in entry.sources())})"
+            label = f"{op}({', '.join(tape.name(p) for p in sources)})"
         nodes.append({"index": i, "name": tape.name(i), "op": op, "label": label,
                       "value": entry.value, "depth": depth[i]})
     for d in set(depth):

@@ -20,7 +20,7 @@ import numpy as np
 from .. import levels, ops
 from ..derived import as_value, like_input, plain, plain_tree, zeros_like
 from ..errors import NotDifferentiableError
-from ..ops.core import _ENGINES, _shape_error
+from ..ops.core import _ENGINES
 
 _CURRENT_TAPE: ContextVar[Optional["Tape"]] = ContextVar("ad_adlib_tape", default=None)
 
@@ -266,7 +266,7 @@ def apply(op, inputs: tuple, params: dict) -> Any:
     for x in inputs:
         if type(x) is Active and x._ad_level > level:
             level, tape = x._ad_level, x.tape
-    raw, args, plain = [], [], True
+    raw, args, direct = [], [], True
     for x in inputs:
         # this tape's handles give their values (and are recorded as Refs); constants and
         # outer-level values stay as they are
@@ -276,15 +276,10 @@ def apply(op, inputs: tuple, params: dict) -> Any:
         else:
             args.append(x)
         raw.append(x)
-        plain = plain and type(x) not in _ENGINES
+        direct = direct and type(x) not in _ENGINES
     raw = tuple(raw)
-    if plain:  # no outer-level values: compute directly (the registry's dispatch is for those)
-        try:
-            value = op.impl(*raw, **params)
-        except ValueError as error:
-            raise _shape_error(op, raw, error) from error
-    else:
-        value = op.apply(raw, params)
+    # no outer-level values: compute directly (the registry's dispatch is for those)
+    value = op.compute(raw, params) if direct else op.apply(raw, params)
     if not op.differentiable:
         return value
     return tape.record(op, tuple(args), raw, params, value)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 
 from .. import ops
-from ..ops.core import _ENGINES, _shape_error
+from ..ops.core import _ENGINES
 from .. import levels
 from ..derived import as_value
 from .traced import Traced
@@ -217,11 +217,7 @@ def apply(op, inputs, params):
             pass  # math refuses (log of a negative, 1/0, ...): NumPy's semantics below
     if not plain:  # values of outer levels (nested derivatives) go through the registry's dispatch
         return _node(op.apply(raw, params), op, raw, parents, params, None, level)
-    try:
-        out = op.impl(*raw, **params)
-    except ValueError as error:
-        raise _shape_error(op, raw, error) from error
-    return _node(out, op, raw, parents, params, None, level)
+    return _node(op.compute(raw, params), op, raw, parents, params, None, level)
 
 
 ops.register_engine(Var, apply)

@@ -158,7 +158,7 @@ class Op:
         for x in inputs:
             if type(x) in _ENGINES:
                 return _engine_for(inputs)(self, inputs, params)
-        try:  # plain values: compute (apply's dispatch inlined, as every op call passes here)
+        try:  # plain values: `compute`, inlined (a call costs 15 % here, and every op call passes here)
             return self.impl(*inputs, **params)
         except ValueError as error:
             raise _shape_error(self, inputs, error) from error
@@ -172,6 +172,14 @@ class Op:
         engine = _engine_for(inputs)
         if engine is not None:
             return engine(self, inputs, params)
+        return self.compute(inputs, params)
+
+    def compute(self, inputs: Sequence, params: dict):
+        """The op on plain values, with no dispatch; NumPy's shape errors name the op.
+
+        >>> float(get("mul").compute((2.0, 3.0), {}))
+        6.0
+        """
         try:
             return self.impl(*inputs, **params)
         except ValueError as error:
