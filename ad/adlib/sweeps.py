@@ -22,10 +22,10 @@ def _add(a, b):
     return a + b
 
 
-def _on(tape: Tape, x) -> bool:
-    """Whether `x` is a value of this tape: a `Ref` in an entry's arguments (see tape.Ref)
-    or a handle the caller passed in."""
-    return type(x) is Ref or (type(x) is Active and x.tape is tape)
+def _on(tape: Tape, handle) -> bool:
+    """Whether a handle the caller passed in is a value of this tape.  (In an entry's
+    arguments, this tape's values are exactly the `Ref`s: see tape.apply.)"""
+    return type(handle) is Active and handle.tape is tape
 
 
 def forward(tape: Tape, seed) -> list:
@@ -46,7 +46,7 @@ def forward(tape: Tape, seed) -> list:
     for i, entry in enumerate(tape.entries):
         if entry.op is None:
             continue
-        incoming = [tangents[a.index] if _on(tape, a) else None for a in entry.args]
+        incoming = [tangents[a.index] if type(a) is Ref else None for a in entry.args]
         if any(t is not None for t in incoming):
             tangents[i] = entry.op.tangent(incoming, entry.value, entry.raw, entry.params)
     return tangents
@@ -80,7 +80,7 @@ def reverse(tape: Tape, seeds, partials: Optional[list] = None, keep=()) -> list
         entry = entries[i]
         if g is None or entry.op is None:
             continue
-        wanted = [_on(tape, a) for a in entry.args]
+        wanted = [type(a) is Ref for a in entry.args]
         contributions = entry.op.cotangents(g, entry.value, entry.raw, entry.params, wanted)
         for a, c in zip(entry.args, contributions):
             if c is None:
