@@ -75,12 +75,11 @@ def main(out=sys.stdout, timing: bool = True) -> int:
 def _print_quick_benchmark(out) -> None:
     """A few rounds of two `ad.bench` workloads (`python -m ad.bench` has the whole suite)."""
     from .bench import suite
-    from .bench.__main__ import ratio_table
-    from .bench.timing import compare
+    from .bench.timing import compare, workload_table
     print("Quick benchmark (python -m ad.bench for the full suite; times depend on the machine):", file=out)
     for workload in (suite.running_example_workload(), suite.tensor_mlp_workload(64)):
         print(file=out)
-        print(ratio_table(workload, compare(workload.candidates, rounds=5, target=0.01)), file=out)
+        print(workload_table(workload, compare(workload.candidates, rounds=5, target=0.01)), file=out)
 
 
 def _print_generated_code(out) -> None:

@@ -15,7 +15,7 @@ import _setup  # noqa: F401
 from ad import adoo, adsct
 from ad.bench.suite import running_example_by_hand
 from ad.bench.timing import compare, table
-from ad.examples import running_example_numpy
+from ad.examples import RUNNING_POINT, running_example_gradient, running_example_numpy
 
 
 def with_log_and_sin(Value):
@@ -43,7 +43,7 @@ def with_log_and_sin(Value):
 
 def micrograd_step(Value):
     def run():
-        x1, x2 = Value(2.0), Value(5.0)
+        x1, x2 = (Value(x) for x in RUNNING_POINT)
         y = x1.log() + x1 * x2 - x2.sin()
         y.backward()
         return y.data, (x1.grad, x2.grad)
@@ -56,11 +56,11 @@ def hessian_by_hand(x1, x2):
 
 
 def second_derivatives():
-    hessians = {"by hand": lambda: hessian_by_hand(2.0, 5.0),
-                "adsct": lambda h=adsct.hessian(running_example_numpy, argnums=(0, 1)): h(2.0, 5.0),
-                "adoo": lambda h=adoo.hessian(running_example_numpy, argnums=(0, 1)): h(2.0, 5.0)}
+    hessians = {"by hand": lambda: hessian_by_hand(*RUNNING_POINT),
+                "adsct": lambda h=adsct.hessian(running_example_numpy, argnums=(0, 1)): h(*RUNNING_POINT),
+                "adoo": lambda h=adoo.hessian(running_example_numpy, argnums=(0, 1)): h(*RUNNING_POINT)}
     for name, run in hessians.items():  # the same numbers, before any timing
-        assert all(abs(float(a) - b) < 1e-12 for row, want in zip(run(), hessian_by_hand(2.0, 5.0))
+        assert all(abs(float(a) - b) < 1e-12 for row, want in zip(run(), hessian_by_hand(*RUNNING_POINT))
                    for a, b in zip(row, want)), name
     medians = compare(hessians, rounds=15, target=0.05)
     print(table(medians, "by hand", "running example on Python floats: Hessian (adsct: forward over reverse code)"))
@@ -80,14 +80,14 @@ def fifty_lines():
 
 
 if __name__ == "__main__":
-    runs = {"by hand": lambda: running_example_by_hand(2.0, 5.0),
-            "adsct": lambda g=adsct.value_and_grad(running_example_numpy, argnums=(0, 1)): g(2.0, 5.0),
-            "adoo": lambda g=adoo.value_and_grad(running_example_numpy, argnums=(0, 1)): g(2.0, 5.0)}
+    runs = {"by hand": lambda: running_example_by_hand(*RUNNING_POINT),
+            "adsct": lambda g=adsct.value_and_grad(running_example_numpy, argnums=(0, 1)): g(*RUNNING_POINT),
+            "adoo": lambda g=adoo.value_and_grad(running_example_numpy, argnums=(0, 1)): g(*RUNNING_POINT)}
     try:
         from micrograd.engine import Value
         step = micrograd_step(with_log_and_sin(Value))
         value, grads = step()
-        assert abs(grads[0] - 5.5) < 1e-12 and abs(grads[1] - 1.7163378145367738) < 1e-12
+        assert all(abs(g - e) < 1e-12 for g, e in zip(grads, running_example_gradient(*RUNNING_POINT)))
         runs["micrograd Value"] = step
     except ImportError:
         print("micrograd not installed (pip install -e '.[peers]'): skipped")

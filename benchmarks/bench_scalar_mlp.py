@@ -7,10 +7,9 @@ Run: python benchmarks/bench_scalar_mlp.py
 import _setup  # noqa: F401
 
 from ad.bench import suite
-from ad.bench.__main__ import ratio_table
-from ad.bench.timing import compare
+from ad.bench.timing import compare, workload_table
 
 if __name__ == "__main__":
     workload = suite.scalar_mlp_workload(100)
-    print(ratio_table(workload, compare(workload.candidates, rounds=9, target=0.3)))
+    print(workload_table(workload, compare(workload.candidates, rounds=9, target=0.3)))
     print("(median of 9 interleaved rounds)")

@@ -9,10 +9,9 @@ import sys
 import _setup  # noqa: F401  (one BLAS thread, before NumPy loads)
 
 from ad.bench import suite
-from ad.bench.__main__ import ratio_table
-from ad.bench.timing import compare
+from ad.bench.timing import compare, workload_table
 
 if __name__ == "__main__":
     workload = suite.tensor_mlp_workload(int(sys.argv[1]) if len(sys.argv) > 1 else 64)  # checks every candidate
-    print(ratio_table(workload, compare(workload.candidates, rounds=41, target=0.05)))
+    print(workload_table(workload, compare(workload.candidates, rounds=41, target=0.05)))
     print("(median of 41 interleaved rounds)")

@@ -24,7 +24,7 @@ for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):  # 
 import numpy as np  # noqa: E402
 
 from . import suite  # noqa: E402
-from .timing import compare  # noqa: E402
+from .timing import compare, workload_table  # noqa: E402
 
 
 def _progress(iterable, total, description, enabled):
@@ -37,26 +37,6 @@ def _progress(iterable, total, description, enabled):
     return tqdm(iterable, total=total, desc=description, leave=False, file=sys.stderr)
 
 
-def ratio_table(workload: suite.Workload, medians: dict) -> str:
-    """An aligned table: median per call and the ratio to the workload's reference.
-
-    >>> w = suite.Workload("w", "a title", "hand", {})
-    >>> print(ratio_table(w, {"hand": 1e-6, "ours": 3e-6}))
-    a title
-      candidate            median    ratio
-      hand                1.00 µs    1.00x
-      ours                3.00 µs    3.00x
-    """
-    base = medians[workload.reference]
-    lines = [workload.title, f"  {'candidate':<16} {'median':>10} {'ratio':>8}"]
-    for name, seconds in sorted(medians.items(), key=lambda item: item[1]):
-        shown = f"{seconds * 1e6:.2f} µs" if seconds < 1e-3 else f"{seconds * 1e3:.2f} ms"
-        lines.append(f"  {name:<16} {shown:>10} {seconds / base:>7.2f}x")
-    for name, why in workload.skipped.items():
-        lines.append(f"  {name:<16} {'-':>10} {'':>8}  ({why})")
-    return "\n".join(lines)
-
-
 def run_workloads(quick: bool, progress: bool) -> list:
     makers = [suite.running_example_workload, suite.loop_workload,
               lambda: suite.tensor_mlp_workload(1), lambda: suite.tensor_mlp_workload(64)]
@@ -67,7 +47,7 @@ def run_workloads(quick: bool, progress: bool) -> list:
     for make in _progress(makers, len(makers), "workloads", progress):
         workload = make()
         medians = compare(workload.candidates, rounds=rounds, target=target)
-        print(ratio_table(workload, medians), end="\n\n", flush=True)
+        print(workload_table(workload, medians), end="\n\n", flush=True)
         results.append({"name": workload.name, "title": workload.title, "reference": workload.reference,
                         "median_seconds": medians, "ratios": {k: v / medians[workload.reference] for k, v in medians.items()},
                         "skipped": workload.skipped})
@@ -95,16 +75,18 @@ def _peak_bytes(fn) -> int:
 def run_growth(sizes, progress: bool) -> dict:
     """For each n and strategy: seconds and peak bytes of one full gradient by reverse mode (one
     sweep) and by forward mode (n sweeps), beside the plain function's time."""
-    rows = []
+    rows, function_seconds = [], {}
     cells = [(n, name) for n in sizes for name in suite.GROWTH_VERSIONS]
     for n, name in _progress(cells, len(cells), "forward vs reverse", progress):
         module, f = suite.GROWTH_VERSIONS[name]
         x = np.linspace(-1.0, 1.0, n)
+        if n not in function_seconds:  # (the plain function: once per n, shared by the strategies' rows)
+            function_seconds[n] = _best_of(lambda: suite.growth_function_numpy(x), 5)
         reverse, forward = module.grad(f), module.jacobian(f, mode="forward")
         np.testing.assert_allclose(forward(x), reverse(x), rtol=1e-10)  # the same gradient both ways
         repeats = 5 if n <= 1000 else 2
         rows.append({"n": n, "strategy": name,
-                     "function_seconds": _best_of(lambda: suite.growth_function_numpy(x), 5),
+                     "function_seconds": function_seconds[n],
                      "reverse_seconds": _best_of(lambda: reverse(x), repeats),
                      "forward_seconds": _best_of(lambda: forward(x), 1 if n > 1000 else 2),
                      "reverse_peak_bytes": _peak_bytes(lambda: reverse(x)),

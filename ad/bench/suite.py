@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import adlib, adoo, adsct, numeric, ops
-from ..examples import running_example, running_example_numpy
+from ..examples import RUNNING_POINT, running_example, running_example_numpy
 from . import workloads
 
 
@@ -52,8 +52,9 @@ def _check(workload: Workload, results: dict, rtol: float = 1e-6) -> None:
             raise AssertionError(f"{workload.name}: {name} disagrees with {workload.reference}")
 
 
-def _verified(workload: Workload, results: dict, rtol: float = 1e-6) -> Workload:
-    _check(workload, results, rtol)
+def _verified(workload: Workload, rtol: float = 1e-6) -> Workload:
+    """The workload, once every candidate's result agrees with the reference's."""
+    _check(workload, {name: run() for name, run in workload.candidates.items()}, rtol)
     return workload
 
 
@@ -69,7 +70,7 @@ def running_example_by_hand(x1: float, x2: float):
 
 
 def running_example_workload() -> Workload:
-    x = (2.0, 5.0)
+    x = RUNNING_POINT
     w = Workload("running_example", "running example f(x1, x2) = ln x1 + x1 x2 - sin x2 at (2, 5), Python floats: "
                  "value and gradient", "by hand")
     w.candidates["by hand"] = lambda: running_example_by_hand(*x)
@@ -84,7 +85,7 @@ def running_example_workload() -> Workload:
     _add_autograd(w, lambda anp: lambda x1, x2: anp.log(x1) + x1 * x2 - anp.sin(x2), x, argnums=(0, 1))
     _add_torch(w, lambda torch: lambda x1, x2: torch.log(x1) + x1 * x2 - torch.sin(x2), x)
     _add_jax(w, lambda jnp: lambda x1, x2: jnp.log(x1) + x1 * x2 - jnp.sin(x2), x)
-    return _verified(w, {name: run() for name, run in w.candidates.items()}, rtol=1e-5)
+    return _verified(w, rtol=1e-5)
 
 
 # -- micrograd's demo network on scalars -------------------------------------------------------
@@ -116,7 +117,7 @@ def scalar_mlp_workload(points: int = 100) -> Workload:
         w.skipped["micrograd"] = "not installed (pip install -e '.[peers]')"
     w.skipped.update({"adlib": "scalar networks of Python objects: adoo's Var is the scalar engine",
                       "adsct": "lists of Var objects are outside the source subset"})
-    return _verified(w, {name: run() for name, run in w.candidates.items()}, rtol=1e-9)
+    return _verified(w, rtol=1e-9)
 
 
 # -- the tensor MLP ---------------------------------------------------------------------------
@@ -141,7 +142,7 @@ def tensor_mlp_workload(batch: int = 64) -> Workload:
         w.skipped["autograd"] = "not installed"
     _add_torch(w, lambda torch: _torch_mlp_loss(torch, X, Y), params)
     _add_jax(w, lambda jnp: lambda W1, b1, W2, b2: workloads.tensor_mlp_loss(jnp)((W1, b1, W2, b2), X, Y), params)
-    return _verified(w, {name: run() for name, run in w.candidates.items()})
+    return _verified(w)
 
 
 def _torch_mlp_loss(torch, X, Y):
@@ -159,15 +160,15 @@ LOOP_STEPS = 50
 
 
 def loop_numpy(x):
-    """x <- 0.9 sin x + 0.1 x, fifty times: control flow and many small operations."""
-    for _ in range(50):
+    """x <- 0.9 sin x + 0.1 x, LOOP_STEPS times: control flow and many small operations."""
+    for _ in range(LOOP_STEPS):
         x = np.sin(x) * 0.9 + 0.1 * x
     return x
 
 
 def loop_elemental(x):
     """`loop_numpy` spelled with registry calls (runs under adlib)."""
-    for _ in range(50):
+    for _ in range(LOOP_STEPS):
         x = ops.add(ops.mul(ops.sin(x), 0.9), ops.mul(0.1, x))
     return x
 
@@ -189,7 +190,7 @@ def loop_workload() -> Workload:
         g = module.value_and_grad(f)
         w.candidates[name] = lambda g=g: g(0.7)
     _add_torch(w, lambda torch: _torch_loop, (0.7,))
-    return _verified(w, {name: run() for name, run in w.candidates.items()}, rtol=1e-9)
+    return _verified(w, rtol=1e-9)
 
 
 def _torch_loop(x):

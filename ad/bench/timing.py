@@ -59,3 +59,24 @@ def table(medians: dict, reference: str, title: str = "") -> str:
     for name, seconds in medians.items():
         lines.append(f"{name:<12} {seconds * 1e6:>9.1f} µs {seconds / base:>7.2f}x")
     return "\n".join(lines)
+
+
+def workload_table(workload, medians: dict) -> str:
+    """The table of an `ad.bench.suite.Workload`: fastest first, each median in µs or ms with
+    its ratio to the workload's reference, then the candidates skipped and why.
+
+    >>> from ad.bench.suite import Workload
+    >>> print(workload_table(Workload("w", "a title", "hand", {}), {"hand": 1e-6, "ours": 3e-6}))
+    a title
+      candidate            median    ratio
+      hand                1.00 µs    1.00x
+      ours                3.00 µs    3.00x
+    """
+    base = medians[workload.reference]
+    lines = [workload.title, f"  {'candidate':<16} {'median':>10} {'ratio':>8}"]
+    for name, seconds in sorted(medians.items(), key=lambda item: item[1]):
+        shown = f"{seconds * 1e6:.2f} µs" if seconds < 1e-3 else f"{seconds * 1e3:.2f} ms"
+        lines.append(f"  {name:<16} {shown:>10} {seconds / base:>7.2f}x")
+    for name, why in workload.skipped.items():
+        lines.append(f"  {name:<16} {'-':>10} {'':>8}  ({why})")
+    return "\n".join(lines)
