@@ -89,11 +89,8 @@ class _Writer:
         base = preferred if preferred.isidentifier() and not keyword.iskeyword(preferred) else "fn"
         if base in _RESERVED or re.fullmatch(r"h\d+", base):
             base += "_fn"
-        name, k = base, 1
-        while name in self.taken:
-            k += 1
-            name = f"{base}_{k}"
-        self.taken.add(name)
+        from ..adsct.astutil import fresh_name  # (late: importing ad.nn does not load adsct)
+        name = fresh_name(base, self.taken)
         self.names[id(function)] = name
         if _is_ours(function):
             self.definitions.append(_copy_of(function, name))

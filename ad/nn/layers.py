@@ -15,9 +15,9 @@ initialise its parameters:
 `Sequential` parameters are a list with one entry per layer that has parameters (a `(W, b)`
 tuple for `Linear`); activations have none.
 
-adsct does not open up functions of the `ad` package itself, so a function of yours that
-calls `linear` or `relu` directly is differentiable by adlib and adoo but not by adsct;
-`ad.nn.loss_function(model, loss)` writes a model's loss as code all three can transform.
+These functions are written in adsct's subset, so a function of yours that calls `linear` or
+`relu` directly is differentiable by all three strategies (adsct inlines them);
+`ad.nn.loss_function(model, loss)` writes a model's whole loss as one piece of code.
 """
 
 from __future__ import annotations

@@ -3,9 +3,9 @@
 Each loss is a plain function `loss(outputs, Y)` written with `ad.ops` calls, so every
 strategy can differentiate it (adsct inlines it into the generated training loss).  `Y` has
 the shape of `outputs`; `targets` turns what a user has (integer labels, a column or a flat
-vector of values) into that form, with a clear error when it cannot.  (For adsct, use them
-through `ad.nn.loss_function`, which copies them into the code it generates: adsct does not
-open up functions of the `ad` package.)
+vector of values) into that form, with a clear error when it cannot.  (adsct inlines them where a function of yours calls
+them; `ad.nn.loss_function` copies them into the code it generates, so its text reads as one
+piece.)
 
 >>> logits = np.array([[2.0, 0.0], [0.0, 2.0]])
 >>> round(float(cross_entropy(logits, targets("cross_entropy", [0, 1], 2))), 6)

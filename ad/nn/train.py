@@ -23,7 +23,6 @@ import numpy as np
 from .. import strategies
 from . import losses, optim
 from .codegen import loss_function
-from .layers import Block
 from .progress import progress_bar
 
 __all__ = ["History", "fit", "make_step", "predict", "accuracy", "as_inputs"]
@@ -64,11 +63,6 @@ def as_inputs(X) -> np.ndarray:
     raise TypeError(f"inputs must be numbers, got dtype {X.dtype}")
 
 
-def _check_model(model) -> None:
-    if not isinstance(model, Block):
-        raise TypeError(f"expected a tensor model (ad.nn.Linear, ad.nn.Sequential, ...), got {model!r}")
-
-
 def _strategy(name: str):
     if not isinstance(name, str):
         raise TypeError(f"strategy must be a name, one of {strategies.STRATEGIES}, got {name!r}")
@@ -88,10 +82,9 @@ def make_step(model, loss="cross_entropy", optimizer="adam", strategy: str = str
     >>> value, params[1]
     (1.0, array([0.2]))
     """
-    _check_model(model)
     engine = _strategy(strategy)
     opt = optim.get(optimizer)
-    fn = loss_function(model, loss)
+    fn = loss_function(model, loss)  # (checks the model and the loss)
     value_and_grad = engine.value_and_grad(fn)
     update = opt.update
 
@@ -102,13 +95,6 @@ def make_step(model, loss="cross_entropy", optimizer="adam", strategy: str = str
 
     step.optimizer, step.loss_function, step.strategy = opt, fn, strategy
     return step
-
-
-def _output_width(model, params, X) -> int:
-    out = np.asarray(model.apply(params, X[:1]))
-    if out.ndim != 2:
-        raise ValueError(f"the model's outputs must be 2-D (examples, outputs), got shape {out.shape}")
-    return out.shape[1]
 
 
 def _batch_size(batch_size, n: int) -> int:
@@ -146,8 +132,7 @@ def fit(model, X, y, loss="cross_entropy", optimizer="adam", epochs: int = 100, 
     >>> round(float(W[0, 0]), 1), round(float(b[0]), 1)
     (2.0, 5.0)
     """
-    _check_model(model)
-    _strategy(strategy)
+    step = make_step(model, loss, optimizer, strategy)  # checks them all before any work
     if not isinstance(epochs, (int, np.integer)) or isinstance(epochs, bool) or epochs < 0:
         raise ValueError(f"epochs must be an integer >= 0, got {epochs!r}")
     X = as_inputs(X)
@@ -155,10 +140,8 @@ def fit(model, X, y, loss="cross_entropy", optimizer="adam", epochs: int = 100, 
     if n == 0:
         raise ValueError("no training examples (X has 0 rows)")
     size = _batch_size(batch_size, n)
-    losses.get(loss)  # unknown names fail before any work
     params = model.init(seed, dtype=X.dtype) if params is None else params
-    Y = losses.targets(loss, y, _output_width(model, params, X), X.dtype, n)
-    step = make_step(model, loss, optimizer, strategy)
+    Y = losses.targets(loss, y, _outputs(model, params, X[:1]).shape[1], X.dtype, n)
     state = step.optimizer.init(params)
     rng = np.random.default_rng([seed, 1])  # shuffling: a stream apart from the initialisation's
     history = History(strategy=strategy)
