@@ -70,8 +70,8 @@ def batches(X, Y, batch_size, seed=0):
 
 def candidates(model, X, y, batch_size, lr=0.01) -> dict:
     """One training step per call, for the hand-written loop and each strategy."""
-    Y = nn.losses.targets("cross_entropy", y, model.apply(model.init(0), X[:1]).shape[1])
     params0 = model.init(0)
+    Y = nn.losses.targets("cross_entropy", y, model.apply(params0, X[:1]).shape[1])
     hand = numpy_step(params0, lr)
     runs = {}
     stream = batches(X, Y, batch_size)
