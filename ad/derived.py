@@ -15,6 +15,7 @@ import numpy as np
 
 from . import ops, tree
 from .ops.core import _ENGINES, shape_of
+from .ops.shape import plain_in_dtype_of
 
 __all__ = ["value_and_grad", "grad", "jacobian", "hessian", "is_traced"]
 
@@ -129,10 +130,9 @@ def zeros_like(x):
 
 def in_dtype_of(cotangent, value):
     """A plain cotangent cast to its output's dtype, so a float32 computation stays float32."""
-    dtype = getattr(value, "dtype", None)
-    if dtype is None or is_traced(cotangent) or is_traced(value) or np.result_type(cotangent) == dtype:
+    if is_traced(cotangent) or is_traced(value):
         return cotangent
-    return np.asarray(cotangent, dtype=dtype)
+    return plain_in_dtype_of(cotangent, value)
 
 
 def plain_scalar(x):

@@ -46,9 +46,20 @@ isnan = _constant("isnan", np.isnan, aliases=(np.isnan, math.isnan), domain=_ANY
 isinf = _constant("isinf", np.isinf, aliases=(np.isinf, math.isinf), domain=_ANY1,
                   doc="True where x is infinite.\n\n>>> isinf(1.0)\nFalse")
 
+def float_dtype(x):
+    """x's dtype if it is a float type, else float64: the dtype of masks and weights made
+    from x (so that float32 code stays float32).
+
+    >>> float_dtype(np.float32(1.0)), float_dtype(3)
+    (dtype('float32'), <class 'numpy.float64'>)
+    """
+    dtype = getattr(x, "dtype", None)
+    return dtype if dtype is not None and dtype.kind == "f" else np.float64
+
+
 def _step(x, y):
     x = np.asarray(x)
-    dtype = x.dtype if x.dtype.kind == "f" else np.float64
+    dtype = float_dtype(x)
     share = np.greater(x, y).astype(dtype)
     ties = np.equal(x, y)
     if ties.any():  # rare, so checked before paying for the masked write
@@ -90,10 +101,7 @@ ones_like = _constant("ones_like", np.ones_like, aliases=(np.ones_like,), domain
 
 
 def _indicator(condition, like):
-    dtype = getattr(like, "dtype", np.float64)
-    if not np.issubdtype(dtype, np.floating):
-        dtype = np.float64
-    return np.asarray(condition, dtype=dtype)
+    return np.asarray(condition, dtype=float_dtype(like))
 
 
 indicator = _constant("indicator", _indicator, 2, domain=Domain((Boolean(), Real()), broadcast_cases(2)),

@@ -7,6 +7,7 @@ puts the reduced axes back (as length 1), and `unreduce` broadcasts to the input
 
 import numpy as np
 
+from .constant import float_dtype
 from .core import defop, shape_of
 from .domain import Case, Domain, Real, axis_cases, distinct_extremes, reduction_cases
 from .elementwise import div, exp, mul, sub
@@ -38,13 +39,15 @@ def _restore_axes(y, x, axis=None, keepdims=False):
     return y if shape_of(y) == kept else np.reshape(y, kept)
 
 
+# (the shape of a reduction's result (or its cotangent), the shape of x; the reduction's parameters)
+_REDUCED_CASES = (Case(((2,), (2, 3)), {"axis": 1}), Case(((3,), (2, 3)), {"axis": 0}), Case(((), (2, 3)), {}),
+                  Case(((2, 1), (2, 3)), {"axis": 1, "keepdims": True}), Case(((2,), (2, 3, 4)), {"axis": (1, -1)}))
+
 restore_axes = defop(
     "restore_axes", _restore_axes, nin=2,
     jvp=(lambda t, out, y, x, axis=None, keepdims=False: restore_axes(t, x, axis, keepdims), None),
     vjp=(lambda g, out, y, x, axis=None, keepdims=False: reshape(g, shape_of(y)), None),  # x: only its shape
-    domain=Domain((Real(), Real()), (Case(((2,), (2, 3)), {"axis": 1}), Case(((3,), (2, 3)), {"axis": 0}),
-                                     Case(((), (2, 3)), {}), Case(((2, 1), (2, 3)), {"axis": 1, "keepdims": True}),
-                                     Case(((2,), (2, 3, 4)), {"axis": (1, -1)}))),
+    domain=Domain((Real(), Real()), _REDUCED_CASES),
     holomorphic=True,
     doc="The result y of a reduction of x over `axis`, with the reduced axes put back as length 1, so "
         "that it broadcasts against x (reduction rules spread cotangents with it).\n\n"
@@ -55,19 +58,16 @@ unreduce = defop(
     nin=2,
     jvp=(lambda t, out, g, x, axis=None, keepdims=False: unreduce(t, x, axis, keepdims), None),
     vjp=(lambda h, out, g, x, axis=None, keepdims=False: sum(h, axis, keepdims), None),  # x: only its shape
-    domain=Domain((Real(), Real()), (Case(((2,), (2, 3)), {"axis": 1}), Case(((), (2, 3)), {}),
-                                     Case(((2, 1), (2, 3)), {"axis": 1, "keepdims": True}),
-                                     Case(((2,), (2, 3, 4)), {"axis": (1, -1)}))),
+    domain=Domain((Real(), Real()), _REDUCED_CASES),
     holomorphic=True,
     doc="The cotangent g of a reduction of x over `axis` spread back over x's shape (the VJP of sum).\n\n"
         ">>> unreduce(np.array([1.0, 2.0]), np.zeros((2, 3)), axis=1)\narray([[1., 1., 1.],\n       [2., 2., 2.]])")
 
 
 def _tie_share_weights(x, out, axis=None, keepdims=False):
-    x, out = np.asarray(x), np.asarray(out)
-    if not keepdims and out.ndim:
-        out = out.reshape(_kept_shape(x.shape, axis))
-    share = np.equal(x, out).astype(x.dtype if x.dtype.kind == "f" else np.float64)
+    x = np.asarray(x)
+    out = _restore_axes(np.asarray(out), x, axis, keepdims)
+    share = np.equal(x, out).astype(float_dtype(x))
     count = np.add.reduce(share, axis=axis, keepdims=True)
     if (count != 1.0).any():  # ties (or no hit at all): split evenly, never divide by zero
         share = share / np.maximum(count, 1.0)

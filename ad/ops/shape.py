@@ -93,10 +93,19 @@ def _cotangent_of(cotangent, output):
     if shape_of(cotangent) != shape_of(output):
         raise ValueError(f"the cotangent has shape {shape_of(cotangent)} but the output has shape "
                          f"{shape_of(output)}; for a non-scalar output use vjp or jacobian")
+    return plain_in_dtype_of(cotangent, output)
+
+
+def plain_in_dtype_of(cotangent, output):
+    """A plain cotangent in its output's dtype, so that a float32 sweep stays float32.
+
+    >>> plain_in_dtype_of(1.0, np.float32(2.0)).dtype
+    dtype('float32')
+    """
     dtype = getattr(output, "dtype", None)
     if dtype is None or np.result_type(cotangent) == dtype:
         return cotangent
-    return np.asarray(cotangent, dtype=dtype)  # a float32 output keeps its sweep float32
+    return np.asarray(cotangent, dtype=dtype)
 
 
 cotangent_of = defop(
