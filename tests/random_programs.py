@@ -24,7 +24,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from ad import ops
-from ad.adsct.parse import register_source
+from ad.adsct.parse import define
 from ad.ops.domain import Boolean, Real
 
 _INFIX = {operator.add: "+", operator.sub: "-", operator.mul: "*", operator.truediv: "/", operator.pow: "**",
@@ -145,6 +145,7 @@ class Program:
     results: list  # names whose sums add up to the program's value
     helper: bool = False  # whether statements call `helper` (a user function, defined alongside)
     analytic: bool = True  # holomorphic ops only, no branches: complex-step applies
+    _compiled: dict = field(default_factory=dict, repr=False, compare=False)  # per spelling (see compile)
 
     def source(self, numpy: bool) -> str:
         lines = []
@@ -172,13 +173,19 @@ class Program:
         return self.source(numpy=True)
 
     def compile(self, numpy: bool, namespace: dict | None = None):
-        """The program as a function, its text registered in linecache (adsct reads it back)."""
-        text = self.source(numpy)
-        filename = f"<random program {next(_COUNTER)}>"
-        register_source(filename, text)
-        scope = {"np": np, "ops": ops, **(namespace or {})}
-        exec(compile(text, filename, "exec"), scope)
-        return scope["program"]
+        """The program as a function, its text registered in linecache (adsct reads it back);
+        compiled once per spelling when no other namespace is given."""
+        if namespace is not None:
+            return compile_source(self.source(numpy), namespace)
+        if numpy not in self._compiled:
+            self._compiled[numpy] = compile_source(self.source(numpy))
+        return self._compiled[numpy]
+
+
+def compile_source(text: str, namespace: dict | None = None):
+    """`def program(...)` in `text` as a function, under a file name of its own, with np, ops
+    and `namespace` as its globals."""
+    return define(text, "program", {"np": np, "ops": ops, **(namespace or {})}, f"<random program {next(_COUNTER)}>")
 
 
 # -- drawing programs ------------------------------------------------------------------------

@@ -14,10 +14,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ad import adoo, adsct, numeric, ops, tree
+from ad import adoo, adsct, numeric, ops
 from ad.errors import NotDifferentiableError, UnsupportedSyntaxError
 from adsct_corpus import CORPUS, mlp_loss, running_example
 from registry_strategies import op_inputs
+from trees import assert_trees_close
 
 GOLDEN = pathlib.Path(__file__).parent / "golden"
 
@@ -26,32 +27,25 @@ def _as_tuple(g, argnums):
     return g if isinstance(argnums, tuple) else (g,)
 
 
-def _assert_trees_close(got, want, **tolerance):
-    got_leaves, got_def = tree.flatten(got)
-    want_leaves, want_def = tree.flatten(want)
-    assert got_def == want_def, f"structure {got_def} != {want_def}"
-    for g, w in zip(got_leaves, want_leaves):
-        assert np.shape(g) == np.shape(w)
-        np.testing.assert_allclose(g, w, **tolerance)
 
 
 @pytest.mark.parametrize("f,args,argnums", CORPUS, ids=[f.__name__ for f, _, _ in CORPUS])
 def test_corpus_reverse_mode_matches_adoo_and_finite_differences(f, args, argnums):
     value, got = adsct.value_and_grad(f, argnums=argnums)(*args)
     np.testing.assert_allclose(value, f(*args), rtol=1e-12)  # the value comes back too, unchanged
-    _assert_trees_close(got, numeric.grad(f, *args, argnums=argnums, method="richardson"), rtol=1e-6, atol=1e-7)
+    assert_trees_close(got, numeric.grad(f, *args, argnums=argnums, method="richardson"), rtol=1e-6, atol=1e-7)
     try:
         want = adoo.grad(f, argnums=argnums)(*args)
     except TypeError as error:  # math.* on traced values: adoo refuses by design
         assert "math" in str(error)
         return
-    _assert_trees_close(got, want, rtol=1e-10, atol=1e-12)
+    assert_trees_close(got, want, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("f,args,argnums", CORPUS, ids=[f.__name__ for f, _, _ in CORPUS])
 def test_corpus_forward_mode_matches_reverse_mode(f, args, argnums):
     forward = adsct.jacobian(f, argnums=argnums, mode="forward")(*args)
-    _assert_trees_close(forward, adsct.grad(f, argnums=argnums)(*args), rtol=1e-10, atol=1e-12)
+    assert_trees_close(forward, adsct.grad(f, argnums=argnums)(*args), rtol=1e-10, atol=1e-12)
 
 
 def test_vector_output_through_a_loop_jacobians_agree():
@@ -69,12 +63,13 @@ def test_running_example_exactly():
 
 # -- generated source --------------------------------------------------------------------------
 
-@pytest.mark.parametrize("f,mode,argnums", [(running_example, "reverse", (0, 1)), (running_example, "forward", (0, 1)),
-                                            (mlp_loss, "reverse", (0, 1, 2, 3)),
-                                            (adsct.grad(running_example, 1), "forward", (0, 1))])
-def test_generated_source_matches_golden_file(f, mode, argnums):
-    name = f.__name__ if not hasattr(f, "__ad_derivative__") else "running_example_grad_x2"  # (the Hessian's code)
-    path = GOLDEN / f"{name}_{mode}.py"
+@pytest.mark.parametrize("f,mode,argnums,golden", [
+    (running_example, "reverse", (0, 1), "running_example_reverse"),
+    (running_example, "forward", (0, 1), "running_example_forward"),
+    (mlp_loss, "reverse", (0, 1, 2, 3), "mlp_loss_numpy_reverse"),
+    (adsct.grad(running_example, 1), "forward", (0, 1), "running_example_grad_x2_forward")])  # (the Hessian's code)
+def test_generated_source_matches_golden_file(f, mode, argnums, golden):
+    path = GOLDEN / f"{golden}.py"
     text = adsct.source(f, mode=mode, argnums=argnums)
     if os.environ.get("AD_UPDATE_GOLDEN"):
         path.write_text(text)
@@ -209,10 +204,10 @@ def test_every_op_twice_through_adsct(name, data):
             assert f"def f_grad_{suffix}(" in adsct.source(adsct.grad(f, argnums[0]), mode=mode, argnums=argnums)
     point = [np.asarray(x, dtype=float) if j in argnums else x for j, x in enumerate(inputs)]
     want = adoo.hessian(f, argnums=argnums)(*point)
-    _assert_trees_close(adsct.hessian(f, argnums=argnums)(*point), want, rtol=1e-9, atol=1e-12)
-    _assert_trees_close(adsct.jacobian(adsct.grad(f, argnums), argnums=argnums)(*point), want, rtol=1e-9, atol=1e-12)
+    assert_trees_close(adsct.hessian(f, argnums=argnums)(*point), want, rtol=1e-9, atol=1e-12)
+    assert_trees_close(adsct.jacobian(adsct.grad(f, argnums), argnums=argnums)(*point), want, rtol=1e-9, atol=1e-12)
     by_fd = numeric.jacobian(adsct.grad(f, argnums), *point, argnums=argnums)
-    _assert_trees_close(want, by_fd, rtol=1e-5, atol=1e-6)
+    assert_trees_close(want, by_fd, rtol=1e-5, atol=1e-6)
 
 
 def test_where_through_adsct():
@@ -412,12 +407,11 @@ def test_rebinding_a_closure_variable_regenerates_the_code():
 
 
 def test_redefining_an_inlined_helper_regenerates_the_code():
-    from ad.adsct.parse import register_source
+    from ad.adsct.parse import define
     namespace = {"np": np}
 
     def run_cell(name, text):  # as a notebook does: code without a file, then a new definition
-        register_source(name, text)
-        exec(compile(text, name, "exec"), namespace)
+        define(text, "helper", namespace, name)
 
     run_cell("<cell 1>", "def helper(x):\n    return 2.0 * x\n\ndef f(x):\n    return helper(x) * x\n")
     g = adsct.grad(namespace["f"])
@@ -532,16 +526,12 @@ def test_second_derivative_code_is_regenerated_when_a_global_changes():
 def test_a_gradient_called_inside_a_transformed_function_is_inlined_as_code():
     # The inner function lives in a module of its own (its globals are `inner`), so only the
     # inner code's staleness can tell the outer code that w was rebound.
-    from ad.adsct.parse import register_source
-    text = "def sin_wx(x):\n    return np.sum(np.sin(w * x))\n"
-    register_source("<a module of its own>", text)
+    from ad.adsct.parse import define
     inner = {"np": np, "w": 2.0}
-    exec(compile(text, "<a module of its own>", "exec"), inner)
-    outer, outer_text = {"np": np, "d_sin_wx": adsct.grad(inner["sin_wx"])}, \
-        "def uses_a_gradient(x):\n    return np.sum(d_sin_wx(x) * x)\n"
-    exec(outer_text, outer)
-    f = outer["uses_a_gradient"]
-    assert "ops.cos(" in adsct.source(f, source=outer_text)  # (no call left to an opaque derivative)
+    sin_wx = define("def sin_wx(x):\n    return np.sum(np.sin(w * x))\n", "sin_wx", inner, "<a module of its own>")
+    f = define("def uses_a_gradient(x):\n    return np.sum(d_sin_wx(x) * x)\n", "uses_a_gradient",
+               {"np": np, "d_sin_wx": adsct.grad(sin_wx)}, "<another module>")
+    assert "ops.cos(" in adsct.source(f)  # (no call left to an opaque derivative)
     g, x = adsct.grad(f), np.array([0.4, -0.3])
     for w in (2.0, 3.0):
         inner["w"] = w
@@ -571,7 +561,7 @@ def test_loops_on_numbers_give_higher_derivative_code_through_forward_mode():
     for point in ((0.3, 1.2), (0.8, 0.4)):  # (the two take different branches)
         assert d2(*point) == pytest.approx(adoo.grad(adoo.grad(_looped_number), argnums=(0, 1))(*point), rel=1e-12)
         assert d3(*point) == pytest.approx(adoo.grad(adoo.grad(adoo.grad(_looped_number)))(*point), rel=1e-12)
-        _assert_trees_close(adsct.hessian(_looped_number, argnums=(0, 1))(*point),
+        assert_trees_close(adsct.hessian(_looped_number, argnums=(0, 1))(*point),
                             adoo.hessian(_looped_number, argnums=(0, 1))(*point), rtol=1e-12)
     text = adsct.source(adsct.grad(_looped_number), args=(0.3, 1.2))
     assert text.startswith("def _looped_number_grad_vjp(x, y, ") and "# _looped_number_jvp, line 3:" in text  # (inlined)
@@ -611,11 +601,11 @@ def test_tuple_and_dict_outputs_in_vjp_jvp_and_jacobian():
     u = (np.array([1.0, -2.0]), {"square": np.array([0.5, 0.5]), "total": 3.0})
     value, vjp_fn = adsct.vjp(_pair, x, y)
     want_value, want_vjp = adoo.vjp(_pair, x, y)
-    _assert_trees_close(value, want_value, rtol=1e-15)
-    _assert_trees_close(vjp_fn(u), want_vjp(u), rtol=1e-12)
+    assert_trees_close(value, want_value, rtol=1e-15)
+    assert_trees_close(vjp_fn(u), want_vjp(u), rtol=1e-12)
     tangents = (np.array([1.0, 0.5]), -1.0)
-    _assert_trees_close(adsct.jvp(_pair, (x, y), tangents), adoo.jvp(_pair, (x, y), tangents), rtol=1e-12)
-    _assert_trees_close(adsct.jacobian(_pair, argnums=(0, 1), mode="forward")(x, y),
+    assert_trees_close(adsct.jvp(_pair, (x, y), tangents), adoo.jvp(_pair, (x, y), tangents), rtol=1e-12)
+    assert_trees_close(adsct.jacobian(_pair, argnums=(0, 1), mode="forward")(x, y),
                         adoo.jacobian(_pair, argnums=(0, 1))(x, y), rtol=1e-12)
     with pytest.raises(UnsupportedSyntaxError, match="tuple, list or dict"):
         adsct.grad(_pair)(x, y)  # grad wants one number

@@ -14,6 +14,7 @@ import pytest
 import ad
 from ad import adoo, adsct, nn, numeric, ops
 from ad.nn import losses
+from trees import assert_trees_close
 
 STRATEGIES = ad.available()
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -219,10 +220,8 @@ def test_strategies_agree_with_each_other_and_finite_differences(loss):
     for s, (value, grads) in results.items():
         assert value == pytest.approx(reference_value, rel=1e-12), s
         assert isinstance(grads, list) and all(isinstance(g, tuple) for g in grads), s
-        for g, r, e in zip(ad.tree.leaves(grads), ad.tree.leaves(reference), ad.tree.leaves(expected)):
-            assert g.shape == r.shape
-            np.testing.assert_allclose(g, r, rtol=1e-10, atol=1e-14, err_msg=s)
-            np.testing.assert_allclose(g, e, rtol=1e-5, atol=1e-7, err_msg=s)
+        assert_trees_close(grads, reference, s, rtol=1e-10, atol=1e-14)
+        assert_trees_close(grads, expected, s, rtol=1e-5, atol=1e-7)
 
 
 def test_same_model_same_init_same_loss_curve_under_every_strategy():
@@ -237,8 +236,7 @@ def test_same_model_same_init_same_loss_curve_under_every_strategy():
     assert curves["adsct"][-1] < curves["adsct"][0]
     for s in STRATEGIES:
         np.testing.assert_allclose(curves[s], curves["adsct"], rtol=0, atol=1e-8, err_msg=s)
-        for a, b in zip(ad.tree.leaves(finals[s]), ad.tree.leaves(finals["adsct"])):
-            np.testing.assert_allclose(a, b, rtol=1e-8, atol=1e-10)
+        assert_trees_close(finals[s], finals["adsct"], s, rtol=1e-8, atol=1e-10)
 
 
 def test_generated_loss_is_plain_code_adsct_transforms():
@@ -316,8 +314,7 @@ def test_custom_layer_and_custom_loss_run_under_every_strategy():
     expected = numeric.grad(fn, params, X, Y)
     for s in STRATEGIES:
         grads = ad.grad(fn, strategy=s)(params, X, Y)
-        for g, e in zip(ad.tree.leaves(grads), ad.tree.leaves(expected)):
-            np.testing.assert_allclose(g, e, rtol=1e-5, atol=1e-7, err_msg=s)
+        assert_trees_close(grads, expected, s, rtol=1e-5, atol=1e-7)
     trained, history = nn.fit(model, X, Y, loss=absolute_error, optimizer=nn.Adam(lr=0.01), epochs=20,
                               progress=False)
     assert history.loss[-1] < history.loss[0]

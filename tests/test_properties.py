@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 import ad
 from ad import adoo, adsct, numeric
 from ad.errors import NotDifferentiableError, UnsupportedSyntaxError
-from random_programs import control_flow_programs, straight_line_programs
+from random_programs import compile_source, control_flow_programs, straight_line_programs
+from trees import assert_trees_close
 
 AGREE = dict(rtol=1e-10, atol=1e-12)  # strategies against each other
 
@@ -48,8 +49,7 @@ def _gradients_checking_values(program, argnums) -> dict:
 
 
 def _close(got, want, what, **tolerance):
-    for g, w in zip(got, want):
-        np.testing.assert_allclose(g, w, err_msg=what, **(tolerance or AGREE))
+    assert_trees_close(got, want, what, **(tolerance or AGREE))
 
 
 @given(program=straight_line_programs())
@@ -148,12 +148,7 @@ def test_adsct_outside_its_subset_errs_clearly_or_is_right(program, insertion, d
     at = data.draw(st.integers(start, len(lines) - 1))
     text = "\n".join(lines[:at] + ["    " + line for line in insertion.splitlines()] + lines[at:]) + "\n"
     note(text)
-    namespace = {"np": np, "ops": ad.ops}
-    from ad.adsct.parse import register_source
-    filename = f"<fuzzed program {data.draw(st.integers(0, 10**9))}>"
-    register_source(filename, text)
-    exec(compile(text, filename, "exec"), namespace)
-    f = namespace["program"]
+    f = compile_source(text)
     argnums = _argnums(program)
     with contextlib.redirect_stdout(io.StringIO()):  # (the print insertion)
         try:
@@ -180,7 +175,7 @@ def test_gradients_match_hips_autograd(program):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # "Output seems independent of input"
         try:
-            want = [autograd.grad(f, i)(*program.values) for i in _argnums(program)]
+            want = tuple(autograd.grad(f, i)(*program.values) for i in _argnums(program))
         except Exception:  # noqa: BLE001 - what autograd cannot run (keyword forms, some ops) proves nothing
             want = None
     assume(want is not None)
