@@ -13,6 +13,7 @@
 from ..errors import NotDifferentiableError
 from .backward import topological_order
 from .dual import Dual
+from . import inplace  # noqa: F401  (in-place updates of traced arrays)
 from .transforms import grad, hessian, jacobian, jvp, value_and_grad, vjp
 from .var import Var
 

@@ -11,9 +11,10 @@ from operator import attrgetter
 
 import numpy as np
 
-from .var import Var
+from .var import Var, any_updates, repaired_parents
 
 _STAMP = attrgetter("_stamp")
+_PARENTS = attrgetter("_parents")
 
 
 def topological_order(roots) -> list:
@@ -28,8 +29,9 @@ def topological_order(roots) -> list:
     """
     seen = set(roots)
     stack = list(seen)
+    parents_of = repaired_parents if any_updates() else _PARENTS  # (in-place updates: see ad.adoo.inplace)
     while stack:
-        for parent in stack.pop()._parents:
+        for parent in parents_of(stack.pop()):
             if parent is not None and parent not in seen:
                 seen.add(parent)
                 stack.append(parent)

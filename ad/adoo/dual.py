@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .. import ops
 from .. import levels
-from .traced import Traced
+from .traced import AFTER_APPLY, Traced
 from .var import _MATH_ERRORS, as_value
 
 
@@ -22,7 +22,7 @@ class Dual(Traced):
     5.5
     """
 
-    __slots__ = ("primal", "tangent", "_ad_level")
+    __slots__ = ("primal", "tangent", "_ad_level", "_view", "_views", "__weakref__")  # (views: ad.adoo.inplace)
 
     def __init__(self, primal, tangent, *, level=None):
         self.primal = as_value(primal)
@@ -57,6 +57,13 @@ def apply(op, inputs, params):
         else:
             raw.append(x)
             tangents.append(None)
+    after = AFTER_APPLY.get(op)
+    if after is not None:  # views and fresh arrays (ad.adoo.inplace)
+        return after(_apply(op, raw, tangents, params, level), inputs, params)
+    return _apply(op, raw, tangents, params, level)
+
+
+def _apply(op, raw, tangents, params, level):
     if not op.differentiable:
         return op.apply(raw, params)
     if op.scalar is not None and not params and all(type(v) is float for v in raw) \

@@ -22,6 +22,10 @@ _STRUCTURAL = {np.shape, np.ndim, np.size, np.result_type, np.iscomplexobj, np.i
 
 _lookup = ops.lookup
 
+# Ops whose engine result goes through a hook `hook(out, inputs, params) -> out` (filled by
+# ad.adoo.inplace: views remember their base, zeros_like gives a handle that can be written into).
+AFTER_APPLY: dict = {}
+
 # ufunc.reduce spellings of the reductions.
 _REDUCERS = {np.add: "sum", np.multiply: "prod", np.maximum: "max", np.minimum: "min"}
 
@@ -80,7 +84,7 @@ class Traced:
     def __matmul__(self, other): return ops.matmul(self, other)
     def __rmatmul__(self, other): return ops.matmul(other, self)
     def __neg__(self): return ops.neg(self)
-    def __pos__(self): return self
+    def __pos__(self): return ops.copy(self) if type(plain(self)) is np.ndarray else self  # +a is a new array
     def __abs__(self): return ops.abs(self)
 
     # x // y and x % y: floor is piecewise constant, so x % y = x - y * floor(x / y) has
@@ -109,10 +113,6 @@ class Traced:
         if any(isinstance(i, Traced) for i in (index if isinstance(index, tuple) else (index,))):
             raise TypeError("indices must be plain integers or arrays, not traced values")
         return ops.getitem(self, index)
-
-    def __setitem__(self, index, value):
-        raise TypeError("in-place assignment into a traced array is not differentiable; build a new "
-                        "array instead (ad.ops.where, ad.ops.concatenate, ad.ops.scatter_add)")
 
     @property
     def T(self):
@@ -150,6 +150,12 @@ class Traced:
     def min(self, axis=None, keepdims=False):
         return ops.min(self, axis, keepdims)
 
+    def copy(self):
+        return ops.copy(self)
+
+    def astype(self, dtype):
+        return ops.astype(self, dtype)
+
     def dot(self, other):
         return ops.dot(self, other)
 
@@ -182,14 +188,21 @@ class Traced:
     def __format__(self, spec):
         return format(plain(self), spec)
 
+    def _write_out(self, ufunc, op, inputs, out):  # replaced by ad.adoo.inplace
+        raise TypeError(f"numpy.{ufunc.__name__}(..., out=...) writes in place and cannot be differentiated")
+
     # -- NumPy protocols ------------------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         if method == "__call__" and not kwargs:  # the common case, first
             op = _lookup(ufunc)
             if op is not None:
                 return op(*inputs)
-        if kwargs.get("out") is not None:
-            raise TypeError(f"numpy.{ufunc.__name__}(..., out=...) writes in place and cannot be differentiated")
+        out = kwargs.get("out")
+        if out is not None:
+            if method != "__call__" or set(kwargs) != {"out"} or _lookup(ufunc) is None:
+                raise TypeError(f"numpy.{ufunc.__name__}.{method}(..., out=...) with these arguments is not "
+                                f"supported on traced values; write `y = numpy.{ufunc.__name__}(...)`")
+            return self._write_out(ufunc, _lookup(ufunc), inputs, out)
         if method == "reduce" and ufunc in _REDUCERS:
             allowed = {k: v for k, v in kwargs.items() if k in ("axis", "keepdims")}
             if len(allowed) != len(kwargs):

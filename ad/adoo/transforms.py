@@ -12,7 +12,7 @@ from .. import derived, tree
 from .. import levels
 from .backward import sweep
 from .dual import Dual
-from .var import Var, as_value
+from .var import Var, any_updates, as_value, earliest
 
 __all__ = ["grad", "value_and_grad", "jvp", "vjp", "jacobian", "hessian"]
 
@@ -39,6 +39,8 @@ def vjp(f, *primals):
         out = f(*tree.unflatten(treedef, inputs))
     out_leaves, out_def = tree.flatten(out)
     values = [_plain_out(o, level) for o in out_leaves]
+    if any_updates():  # f may have updated an input in place: its gradient belongs to the leaf
+        inputs = [earliest(x) for x in inputs]
 
     def vjp_fn(cotangent):
         cot_leaves = derived.check_cotangent(out_def, values, cotangent)

@@ -18,7 +18,7 @@ from .. import ops
 from ..ops.core import _ENGINES
 from .. import levels
 from ..derived import as_value
-from .traced import Traced
+from .traced import AFTER_APPLY, Traced
 
 _MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
 _NO_PARAMS: dict = {}
@@ -43,8 +43,10 @@ class Var(Traced):
     holds the gradient of the latest backward pass (not accumulated, so never stale).
     """
 
+    # _prev, _view and _views are set only by in-place updates (ad.adoo.inplace), so they cost
+    # nothing elsewhere; read them with getattr(node, name, None).
     __slots__ = ("data", "grad", "_op", "_inputs", "_parents", "_params", "_partials", "_ad_level",
-                 "_retain", "_stamp", "__weakref__")
+                 "_retain", "_stamp", "_prev", "_view", "_views", "__weakref__")
 
     def __init__(self, data, *, level=None):
         self.data = as_value(data)
@@ -77,7 +79,7 @@ class Var(Traced):
     @property
     def parents(self) -> tuple:
         """The `Var` inputs of the op that produced this value."""
-        return tuple(p for p in self._parents if p is not None)
+        return tuple(p for p in repaired_parents(self) if p is not None)
 
     def retain_grad(self) -> "Var":
         """Keep this intermediate's gradient after backward passes (see the class doc)."""
@@ -104,6 +106,53 @@ class Var(Traced):
 
 
 _new = object.__new__
+
+# Whether any Var was ever updated in place: until then no graph needs repairing.
+_updated = False
+
+
+def note_update() -> None:
+    """Record that a Var was updated in place (see `repaired_parents`)."""
+    global _updated
+    _updated = True
+
+
+def any_updates() -> bool:
+    """Whether some Var was updated in place since the program started."""
+    return _updated
+
+
+def earliest(node: Var) -> Var:
+    """The first contents of a Var updated in place since (for an input: the leaf itself).
+
+    >>> x = Var(1.0); earliest(x) is x
+    True
+    """
+    while getattr(node, "_prev", None) is not None:
+        node = node._prev
+    return node
+
+
+def repaired_parents(node: Var) -> tuple:
+    """node's parents as they were when node was computed.
+
+    An in-place update gives a Var new contents (with a new stamp) and keeps its earlier
+    contents in `_prev`.  A parent whose stamp is not older than node's was updated after node
+    was computed: node meant one of its earlier contents.  The repair is stored, once.
+
+    >>> x = Var(1.0); y = x * 2.0
+    >>> repaired_parents(y) == (x, None)
+    True
+    """
+    parents, stamp = node._parents, node._stamp
+    if _updated and any(p is not None and p._stamp >= stamp for p in parents):
+        fixed = []
+        for p in parents:
+            while p is not None and p._stamp >= stamp:
+                p = p._prev
+            fixed.append(p)
+        node._parents = parents = tuple(fixed)
+    return parents
 
 
 def _node(data, op, inputs, parents, params, partials, level) -> Var:
@@ -207,17 +256,19 @@ def apply(op, inputs, params):
         plain = plain and type(x) not in _ENGINES
     parents, raw = tuple(parents), tuple(raw)
     if not op.differentiable:
-        return op.apply(raw, params)
-    if floats and op.scalar is not None and not params:
-        fn, partials = op.scalar
-        try:
-            out = fn(*raw)
-            return _node(out, op, raw, parents, params, partials(out, *raw), level)
-        except _MATH_ERRORS:
-            pass  # math refuses (log of a negative, 1/0, ...): NumPy's semantics below
-    if not plain:  # values of outer levels (nested derivatives) go through the registry's dispatch
-        return _node(op.apply(raw, params), op, raw, parents, params, None, level)
-    return _node(op.compute(raw, params), op, raw, parents, params, None, level)
+        out = op.apply(raw, params)
+    else:
+        if floats and op.scalar is not None and not params:
+            fn, partials = op.scalar
+            try:
+                out = fn(*raw)
+                return _node(out, op, raw, parents, params, partials(out, *raw), level)
+            except _MATH_ERRORS:
+                pass  # math refuses (log of a negative, 1/0, ...): NumPy's semantics below
+        # values of outer levels (nested derivatives) go through the registry's dispatch
+        out = _node(op.compute(raw, params) if plain else op.apply(raw, params), op, raw, parents, params, None, level)
+    after = AFTER_APPLY.get(op)
+    return out if after is None else after(out, inputs, params)  # views, fresh arrays: ad.adoo.inplace
 
 
 ops.register_engine(Var, apply)

@@ -1,0 +1,223 @@
+"""In-place updates of traced arrays with NumPy's aliasing: `a += x`, `a[i] = v`, `np.add(a, b, out=a)`.
+
+NumPy changes an array in place, and every name for that array and every view of it
+(`a[1:]`, `a.T`, `a.reshape(...)`, the rows a loop yields) sees the change.  Here a traced
+value is a handle: an in-place update computes the new value with ordinary ops (`add`,
+`index_update`, ...) and then makes the handle itself hold it, so every alias sees it.
+
+- `Var`: the handle's earlier contents move to a fresh node, linked from the handle
+  (`_prev`).  Nodes computed from the handle before the update still point at the handle;
+  the reverse sweep sends them on to the earlier node they meant (`var.repaired_parents`).
+- `Dual`: the pair (primal, tangent) is replaced; no graph refers to it.
+- Views: a view made by a view op (`getitem` with a slice, `reshape`, `transpose`, ...)
+  whose data shares memory with its base remembers the base.  Writing into the view writes
+  into the base (`index_update` for an index, the inverse reshape or transpose otherwise),
+  and updating a base recomputes its live views.
+- Python floats and NumPy scalars are immutable, so for them `a += x` rebinds `a`, as in
+  plain Python.  Arrays are never changed in place, not even the caller's.
+
+>>> import numpy as np
+>>> from ad import adoo
+>>> def f(x):
+...     a = x * 1.0
+...     b = a          # another name for the same array
+...     b += x         # so a changes too
+...     return np.sum(a * x)
+>>> adoo.value_and_grad(f)(np.array([1.0, 2.0]))
+(10.0, array([4., 8.]))
+"""
+
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+from .. import ops
+from ..derived import plain
+from ..errors import NotDifferentiableError
+from . import var as var_module
+from .dual import Dual, _dual
+from .traced import AFTER_APPLY, Traced
+from .var import Var
+
+__all__ = ["write", "update"]
+
+_VAR_SLOTS = ("data", "grad", "_op", "_inputs", "_parents", "_params", "_partials", "_ad_level", "_retain", "_stamp")
+
+
+def _inverse_axes(axes, ndim):
+    return None if axes is None else tuple(np.argsort([a % ndim for a in axes]))
+
+
+# How a write into a view reaches its base: (base, new value of the view, params) -> new base.
+_WRITE_BACK = {
+    ops.getitem: lambda base, view, p: ops.index_update(base, view, p["index"]),
+    ops.reshape: lambda base, view, p: ops.reshape(view, ops.shape_of(base)),
+    ops.expand_dims: lambda base, view, p: ops.reshape(view, ops.shape_of(base)),
+    ops.squeeze: lambda base, view, p: ops.reshape(view, ops.shape_of(base)),
+    ops.transpose: lambda base, view, p: ops.transpose(view, _inverse_axes(p.get("axes"), ops.ndim_of(base))),
+    ops.swapaxes: lambda base, view, p: ops.swapaxes(view, p["axis1"], p["axis2"]),
+}
+
+
+def _is_array(handle) -> bool:
+    """Whether the handle holds an ndarray (mutable), not a float or NumPy scalar."""
+    return type(plain(handle)) is np.ndarray
+
+
+def _note_view(out, inputs, params, op=None):
+    """After a view op: if out's data is a view of its input's data, link the two."""
+    base = inputs[0]
+    if isinstance(out, Traced) and isinstance(base, Traced) and _is_array(out) and _is_array(base) \
+            and np.may_share_memory(plain(out), plain(base)):
+        out._view = (base, op, params)
+        views = getattr(base, "_views", None)
+        if views is None:
+            base._views = views = []
+        else:
+            views[:] = [ref for ref in views if ref() is not None]  # forget views that are gone
+        views.append(weakref.ref(out))
+    return out
+
+
+def _fresh_handle(out, inputs, params, op=None):
+    """After zeros_like/ones_like on a traced value: a constant handle at its level, so that
+    the code that fills it in place (`y = np.zeros_like(x); y += ...`) can be followed."""
+    source = max((x for x in inputs if isinstance(x, Traced)), key=lambda x: x._ad_level, default=None)
+    value = plain(out)  # (out is a handle of an enclosing transform's level in nested derivatives)
+    if source is None or not isinstance(value, np.ndarray) or value.dtype.kind not in "fc":
+        return out  # integer and boolean masks stay plain arrays
+    if type(source) is Dual:
+        return _dual(out, np.zeros_like(value), source._ad_level)
+    return Var(out, level=source._ad_level)
+
+
+for _op in _WRITE_BACK:
+    AFTER_APPLY[_op] = lambda out, inputs, params, op=_op: _note_view(out, inputs, params, op)
+for _op in (ops.zeros_like, ops.ones_like):
+    AFTER_APPLY[_op] = _fresh_handle
+
+
+def _written(handle, new):
+    """`new` as NumPy would store it into `handle`'s array: same shape, handle's dtype."""
+    shape, new_shape = ops.shape_of(handle), ops.shape_of(new)
+    if new_shape != shape:
+        raise ValueError(f"non-broadcastable output operand with shape {shape} doesn't match the broadcast "
+                         f"shape {new_shape}")
+    dtype, new_dtype = plain(handle).dtype, np.result_type(plain(new))
+    if new_dtype != dtype:
+        if not np.can_cast(new_dtype, dtype, casting="same_kind"):
+            raise TypeError(f"Cannot cast an in-place result from {new_dtype} to {dtype} with casting rule "
+                            f"'same_kind' (as NumPy refuses it)")
+        new = ops.astype(new, dtype)
+    return new
+
+
+def _assign(handle, new) -> None:
+    """Make `handle` hold `new`, keeping its earlier contents for what was computed from them."""
+    if type(new) is not type(handle) and isinstance(new, Traced):
+        raise NotDifferentiableError(
+            f"an in-place update writes a {type(new).__name__} into a {type(handle).__name__}: the array "
+            f"belongs to a different transform than the value written into it; write `a = a + x` instead")
+    if type(handle) is Dual:
+        if type(new) is Dual:
+            handle.primal, handle.tangent, handle._ad_level = new.primal, new.tangent, new._ad_level
+        else:  # no tangent reaches the written value
+            handle.primal, handle.tangent = new, np.zeros_like(plain(new))
+        return
+    if handle._op is None and handle._ad_level == 0:
+        raise NotDifferentiableError(
+            "an in-place update of a Var created by hand (a leaf) would lose its gradient: update a copy "
+            "(x.copy()) or write `y = x + ...`")
+    if type(new) is not Var:
+        new = Var(new, level=handle._ad_level)
+    earlier = Var.__new__(Var)
+    for slot in _VAR_SLOTS:
+        setattr(earlier, slot, getattr(handle, slot))
+    earlier._prev = getattr(handle, "_prev", None)
+    for slot in _VAR_SLOTS:
+        setattr(handle, slot, getattr(new, slot))
+    handle.grad, handle._prev = None, earlier
+    var_module.note_update()
+
+
+def _refresh_views(handle) -> None:
+    """Recompute the live views of an updated handle from its new contents."""
+    refs = getattr(handle, "_views", None)
+    if not refs:
+        return
+    for view in [ref() for ref in refs]:
+        if view is not None:
+            base, op, params = view._view
+            _assign(view, op.apply((handle,), params))
+            _refresh_views(view)
+
+
+def write(handle, new) -> None:
+    """Store `new` into the array `handle` holds, as NumPy's in-place assignment does: every alias
+    and view of the array sees it.
+
+    >>> x = Var(np.ones(2), level=1)
+    >>> write(x, np.zeros(2)); x.data
+    array([0., 0.])
+    """
+    new = _written(handle, new)
+    view = getattr(handle, "_view", None)
+    if view is not None:  # a view: the write lands in its base, which then refreshes this view
+        base, op, params = view
+        write(base, _WRITE_BACK[op](base, new, params))
+    else:
+        _assign(handle, new)
+        _refresh_views(handle)
+
+
+def update(handle, op, other):
+    """`handle op= other`: in place for an array, a rebinding for a number (as in Python).
+
+    >>> x = Var(np.ones(2), level=1); alias = x
+    >>> update(x, ops.add, 1.0) is x, alias.data
+    (True, array([2., 2.]))
+    """
+    new = op(handle, other)
+    if not _is_array(handle):
+        return new
+    write(handle, new)
+    return handle
+
+
+def _setitem(self, index, value):
+    if any(isinstance(i, Traced) for i in (index if isinstance(index, tuple) else (index,))):
+        raise TypeError("indices must be plain integers or arrays, not traced values")
+    if not _is_array(self):
+        raise TypeError(f"'{type(plain(self)).__name__}' object does not support item assignment")
+    write(self, ops.index_update(self, value, index))
+
+
+def _in_place(op):
+    return lambda self, other: update(self, op, other)
+
+
+Traced.__setitem__ = _setitem
+Traced.__iadd__ = _in_place(ops.add)
+Traced.__isub__ = _in_place(ops.sub)
+Traced.__imul__ = _in_place(ops.mul)
+Traced.__itruediv__ = _in_place(ops.div)
+Traced.__ipow__ = _in_place(ops.pow)
+Traced.__imatmul__ = _in_place(ops.matmul)
+Traced.__ifloordiv__ = _in_place(Traced.__floordiv__)
+Traced.__imod__ = _in_place(Traced.__mod__)
+
+
+def _write_out(self, ufunc, op, inputs, out):
+    """`ufunc(*inputs, out=(handle,))`: compute, then write into the handle (see `write`)."""
+    if len(out) != 1 or not isinstance(out[0], Traced):
+        raise TypeError(
+            f"numpy.{ufunc.__name__}(..., out=...) would write a traced value into a plain NumPy array "
+            f"(as `y += x` does when y is a plain array), losing its derivative: create y from a traced value "
+            f"(y = np.zeros_like(x)) or write `y = y + x`")
+    write(out[0], op(*inputs))
+    return out[0]
+
+
+Traced._write_out = _write_out
