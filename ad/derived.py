@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import ops, tree
+import numbers
+
+from . import levels, ops, tree
+from .errors import LeakedValueError
 from .ops.core import _ENGINES, shape_of
 from .ops.shape import plain_in_dtype_of
 
@@ -82,6 +85,18 @@ def select_argnums(argnums, nargs: int) -> tuple[tuple, bool]:
     return tuple(i % nargs for i in selected), single
 
 
+def distinct(selected: tuple) -> tuple[tuple, tuple]:
+    """Each selected position once (in first-seen order), and for each requested position
+    the index of its derivative among them.  A repeated argnum thus gets the full derivative
+    with respect to that argument at each of its places, in every strategy.
+
+    >>> distinct((1, 0, 1))
+    ((1, 0), (0, 1, 0))
+    """
+    unique = tuple(dict.fromkeys(selected))
+    return unique, tuple(unique.index(i) for i in selected)
+
+
 def _restricted(f, args, selected):
     """f as a function of the selected arguments only, the others fixed.  `.restricts` says
     so, for strategies that transform f's own source rather than run this wrapper."""
@@ -91,6 +106,7 @@ def _restricted(f, args, selected):
             full[i] = c
         return f(*full)
     f_selected.restricts = (f, args, selected)
+    f_selected.__name__ = getattr(f, "__name__", "f")
     return f_selected
 
 
@@ -105,10 +121,73 @@ def derivative_function(function, kind: str):
     return function
 
 
+def function_name(f) -> str:
+    """How errors name the user's function: its own name, or "f" for a lambda.
+
+    >>> function_name(lambda x: x), function_name(function_name)
+    ('f', 'function_name')
+    """
+    f = getattr(f, "restricts", (f,))[0]
+    name = getattr(f, "__name__", "f")
+    return "f" if name == "<lambda>" else name
+
+
+def plain_outputs(leaves, f) -> list:
+    """f's output leaves as a transform hands them back: checked to be numbers or numeric
+    arrays (or values of a transform still running), float64 scalars as Python floats.
+    Refuses anything else with a TypeError naming what f returned, and a traced value of a
+    transform that has finished with a `LeakedValueError` (checked here, at the transform's
+    boundary, not at every op).
+
+    >>> plain_outputs([np.float64(2.0), 3], lambda x: x)
+    [2.0, 3]
+    >>> plain_outputs(["abc"], lambda x: x)
+    Traceback (most recent call last):
+    ...
+    TypeError: f returned a str ('abc'); derivatives need f to return numbers or NumPy arrays (or tuples, lists and dicts of them)
+    """
+    return [_plain_output(x, f) for x in leaves]
+
+
+def _plain_output(x, f):
+    kind = type(x)
+    if kind is float:
+        return x
+    if kind is np.ndarray:
+        if x.dtype.kind in "biufc":
+            return plain_scalar(x)
+        what = f"an array of dtype {x.dtype}"
+    elif kind in _ENGINES:
+        check_live(x, f)
+        return x
+    elif isinstance(x, (numbers.Number, np.number, np.bool_)):
+        return plain_scalar(x)
+    else:
+        what = f"a {kind.__name__}" + (f" ({x!r})" if isinstance(x, str) and len(x) <= 30 else "")
+    raise TypeError(f"{function_name(f)} returned {what}; derivatives need f to return numbers or NumPy arrays "
+                    f"(or tuples, lists and dicts of them)")
+
+
+def check_live(x, f=None) -> None:
+    """Refuse a traced value (at any depth of nesting) whose transform has finished."""
+    value = x
+    while type(value) in _ENGINES:
+        if not levels.is_live(getattr(value, "_ad_level", 0)):
+            who = "a value" if f is None else f"{function_name(f)}'s result"
+            raise LeakedValueError(
+                f"{who} was computed from a {type(value).__name__} of a transform (grad, vjp, jvp, ...) that has "
+                f"finished: a traced value escaped from it through a global, a closure or a container and was used "
+                f"later.  Pass the value in as an argument of the function being differentiated, or keep its plain "
+                f"number instead")
+        value = value._value()
+
+
 def check_scalar(out, who: str) -> None:
     """Refuse a non-scalar output where a gradient is asked for."""
     if type(out) is float:
         return
+    if out is None:
+        raise TypeError(f"{who} needs f to return a scalar, got None (does f lack a return statement?)")
     if isinstance(out, (list, tuple, dict)):
         raise TypeError(f"{who} needs f to return a scalar, got {type(out).__name__}; use vjp or jacobian "
                         f"for structured outputs")
@@ -129,10 +208,11 @@ def zeros_like(x):
 
 
 def in_dtype_of(cotangent, value):
-    """A plain cotangent cast to its output's dtype, so a float32 computation stays float32."""
-    if is_traced(cotangent) or is_traced(value):
+    """A plain cotangent cast to its output's dtype, so a float32 computation stays float32
+    (inside an enclosing transform too: the dtype is the one under the engine values)."""
+    if is_traced(cotangent):
         return cotangent
-    return plain_in_dtype_of(cotangent, value)
+    return plain_in_dtype_of(cotangent, plain(value))
 
 
 def plain_scalar(x):
@@ -183,20 +263,34 @@ def check_cotangent(out_def, values, cotangent) -> list:
 
 
 def value_and_grad(vjp, f, argnums=0):
-    """f's value and gradient with respect to `argnums`, by one reverse sweep of `vjp`."""
+    """f's value and gradient with respect to `argnums`, by one reverse sweep of `vjp`.
+    A tuple `argnums` gives a tuple of gradients; a position repeated in it gets the full
+    gradient with respect to that argument at each of its places.
+
+    >>> from ad import adoo
+    >>> value_and_grad(adoo.vjp, lambda a, b: a * b, argnums=(1, 1))(2.0, 3.0)
+    (6.0, (2.0, 2.0))
+    """
     def value_and_grad_f(*args):
         selected, single = select_argnums(argnums, len(args))
-        value, vjp_fn = vjp(_restricted(f, args, selected), *(args[i] for i in selected))
+        unique, where = distinct(selected)
+        value, vjp_fn = vjp(_restricted(f, args, unique), *(args[i] for i in unique))
         check_scalar(value, "grad")
         grads = vjp_fn(1.0)
-        return value, (grads[0] if single else grads)
+        return value, (grads[0] if single else tuple(grads[k] for k in where))
 
     value_and_grad_f.__name__ = f"value_and_grad_{getattr(f, '__name__', 'f')}"
     return value_and_grad_f
 
 
 def grad(vjp, f, argnums=0):
-    """The gradient of scalar-valued f with respect to `argnums`, by `vjp`."""
+    """The gradient of scalar-valued f with respect to `argnums`, by `vjp` (a position
+    repeated in `argnums` gets the full gradient at each of its places).
+
+    >>> from ad import adoo
+    >>> grad(adoo.vjp, lambda a, b: a * b, argnums=(0, 1, 0))(2.0, 3.0)
+    (3.0, 2.0, 3.0)
+    """
     value_and_grad_f = value_and_grad(vjp, f, argnums)
 
     def grad_f(*args):
@@ -206,11 +300,19 @@ def grad(vjp, f, argnums=0):
     return grad_f
 
 
+def _unit_dtype(x):
+    """The dtype of a unit tangent or cotangent for x: x's own floating dtype (so float32
+    stays float32 through jacobians and hessians), float64 otherwise."""
+    dtype = np.result_type(plain(x))
+    return dtype if dtype.kind in "fc" else np.dtype(np.float64)
+
+
 def _basis(leaves):
     """Unit vectors over a list of leaves: yields (leaf index, one-hot leaves)."""
+    dtypes = [_unit_dtype(x) for x in leaves]
     for k, leaf in enumerate(leaves):
         for j in range(int(np.prod(shape_of(leaf)))):
-            unit = [np.zeros(shape_of(x)) for x in leaves]
+            unit = [np.zeros(shape_of(x), dtype) for x, dtype in zip(leaves, dtypes)]
             unit[k].reshape(-1)[j] = 1.0
             yield k, [u if shape_of(x) else float(u) for u, x in zip(unit, leaves)]
 
@@ -219,12 +321,19 @@ def jacobian(vjp, jvp, f, argnums=0, mode="reverse"):
     """The Jacobian of f with respect to `argnums`: one `vjp` per output entry (reverse) or
     one `jvp` per input entry (forward).  For an array input of shape I and output of shape
     O the Jacobian has shape O + I; structured inputs/outputs nest the input's structure
-    inside the output's."""
+    inside the output's.  A position repeated in a tuple `argnums` gets the full Jacobian
+    block with respect to that argument at each of its places.
+
+    >>> from ad import adoo
+    >>> jacobian(adoo.vjp, adoo.jvp, lambda a, b: a * b, argnums=(1, 1))(2.0, 3.0)
+    (2.0, 2.0)
+    """
     if mode not in ("reverse", "forward"):
         raise ValueError(f"mode must be 'reverse' or 'forward', got {mode!r}")
 
     def jacobian_f(*args):
         selected, single = select_argnums(argnums, len(args))
+        selected, where = distinct(selected)
         chosen = tuple(args[i] for i in selected)
         f_selected = _restricted(f, args, selected)
         in_leaves, in_def = tree.flatten(chosen)
@@ -248,8 +357,7 @@ def jacobian(vjp, jvp, f, argnums=0, mode="reverse"):
             blocks = [[_stack([c[o] for c in columns[i]], -1, shape_of(out_leaves[o]), shape_of(x))
                        for i, x in enumerate(in_leaves)] for o in range(len(out_leaves))]
         per_output = [tree.unflatten(in_def, row) for row in blocks]
-        if single:
-            per_output = [p[0] for p in per_output]
+        per_output = [p[0] if single else tuple(p[k] for k in where) for p in per_output]
         return tree.unflatten(out_def, per_output)
 
     return jacobian_f
@@ -262,11 +370,18 @@ def _stack(pieces, axis, out_shape, in_shape):
         return np.zeros(out_shape + in_shape)
     if any(is_traced(p) for p in pieces):  # inside an enclosing transform
         return ops.reshape(ops.stack(list(pieces), axis=axis), out_shape + in_shape)
-    if not out_shape and not in_shape:
-        return float(pieces[0])
+    if not out_shape and not in_shape:  # (a float32 number stays float32)
+        return plain_scalar(np.asarray(pieces[0])[()])
     return np.stack([np.asarray(p) for p in pieces], axis=axis).reshape(out_shape + in_shape)
 
 
 def hessian(vjp, jvp, f, argnums=0):
-    """The Hessian of scalar f, forward-over-reverse: the forward Jacobian of the gradient."""
+    """The Hessian of scalar f, forward-over-reverse: the forward Jacobian of the gradient.
+    A tuple `argnums` gives a tuple of tuples of blocks, a repeated position its full block
+    at each of its places (as for `grad` and `jacobian`).
+
+    >>> from ad import adoo
+    >>> hessian(adoo.vjp, adoo.jvp, lambda a, b: a * a * b, argnums=(0, 1))(2.0, 3.0)
+    ((6.0, 4.0), (4.0, 0.0))
+    """
     return jacobian(vjp, jvp, grad(vjp, f, argnums), argnums, mode="forward")

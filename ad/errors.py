@@ -23,3 +23,14 @@ class UnsupportedSyntaxError(SyntaxError):
         where = f"{self.filename}:{self.lineno}:{self.offset}: " if self.filename else ""
         hint = f" (hint: {self.hint})" if self.hint else ""
         return f"{where}{self.msg}{hint}"
+
+
+class LeakedValueError(TypeError):
+    """A traced value (Var, Dual, tape handle) of a transform that has finished reached a
+    later computation: it escaped through a global, a closure or a container.  Its
+    derivative belongs to the finished transform, so any number computed from it here would
+    be silently wrong.
+
+    >>> isinstance(LeakedValueError("..."), TypeError)
+    True
+    """

@@ -6,6 +6,10 @@ carries its level; an op whose inputs carry several levels is handled by the hig
 treats the others as constants.  So the derivative taken inside
 `grad(lambda x: ... grad(g)(y) ...)` never leaks into the outer one (no perturbation
 confusion).
+
+The levels of the transforms still running are kept too: a value carrying any other level
+escaped from a transform that has finished (through a global, a closure or a container),
+and `is_live` lets the transforms refuse it at their boundaries.
 """
 
 import itertools
@@ -14,6 +18,7 @@ from contextvars import ContextVar
 
 _COUNTER = itertools.count(1)
 _CURRENT: ContextVar[int] = ContextVar("ad_level", default=0)
+_RUNNING: ContextVar[frozenset] = ContextVar("ad_running_levels", default=frozenset())
 
 
 def current() -> int:
@@ -34,14 +39,26 @@ def next_level() -> int:
     return next(_COUNTER)
 
 
+def is_live(level: int) -> bool:
+    """Whether a value of `level` belongs to a transform that is still running (level 0,
+    values built by hand outside any transform, always is).
+
+    >>> is_live(0), is_live(next_level())
+    (True, False)
+    """
+    return level == 0 or level in _RUNNING.get()
+
+
 def enter(level: int):
     """Make `level` the current one; returns the token `leave` needs."""
-    return _CURRENT.set(level)
+    return _CURRENT.set(level), _RUNNING.set(_RUNNING.get() | {level})
 
 
 def leave(token) -> None:
     """Restore the level that was current before the matching `enter`."""
-    _CURRENT.reset(token)
+    current_token, running_token = token
+    _RUNNING.reset(running_token)
+    _CURRENT.reset(current_token)
 
 
 @contextmanager

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import ad
-from ad import adoo, adsct, nn, numeric, ops
+from ad import adoo, adsct, nn, numeric, ops, tree
 from ad.nn import losses
 from trees import assert_trees_close
 
@@ -481,12 +481,55 @@ def test_fit_rejects_bad_arguments():
         nn.fit(nn.MLP(2, [2]), X, y, progress=False)
 
 
-def test_fit_warns_and_stops_when_the_loss_diverges():
+@pytest.mark.parametrize("strategy", ad.STRATEGIES)
+def test_fit_stops_with_an_error_keeping_the_last_finite_parameters_when_training_diverges(strategy):
     X, y = nn.data.linear(n=20)
-    with pytest.warns(RuntimeWarning, match="training stopped"), np.errstate(over="ignore", invalid="ignore"):
-        _, history = nn.fit(nn.Linear(1, 1), X * 1e3, y, loss="mse", optimizer=nn.SGD(lr=10.0), epochs=50,
-                            progress=False)
-    assert len(history.loss) < 50 and not math.isfinite(history.loss[-1])
+    model, optimizer = nn.Linear(1, 1), nn.SGD(lr=10.0)
+    with pytest.raises(nn.NonFiniteError, match=r"training stopped in epoch \d+, batch 1 of 1: the (loss|gradient)") \
+            as caught, np.errstate(over="ignore", invalid="ignore"):
+        nn.fit(model, X * 1e3, y, loss="mse", optimizer=optimizer, epochs=50, strategy=strategy, progress=False)
+    error = caught.value
+    assert error.source in ("loss", "gradient", "update") and 1 < error.epoch < 50 and error.batch == 1
+    assert len(error.history.loss) == error.epoch - 1 and all(math.isfinite(v) for v in error.history.loss)
+    assert all(np.isfinite(p).all() for p in error.params)
+    # the parameters are those after the last complete epoch: training that far gives them again
+    with np.errstate(over="ignore", invalid="ignore"):
+        again, _ = nn.fit(model, X * 1e3, y, loss="mse", optimizer=optimizer, epochs=error.epoch - 1,
+                          strategy=strategy, progress=False)
+    for kept, expected in zip(error.params, again):
+        np.testing.assert_array_equal(kept, expected)
+
+
+@pytest.mark.parametrize("strategy", ad.STRATEGIES)
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_fit_refuses_non_finite_data_naming_the_row(strategy, bad):
+    X, y = nn.data.moons(n=30)
+    X = X.copy()
+    X[7, 1] = bad
+    model = nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 2))
+    with pytest.raises(nn.NonFiniteError, match=f"inputs X contain a non-finite value \\({bad}\\) in row 7") as caught:
+        nn.fit(model, X, y, epochs=3, batch_size=8, strategy=strategy, progress=False)
+    assert caught.value.source == "data"
+    for kept, initial in zip(tree.leaves(caught.value.params), tree.leaves(model.init(0))):
+        np.testing.assert_array_equal(kept, initial)
+    _, y_values = nn.data.linear(n=10)
+    y_values = y_values.copy()
+    y_values[3] = np.nan
+    with pytest.raises(nn.NonFiniteError, match="targets y contain a non-finite value \\(nan\\) in row 3"):
+        nn.fit(nn.Linear(1, 1), np.ones((10, 1)), y_values, loss="mse", strategy=strategy, progress=False)
+
+
+def test_a_step_with_a_non_finite_gradient_raises_before_updating():
+    """A finite loss whose gradient is not finite (sqrt at 0) is stopped by the step itself."""
+    def root_loss(outputs, Y):
+        return ops.sum(ops.sqrt(ops.mul(outputs, outputs)))
+
+    step = nn.make_step(nn.Linear(1, 1), root_loss, nn.SGD(lr=0.1), strategy="adoo")
+    params = (np.zeros((1, 1)), np.zeros(1))
+    with pytest.raises(nn.NonFiniteError, match="gradient of a parameter became non-finite") as caught, \
+            np.errstate(divide="ignore", invalid="ignore"):
+        step(params, None, np.ones((2, 1)), np.ones((2, 1)))
+    assert caught.value.source == "gradient" and caught.value.params is params
 
 
 def test_progress_bar_with_and_without_tqdm(capsys, monkeypatch):

@@ -119,12 +119,27 @@ class Tape:
         Inputs that y does not depend on get zeros.
         """
         from .sweeps import reverse
+        self._check_handle(y, "gradient")
         if np.shape(plain(y.value)) != ():
             raise ValueError(f"gradient needs a scalar; {y.name} has shape {np.shape(plain(y.value))}")
         targets = [Active(self, i) for i in self.inputs] if wrt is None else list(wrt)
+        for t in targets:
+            self._check_handle(t, "gradient(wrt=...)")
         adjoints = reverse(self, [(y, 1.0)], keep={t.index for t in targets})
         return tuple(like_input(zeros_like(self.entries[t.index].value) if adjoints[t.index] is None
                                 else adjoints[t.index], self.entries[t.index].value) for t in targets)
+
+    def _check_handle(self, x, who: str) -> None:
+        """Refuse anything but a handle recorded on this tape (a sweep of this tape cannot
+        reach another tape's values: their adjoints would silently be missing)."""
+        if type(x) is not Active:
+            raise TypeError(f"tape.{who} needs a value recorded on this tape (from tape.var or an elemental "
+                            f"call inside `with tape:`), got a {type(x).__name__}")
+        if x.tape is not self:
+            raise ValueError(f"tape.{who}: {x.name} was recorded on another tape; call that tape's {who} "
+                             f"instead")
+        if x.index >= len(self.entries):
+            raise ValueError(f"tape.{who}: the tape was released, its values are gone")
 
     def tangents(self, seed) -> list:
         """One forward sweep with one tangent per input (in input order): every entry's tangent."""

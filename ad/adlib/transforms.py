@@ -38,7 +38,7 @@ def vjp(f, *primals):
     (10.0, (5.0, 2.0))
     """
     tape, inputs, leaves, treedef, out_leaves, out_def = _record(f, primals)
-    values = [_value(tape, o) for o in out_leaves]
+    values = derived.plain_outputs([_value(tape, o) for o in out_leaves], f)
 
     def vjp_fn(cotangent):
         cot_leaves = derived.check_cotangent(out_def, values, cotangent)
@@ -46,9 +46,9 @@ def vjp(f, *primals):
         adjoints = reverse(tape, seeds, keep={x.index for x in inputs})
         grads = [derived.like_input(derived.zeros_like(x.value) if adjoints[x.index] is None else adjoints[x.index],
                                     leaf) for x, leaf in zip(inputs, leaves)]
-        return tuple(tree.unflatten(treedef, grads))
+        return tuple(tree.unflatten(treedef, derived.plain_outputs(grads, f)))
 
-    return tree.unflatten(out_def, [derived.plain_scalar(v) for v in values]), vjp_fn
+    return tree.unflatten(out_def, values), vjp_fn
 
 
 def jvp(f, primals, tangents):
@@ -68,12 +68,13 @@ def jvp(f, primals, tangents):
         values.append(value)
         t = swept[o.index] if isinstance(o, Active) and o.tape is tape else None
         tangents_out.append(derived.zeros_like(value) if t is None else t)
-    return (tree.unflatten(out_def, [derived.plain_scalar(v) for v in values]),
-            tree.unflatten(out_def, [derived.plain_scalar(t) for t in tangents_out]))
+    return (tree.unflatten(out_def, derived.plain_outputs(values, f)),
+            tree.unflatten(out_def, derived.plain_outputs(tangents_out, f)))
 
 
 def value_and_grad(f, argnums=0):
     """A function returning f's value and its gradient (one reverse sweep).
+    A position repeated in a tuple `argnums` gets the full derivative at each of its places.
 
     >>> from ad import adlib
     >>> value_and_grad(lambda x: adlib.mul(x, x))(3.0)
@@ -84,6 +85,7 @@ def value_and_grad(f, argnums=0):
 
 def grad(f, argnums=0):
     """A function returning the gradient of scalar f with respect to `argnums`.
+    A position repeated in a tuple `argnums` gets the full derivative at each of its places.
 
     >>> from ad import adlib
     >>> f = lambda x1, x2: adlib.sub(adlib.add(adlib.log(x1), adlib.mul(x1, x2)), adlib.sin(x2))
@@ -95,6 +97,7 @@ def grad(f, argnums=0):
 
 def jacobian(f, argnums=0, mode="reverse"):
     """A function returning the Jacobian (reverse: a sweep per output entry; forward: per input).
+    A position repeated in a tuple `argnums` gets the full derivative at each of its places.
 
     >>> from ad import adlib
     >>> jacobian(lambda x: adlib.mul(x, x), mode="forward")(np.array([1.0, 2.0]))
@@ -106,6 +109,7 @@ def jacobian(f, argnums=0, mode="reverse"):
 
 def hessian(f, argnums=0):
     """A function returning the Hessian of scalar f: a forward tape over a reverse tape.
+    A position repeated in a tuple `argnums` gets the full derivative at each of its places.
 
     >>> from ad import adlib
     >>> hessian(lambda x: adlib.mul(adlib.square(adlib.getitem(x, 0)), adlib.getitem(x, 1)))(np.array([1.0, 2.0]))

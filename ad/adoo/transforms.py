@@ -38,7 +38,7 @@ def vjp(f, *primals):
         inputs = [Var(as_value(x), level=level) for x in leaves]
         out = f(*tree.unflatten(treedef, inputs))
     out_leaves, out_def = tree.flatten(out)
-    values = [_plain_out(o, level) for o in out_leaves]
+    values = derived.plain_outputs([_plain_out(o, level) for o in out_leaves], f)
     if any_updates():  # f may have updated an input in place: its gradient belongs to the leaf
         inputs = [earliest(x) for x in inputs]
 
@@ -49,9 +49,9 @@ def vjp(f, *primals):
         reached = sweep(seeds)
         grads = [derived.like_input(reached[id(x)][1] if id(x) in reached else derived.zeros_like(x.data), leaf)
                  for x, leaf in zip(inputs, leaves)]
-        return tuple(tree.unflatten(treedef, grads))
+        return tuple(tree.unflatten(treedef, derived.plain_outputs(grads, f)))
 
-    return tree.unflatten(out_def, [derived.plain_scalar(v) for v in values]), vjp_fn
+    return tree.unflatten(out_def, values), vjp_fn
 
 
 def jvp(f, primals, tangents):
@@ -74,12 +74,13 @@ def jvp(f, primals, tangents):
         else:  # the output does not depend on the inputs
             values.append(o)
             tangents_out.append(derived.zeros_like(o))
-    return (tree.unflatten(out_def, [derived.plain_scalar(v) for v in values]),
-            tree.unflatten(out_def, [derived.plain_scalar(t) for t in tangents_out]))
+    return (tree.unflatten(out_def, derived.plain_outputs(values, f)),
+            tree.unflatten(out_def, derived.plain_outputs(tangents_out, f)))
 
 
 def value_and_grad(f, argnums=0):
     """A function returning f's value and its gradient with respect to `argnums`.
+    A position repeated in a tuple `argnums` gets the full derivative at each of its places.
 
     >>> value_and_grad(lambda x: x * x)(3.0)
     (9.0, 6.0)
@@ -89,6 +90,7 @@ def value_and_grad(f, argnums=0):
 
 def grad(f, argnums=0):
     """A function returning the gradient of scalar-valued f with respect to `argnums`.
+    A position repeated in a tuple `argnums` gets the full derivative at each of its places.
 
     >>> grad(lambda x1, x2: np.log(x1) + x1 * x2 - np.sin(x2), argnums=(0, 1))(2.0, 5.0)[0]
     5.5
@@ -99,6 +101,7 @@ def grad(f, argnums=0):
 def jacobian(f, argnums=0, mode="reverse"):
     """A function returning the Jacobian of f (`mode` "reverse": a vjp per output entry;
     "forward": a jvp per input entry).  Array input of shape I, output of shape O: O + I.
+    A position repeated in a tuple `argnums` gets the full derivative at each of its places.
 
     >>> jacobian(lambda x: x * x)(np.array([1.0, 2.0]))
     array([[2., 0.],
@@ -109,6 +112,7 @@ def jacobian(f, argnums=0, mode="reverse"):
 
 def hessian(f, argnums=0):
     """A function returning the Hessian of scalar f: forward-over-reverse (jvp of grad).
+    A position repeated in a tuple `argnums` gets the full derivative at each of its places.
 
     >>> hessian(lambda x: x[0] ** 2 * x[1])(np.array([1.0, 2.0]))
     array([[4., 2.],

@@ -297,6 +297,7 @@ def _stand_in_function(code, params: list, selected: tuple, single: bool):
     text = "\n".join(lines) + "\n"
     stand_in = define(text, name, {code.__name__: code}, generated_filename(f"gradient of {name[:-len('_grad')]}"))
     stand_in.__ad_is_current__, stand_in.refused, stand_in.transforms = code.is_current, set(), {}
+    stand_in.output_checked = False
     return stand_in
 
 
@@ -304,6 +305,9 @@ def _on_stand_in(g, args, label: str, run_adsct, run_adoo):
     """`run_adsct(stand_in)` where g has a stand-in adsct can transform, else `run_adoo()`."""
     stand_in = _stand_in(g, len(args), args)
     if stand_in is not None and label not in stand_in.refused:
+        if not stand_in.output_checked:  # (the stand-in drops f's value: g itself checks it, once)
+            g(*args)
+            stand_in.output_checked = True
         try:
             return run_adsct(stand_in)
         except _REFUSALS:  # (raised while generating, before any generated code ran)
@@ -363,23 +367,25 @@ def _reverse_function(f, argnums, with_value: bool):
             result = entry(*args)  # None where the general code must answer
             if result is not None:
                 return result
-        selected = derived.select_argnums(argnums, len(args))[0]
+        selected, where = derived.distinct(derived.select_argnums(argnums, len(args))[0])
         call = _Call(f, args, selected, "reverse", memo)
         value, grads = call(1.0)  # a weak Python 1.0 keeps float32 code float32
+        value, = derived.plain_outputs([value], f)
         derived.check_scalar(value, kind)
-        if call.floats and call.structures is None:
+        if call.floats and call.structures is None and len(where) == len(selected):  # (no repeated argnums)
             entry = _generate(f, "reverse", selected, entry=(with_value, single))[0]
             if entry is not None:
                 memo[len(args)] = entry
-        grads = call.regroup(grads)
-        grads = grads[0] if single else grads
-        return (derived.plain_scalar(value), grads) if with_value else grads
+        grads = call.regroup(derived.plain_outputs(grads, f))
+        grads = grads[0] if single else tuple(grads[k] for k in where)
+        return (value, grads) if with_value else grads
 
     return _adsct_gradient(derivative_f, f, argnums, with_value)
 
 
 def value_and_grad(f, argnums=0):
     """A function returning f's value and gradient, computed by generated reverse-mode code.
+    A position repeated in a tuple `argnums` gets the full derivative at each of its places.
 
     >>> value_and_grad(lambda x: x * x)(3.0)
     (9.0, 6.0)
@@ -389,6 +395,7 @@ def value_and_grad(f, argnums=0):
 
 def grad(f, argnums=0):
     """A function returning the gradient of scalar f by generated reverse-mode code.
+    A position repeated in a tuple `argnums` gets the full derivative at each of its places.
 
     >>> grad(lambda x1, x2: np.log(x1) + x1 * x2 - np.sin(x2), argnums=(0, 1))(2.0, 5.0)
     (5.5, 1.7163378145367738)
@@ -430,6 +437,7 @@ def _vjp_at(f, args, selected):
     call = _Call(f, args, selected, "reverse")
     value = f(*tree.unflatten(tree.flatten(tuple(args))[1], call.leaves))
     value_leaves, value_def = tree.flatten(value)
+    value_leaves = derived.plain_outputs(value_leaves, f)
     if value_def.kind != "leaf":  # a tuple, list or dict of outputs
         wrapper = _output_wrapper(f, len(args), tree.leaf_paths(value, subscripts=True))
 
@@ -437,16 +445,16 @@ def _vjp_at(f, args, selected):
             cot_leaves = derived.check_cotangent(value_def, value_leaves, cotangent)
             cot_leaves = [derived.in_dtype_of(c, v) for c, v in zip(cot_leaves, value_leaves)]
             outputs_call = _Call(wrapper, list(args) + cot_leaves, selected, "reverse")
-            return outputs_call.regroup(outputs_call(1.0)[1])
+            return outputs_call.regroup(derived.plain_outputs(outputs_call(1.0)[1], f))
 
-        return tree.unflatten(value_def, [derived.plain_scalar(v) for v in value_leaves]), vjp_fn
+        return tree.unflatten(value_def, value_leaves), vjp_fn
 
     def vjp_fn(cotangent):
         derived.check_cotangent(value_def, [value], cotangent)
         _, grads = call(derived.in_dtype_of(cotangent, value))
-        return call.regroup(grads)
+        return call.regroup(derived.plain_outputs(grads, f))
 
-    return derived.plain_scalar(value), vjp_fn
+    return value_leaves[0], vjp_fn
 
 
 def vjp(f, *primals):
@@ -476,7 +484,7 @@ def _jvp_at(f, args, selected, tangents):
         except TypeError:  # (not weak-referenceable)
             pass
         return _jvp_of_outputs(f, args, selected, t_leaves)
-    return derived.plain_scalar(value), derived.plain_scalar(tangent)
+    return tuple(derived.plain_outputs([value, tangent], f))
 
 
 def _jvp_of_outputs(f, args, selected, t_leaves):
@@ -486,8 +494,8 @@ def _jvp_of_outputs(f, args, selected, t_leaves):
     paths = tree.leaf_paths(value, subscripts=True)
     tangents = [_Call(_output_wrapper(f, len(args), paths, leaf=k), args, selected, "forward")(*t_leaves)[1]
                 for k in range(len(paths))]
-    return (tree.unflatten(value_def, [derived.plain_scalar(v) for v in value_leaves]),
-            tree.unflatten(value_def, [derived.plain_scalar(t) for t in tangents]))
+    return (tree.unflatten(value_def, derived.plain_outputs(value_leaves, f)),
+            tree.unflatten(value_def, derived.plain_outputs(tangents, f)))
 
 
 def jvp(f, primals, tangents):
@@ -531,6 +539,7 @@ def _with(args, selected, chosen) -> list:
 def jacobian(f, argnums=0, mode="reverse"):
     """A function returning the Jacobian of f by generated code (reverse: a sweep per output
     entry; forward: a sweep per input entry).
+    A position repeated in a tuple `argnums` gets the full derivative at each of its places.
 
     >>> jacobian(lambda x: x * x, mode="forward")(np.array([1.0, 2.0]))
     array([[2., 0.],
@@ -546,6 +555,7 @@ def jacobian(f, argnums=0, mode="reverse"):
 def hessian(f, argnums=0):
     """A function returning the Hessian of scalar f: forward over reverse, both by generated
     code (the forward-mode code of grad(f)'s stand-in; see _stand_in).
+    A position repeated in a tuple `argnums` gets the full derivative at each of its places.
 
     >>> hessian(lambda x: x[0] ** 2 * x[1])(np.array([1.0, 2.0]))
     array([[4., 2.],

@@ -24,10 +24,10 @@ from .layers import Block, Linear, ReLU, Sequential, Sigmoid, Tanh
 from .losses import cross_entropy, hinge, mse
 from .optim import SGD, Adam, Momentum
 from .scalar import MLP, Layer, Module, Neuron
-from .train import History, accuracy, fit, make_step, predict
+from .train import History, NonFiniteError, accuracy, fit, make_step, predict
 
 __all__ = ["Module", "Neuron", "Layer", "MLP",
            "Block", "Linear", "ReLU", "Tanh", "Sigmoid", "Sequential",
            "mse", "cross_entropy", "hinge", "SGD", "Momentum", "Adam",
-           "fit", "make_step", "History", "accuracy", "predict", "loss_function", "forward_function",
+           "fit", "make_step", "History", "NonFiniteError", "accuracy", "predict", "loss_function", "forward_function",
            "data", "layers", "losses", "optim"]

@@ -14,18 +14,18 @@ The loss of a model is generated as one plain function `loss(params, X, Y)` (see
 
 from __future__ import annotations
 
+import math
 import time
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .. import strategies
+from .. import strategies, tree
 from . import losses, optim
 from .codegen import loss_function
 from .progress import progress_bar
 
-__all__ = ["History", "fit", "make_step", "predict", "accuracy", "as_inputs"]
+__all__ = ["History", "NonFiniteError", "fit", "make_step", "predict", "accuracy", "as_inputs"]
 
 
 @dataclass
@@ -43,6 +43,28 @@ class History:
     def __repr__(self) -> str:
         final = f", final loss={self.loss[-1]:.6g}" if self.loss else ""
         return f"History(strategy={self.strategy!r}, epochs={len(self.loss)}{final})"
+
+
+class NonFiniteError(FloatingPointError):
+    """Training met a NaN or an infinity and stopped before it reached the parameters.
+
+    `source` says where: "data" (the inputs or targets), "loss" (the loss of a batch),
+    "gradient" or "update" (the step would have made a parameter non-finite).  `params`
+    are the last finite parameters (those the failing step started from), `history` what
+    `fit` measured until then, `epoch` and `batch` (counted from 1) where it happened.
+
+    >>> error = NonFiniteError("the loss became nan", source="loss", params=(np.ones(1),))
+    >>> error.source, error.params
+    ('loss', (array([1.]),))
+    """
+
+    def __init__(self, message: str, *, source: str, params=None, history=None, epoch=None, batch=None):
+        super().__init__(message)
+        self.source, self.params, self.history, self.epoch, self.batch = source, params, history, epoch, batch
+
+
+def _all_finite(leaves) -> bool:
+    return all(np.isfinite(leaf).all() for leaf in leaves)
 
 
 def as_inputs(X) -> np.ndarray:
@@ -74,6 +96,8 @@ def make_step(model, loss="cross_entropy", optimizer="adam", strategy: str = str
 
     `Y` must already be in the loss's form (`ad.nn.losses.targets`); the optimizer state
     starts as `step.optimizer.init(params)`.  `step.loss_function` is the generated loss.
+    A step whose loss is not finite, or that would make a parameter non-finite, raises
+    `NonFiniteError` instead (its `params` are the ones the step was given).
 
     >>> from ad.nn import Linear
     >>> step = make_step(Linear(1, 1), "mse", optim.SGD(lr=0.1), strategy="adlib")
@@ -90,8 +114,15 @@ def make_step(model, loss="cross_entropy", optimizer="adam", strategy: str = str
 
     def step(params, state, X, Y):
         value, grads = value_and_grad(params, X, Y)
-        params, state = update(params, grads, state)
-        return params, state, float(value)
+        value = float(value)
+        if not math.isfinite(value):
+            raise NonFiniteError(f"the loss became {value}", source="loss", params=params)
+        new_params, new_state = update(params, grads, state)
+        if not _all_finite(tree.leaves(new_params)):  # (one check per step; the cause only when it fails)
+            source = "update" if _all_finite(tree.leaves(grads)) else "gradient"
+            raise NonFiniteError(f"the {source} of a parameter became non-finite (the loss was {value:.6g})",
+                                 source=source, params=params)
+        return new_params, new_state, value
 
     step.optimizer, step.loss_function, step.strategy = opt, fn, strategy
     return step
@@ -121,8 +152,11 @@ def fit(model, X, y, loss="cross_entropy", optimizer="adam", epochs: int = 100, 
     - `progress`: a tqdm bar over epochs when tqdm is installed.
 
     `history.loss[k]` is the mean loss over epoch k's batches (each batch's loss before its
-    step), `history.seconds[k]` the epoch's wall time.  If the loss stops being finite, a
-    warning says so and training stops.
+    step), `history.seconds[k]` the epoch's wall time.
+
+    NaN or infinite inputs or targets, or a step whose loss, gradient or update is not
+    finite, raise `NonFiniteError` naming the row, or the epoch and batch, and the source;
+    the error carries the last finite parameters (`error.params`) and the history so far.
 
     >>> from ad.nn import Linear, data
     >>> X, y = data.linear(n=50)
@@ -142,6 +176,8 @@ def fit(model, X, y, loss="cross_entropy", optimizer="adam", epochs: int = 100, 
     size = _batch_size(batch_size, n)
     params = model.init(seed, dtype=X.dtype) if params is None else params
     Y = losses.targets(loss, y, _outputs(model, params, X[:1]).shape[1], X.dtype, n)
+    _check_data(X, "the inputs X", params)
+    _check_data(Y, "the targets y", params)
     state = step.optimizer.init(params)
     rng = np.random.default_rng([seed, 1])  # shuffling: a stream apart from the initialisation's
     history = History(strategy=strategy)
@@ -149,26 +185,40 @@ def fit(model, X, y, loss="cross_entropy", optimizer="adam", epochs: int = 100, 
     try:
         for _ in bar:
             start = time.perf_counter()
-            if size == n:
-                params, state, epoch_loss = step(params, state, X, Y)
-            else:
-                order = rng.permutation(n) if shuffle else np.arange(n)
-                total = 0.0
-                for first in range(0, n, size):
-                    rows = order[first:first + size]
-                    params, state, value = step(params, state, X[rows], Y[rows])
-                    total += value * len(rows)
-                epoch_loss = total / n
+            batch = 1
+            try:
+                if size == n:
+                    params, state, epoch_loss = step(params, state, X, Y)
+                else:
+                    order = rng.permutation(n) if shuffle else np.arange(n)
+                    total = 0.0
+                    for batch, first in enumerate(range(0, n, size), start=1):
+                        rows = order[first:first + size]
+                        params, state, value = step(params, state, X[rows], Y[rows])
+                        total += value * len(rows)
+                    epoch_loss = total / n
+            except NonFiniteError as error:
+                epoch = len(history.loss) + 1
+                batches = -(-n // size)
+                raise NonFiniteError(
+                    f"training stopped in epoch {epoch}, batch {batch} of {batches}: {error} (try a smaller learning "
+                    f"rate); error.params holds the last finite parameters", source=error.source,
+                    params=error.params, history=history, epoch=epoch, batch=batch) from None
             history.loss.append(epoch_loss)
             history.seconds.append(time.perf_counter() - start)
             bar.set_postfix(loss=f"{history.loss[-1]:.4g}", refresh=False)
-            if not np.isfinite(history.loss[-1]):
-                warnings.warn(f"the training loss became {history.loss[-1]} in epoch {len(history.loss)}: "
-                              f"training stopped (try a smaller learning rate)", RuntimeWarning, stacklevel=2)
-                break
     finally:
         bar.close()
     return params, history
+
+
+def _check_data(values: np.ndarray, what: str, params) -> None:
+    """Refuse NaN or infinite training data at once, naming its first bad row."""
+    finite = np.isfinite(values)
+    if not finite.all():
+        row = int(np.argmin(finite.reshape(len(values), -1).all(axis=1)))
+        raise NonFiniteError(f"{what} contain a non-finite value ({values[row][~finite[row]].flat[0]}) in row {row}: "
+                             f"training would give NaN parameters; no step was taken", source="data", params=params)
 
 
 def predict(model, params, X) -> np.ndarray:
