@@ -8,7 +8,8 @@ differences for the first derivatives and for the Hessian (of adoo's gradient).
 import numpy as np
 import pytest
 
-from ad import adoo, numeric
+from ad import adoo, numeric, ops
+from ad.errors import NotDifferentiableError
 from ad.adoo import Dual, Var
 
 
@@ -126,7 +127,17 @@ def matrix_power_step(X):
     return np.sum(A * A)
 
 
+def ravel_versus_flatten(X):
+    A = X * 1.0
+    r = A.ravel()       # a view: writes reach A
+    r[0] += X[1, 1]
+    f = A.flatten()     # a copy: writes stay in f
+    f *= 10.0
+    return np.sum(A * X) + np.sum(f)
+
+
 PROGRAMS = [
+    (ravel_versus_flatten, np.array([[0.5, 1.0], [-0.3, 0.8]])),
     (alias_add, np.array([1.0, 2.0])),
     (alias_scale, np.array([1.0, 2.0])),
     (slice_view, np.array([1.0, 2.0, 3.0])),
@@ -243,3 +254,19 @@ def test_a_long_chain_of_updates_differentiates():
             a += 1e-4 * x
         return np.sum(a)
     np.testing.assert_allclose(adoo.grad(f)(np.ones(2)), numeric.grad(f, np.ones(2)), rtol=1e-6)
+
+
+def test_writes_into_views_without_a_way_back_are_refused():
+    flipped = ops.defop("flipped_view_for_test", lambda x: x[::-1],  # a view, like np.flip's
+                        jvp=(lambda t, out, x: ops.getitem(t, slice(None, None, -1)),),
+                        vjp=(lambda g, out, x: ops.getitem(g, slice(None, None, -1)),))
+    try:
+        def f(x):
+            a = x * 1.0
+            v = flipped(a)
+            v += 1.0        # NumPy would change a too
+            return np.sum(a * x)
+        with pytest.raises(NotDifferentiableError, match="view made by flipped_view_for_test"):
+            adoo.grad(f)(np.ones(3))
+    finally:
+        del ops.REGISTRY["flipped_view_for_test"]

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from .. import ops
 from .. import levels
-from .traced import AFTER_APPLY, Traced
+from .traced import Traced
+from .views import finish
 from .var import _MATH_ERRORS, as_value
 
 
@@ -57,10 +58,8 @@ def apply(op, inputs, params):
         else:
             raw.append(x)
             tangents.append(None)
-    after = AFTER_APPLY.get(op)
-    if after is not None:  # views and fresh arrays (ad.adoo.inplace)
-        return after(_apply(op, raw, tangents, params, level), inputs, params)
-    return _apply(op, raw, tangents, params, level)
+    out = _apply(op, raw, tangents, params, level)
+    return finish(op, out, inputs, params, out.primal if type(out) is Dual else out)  # (views: ad.adoo.views)
 
 
 def _apply(op, raw, tangents, params, level):

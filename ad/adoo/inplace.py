@@ -29,8 +29,6 @@ value is a handle: an in-place update computes the new value with ordinary ops (
 
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
 
 from .. import ops
@@ -38,27 +36,13 @@ from ..derived import plain
 from ..errors import NotDifferentiableError
 from . import var as var_module
 from .dual import Dual, _dual
-from .traced import AFTER_APPLY, Traced
+from .traced import Traced
 from .var import Var
+from .views import AFTER_APPLY, WRITE_BACK, base_of, live_views
 
 __all__ = ["write", "update"]
 
 _VAR_SLOTS = ("data", "grad", "_op", "_inputs", "_parents", "_params", "_partials", "_ad_level", "_retain", "_stamp")
-
-
-def _inverse_axes(axes, ndim):
-    return None if axes is None else tuple(np.argsort([a % ndim for a in axes]))
-
-
-# How a write into a view reaches its base: (base, new value of the view, params) -> new base.
-_WRITE_BACK = {
-    ops.getitem: lambda base, view, p: ops.index_update(base, view, p["index"]),
-    ops.reshape: lambda base, view, p: ops.reshape(view, ops.shape_of(base)),
-    ops.expand_dims: lambda base, view, p: ops.reshape(view, ops.shape_of(base)),
-    ops.squeeze: lambda base, view, p: ops.reshape(view, ops.shape_of(base)),
-    ops.transpose: lambda base, view, p: ops.transpose(view, _inverse_axes(p.get("axes"), ops.ndim_of(base))),
-    ops.swapaxes: lambda base, view, p: ops.swapaxes(view, p["axis1"], p["axis2"]),
-}
 
 
 def _is_array(handle) -> bool:
@@ -66,22 +50,7 @@ def _is_array(handle) -> bool:
     return type(plain(handle)) is np.ndarray
 
 
-def _note_view(out, inputs, params, op=None):
-    """After a view op: if out's data is a view of its input's data, link the two."""
-    base = inputs[0]
-    if isinstance(out, Traced) and isinstance(base, Traced) and _is_array(out) and _is_array(base) \
-            and np.may_share_memory(plain(out), plain(base)):
-        out._view = (base, op, params)
-        views = getattr(base, "_views", None)
-        if views is None:
-            base._views = views = []
-        else:
-            views[:] = [ref for ref in views if ref() is not None]  # forget views that are gone
-        views.append(weakref.ref(out))
-    return out
-
-
-def _fresh_handle(out, inputs, params, op=None):
+def _fresh_handle(out, inputs, params):
     """After zeros_like/ones_like on a traced value: a constant handle at its level, so that
     the code that fills it in place (`y = np.zeros_like(x); y += ...`) can be followed."""
     source = max((x for x in inputs if isinstance(x, Traced)), key=lambda x: x._ad_level, default=None)
@@ -93,8 +62,6 @@ def _fresh_handle(out, inputs, params, op=None):
     return Var(out, level=source._ad_level)
 
 
-for _op in _WRITE_BACK:
-    AFTER_APPLY[_op] = lambda out, inputs, params, op=_op: _note_view(out, inputs, params, op)
 for _op in (ops.zeros_like, ops.ones_like):
     AFTER_APPLY[_op] = _fresh_handle
 
@@ -144,14 +111,10 @@ def _assign(handle, new) -> None:
 
 def _refresh_views(handle) -> None:
     """Recompute the live views of an updated handle from its new contents."""
-    refs = getattr(handle, "_views", None)
-    if not refs:
-        return
-    for view in [ref() for ref in refs]:
-        if view is not None:
-            base, op, params = view._view
-            _assign(view, op.apply((handle,), params))
-            _refresh_views(view)
+    for view in live_views(handle):
+        base, write_back, params, op = base_of(view)
+        _assign(view, op.apply((handle,), params))
+        _refresh_views(view)
 
 
 def write(handle, new) -> None:
@@ -163,10 +126,15 @@ def write(handle, new) -> None:
     array([0., 0.])
     """
     new = _written(handle, new)
-    view = getattr(handle, "_view", None)
+    view = base_of(handle)
     if view is not None:  # a view: the write lands in its base, which then refreshes this view
-        base, op, params = view
-        write(base, _WRITE_BACK[op](base, new, params))
+        base, write_back, params, op = view
+        if write_back is None:
+            raise NotDifferentiableError(
+                f"this array is a view made by {op.name}, which shares memory with its input in NumPy; adoo "
+                f"cannot carry a write into it back to that input: write into a copy ({op.name}(...).copy()) "
+                f"or into the input itself")
+        write(base, WRITE_BACK[write_back](base, new, params))
     else:
         _assign(handle, new)
         _refresh_views(handle)

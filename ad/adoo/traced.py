@@ -22,10 +22,6 @@ _STRUCTURAL = {np.shape, np.ndim, np.size, np.result_type, np.iscomplexobj, np.i
 
 _lookup = ops.lookup
 
-# Ops whose engine result goes through a hook `hook(out, inputs, params) -> out` (filled by
-# ad.adoo.inplace: views remember their base, zeros_like gives a handle that can be written into).
-AFTER_APPLY: dict = {}
-
 # ufunc.reduce spellings of the reductions.
 _REDUCERS = {np.add: "sum", np.multiply: "prod", np.maximum: "max", np.minimum: "min"}
 
@@ -130,7 +126,8 @@ class Traced:
     def ravel(self):
         return ops.reshape(self, (-1,))
 
-    flatten = ravel
+    def flatten(self):
+        return ops.copy(ops.reshape(self, (-1,)))  # a copy, as NumPy's flatten (ravel gives a view)
 
     def squeeze(self, axis=None):
         return ops.squeeze(self, axis)

@@ -18,7 +18,8 @@ from .. import ops
 from ..ops.core import _ENGINES
 from .. import levels
 from ..derived import as_value
-from .traced import AFTER_APPLY, Traced
+from .traced import Traced
+from .views import finish
 
 _MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
 _NO_PARAMS: dict = {}
@@ -267,8 +268,7 @@ def apply(op, inputs, params):
                 pass  # math refuses (log of a negative, 1/0, ...): NumPy's semantics below
         # values of outer levels (nested derivatives) go through the registry's dispatch
         out = _node(op.compute(raw, params) if plain else op.apply(raw, params), op, raw, parents, params, None, level)
-    after = AFTER_APPLY.get(op)
-    return out if after is None else after(out, inputs, params)  # views, fresh arrays: ad.adoo.inplace
+    return finish(op, out, inputs, params, out.data if type(out) is Var else out)  # (views: ad.adoo.views)
 
 
 ops.register_engine(Var, apply)
