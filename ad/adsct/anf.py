@@ -26,6 +26,7 @@ from .. import derived, ops, tree
 from ..errors import NotDifferentiableError, UnsupportedSyntaxError
 from .astutil import clone, fresh_name
 from .desugar import desugar
+from .inplace import refuse_shared_update
 from .parse import Parsed, parse_function
 from .scope import Namespace
 
@@ -50,6 +51,7 @@ class Stmt:
     origin: Optional[ast.AST] = None  # the source statement, for comments
     callee: Optional[str] = None  # a plain call's function, named for errors
     source: Optional[Parsed] = None  # the function the statement comes from (callees are inlined)
+    updates: Optional[tuple] = None  # `name op= value`: (name, its old version); NumPy may update in place
 
 
 @dataclass
@@ -282,7 +284,9 @@ class Normaliser:
                     self.body.append(Stmt(self.bind_name(t.id), None, expr=v, origin=node, source=self.parsed))
                 return
         if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            old = self.versions.get(node.target.id, node.target.id)
             self.assign(node.target.id, ast.BinOp(ast.Name(node.target.id, ast.Load()), node.op, node.value))
+            self.body[-1].updates = (node.target.id, old)  # (an array's other names see it: aliasing.py)
             return
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
             return  # a bare string or number: a comment
@@ -616,7 +620,8 @@ _NOT_INLINED = ("numpy", "scipy", "math", "ad.")
 # Calls that only look at structure (how many, what shape), never at values: differentiated
 # values may reach them, and their results are constants.
 _STRUCTURAL = (len, np.shape, np.ndim, np.size, isinstance, type, ops.shape_of, ops.ndim_of,
-               derived.zeros_like)  # (a zero of x's shape: generated code's zero derivatives)
+               derived.zeros_like,  # (a zero of x's shape: generated code's zero derivatives)
+               refuse_shared_update)  # (generated code's check that an in-place update is private)
 _INLINED_FROM_AD = ("ad.nn.", "ad.examples", "ad.bench.")  # our own user-level code, written in the subset
 
 

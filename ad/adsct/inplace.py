@@ -1,0 +1,78 @@
+"""The run-time half of aliasing.py: the check generated code makes before `b += x`.
+
+adsct writes `b += x` as `b = b + x`.  That is Python's meaning for numbers, but NumPy
+updates an array in place, so every other name for the array (or a view of it) changes too.
+Where aliasing.py cannot rule that out, the generated code calls `refuse_shared_update`
+just before the update: it raises the user-facing error when the value is an array whose
+memory another name that is read later shares, and does nothing for numbers.
+
+>>> import numpy as np
+>>> site = SharedUpdate("b += x", "b", ("a",), ("`a` (line 3)",), "f.py", 4, 5)
+>>> a = np.ones(2)
+>>> refuse_shared_update(1.0, (1.0,), site)  # numbers are rebound, as Python does
+>>> try:
+...     refuse_shared_update(a, (a[1:],), site)  # a view of the same memory
+... except UnsupportedSyntaxError as error:
+...     print(error.lineno, error.msg[:55])
+4 `b += x` updates the array of b in place, and `a` (line
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..derived import plain
+from ..errors import UnsupportedSyntaxError
+
+
+@dataclass(frozen=True)
+class SharedUpdate:
+    """One in-place update statement (`b += x`), with the names that may share b's array."""
+
+    text: str  # the statement as the user wrote it
+    updated: str  # the name updated in place
+    names: tuple  # the user's names of the other values, in the order the check gets them
+    described: tuple  # how the error names each of them: "`a` (line 3)", "the argument `x`"
+    filename: str
+    line: int
+    column: int
+
+    def error(self, k: int, certain: bool = True) -> UnsupportedSyntaxError:
+        """The error for this update, when the k-th other name shares the array (or may)."""
+        rewritten = _rebinding(self.text, self.updated)
+        return UnsupportedSyntaxError(
+            f"`{self.text}` updates the array of {self.updated} in place, and {self.described[k]} "
+            f"{'names' if certain else 'may name'} the same array (or a view of it); adsct cannot follow "
+            f"in-place updates of shared arrays",
+            self.filename, self.line, self.column, self.text,
+            f"write `{rewritten}` for a new array, or give {self.updated} an array of its own first: "
+            f"`{self.updated} = {self.names[k]} * 1.0`")
+
+
+def _rebinding(text: str, updated: str) -> str:
+    """`b = b + x` for `b += x` (the spelling that makes a new array)."""
+    for symbol in ("**=", "//=", ">>=", "<<=", "+=", "-=", "*=", "/=", "%=", "@=", "&=", "|=", "^="):
+        head, found, tail = text.partition(symbol)
+        if found:
+            return f"{head.strip()} = {head.strip()} {symbol[:-1]} {tail.strip()}"
+    return f"{updated} = ..."
+
+
+def refuse_shared_update(value, others: tuple, site: SharedUpdate) -> None:
+    """Raise `site`'s error when `value` is an array and one of `others` shares its memory
+    (engine values, such as adoo's, are looked through to their arrays).
+
+    >>> site = SharedUpdate("s += 1", "s", ("x",), ("the argument `x`",), "f.py", 2, 5)
+    >>> refuse_shared_update(2.0, (2.0,), site) is None
+    True
+    """
+    array = plain(value)
+    if not isinstance(array, np.ndarray):
+        return None
+    for k, other in enumerate(others):
+        other = plain(other)
+        if isinstance(other, np.ndarray) and np.may_share_memory(array, other):
+            raise site.error(k)
+    return None
