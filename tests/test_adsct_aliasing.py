@@ -359,3 +359,102 @@ def test_float_code_is_rebound_as_python_does():
 def test_same_float_code_on_an_array_is_refused():
     # s is x itself: NumPy's s += 1.0 changes x as well, so s * x is (x + 1) ** 2.
     assert_refused(float_alias, X, at="s += 1.0", names=("x",))
+
+
+# -- other in-place changes: refused, never ignored ------------------------------------------------
+
+def sort_in_place(x):
+    a = x * 1.0
+    a.sort()
+    return np.sum(a * x)
+
+
+def fill_in_place(x):
+    a = x * 1.0
+    a.fill(0.0)
+    return np.sum(a * x)
+
+
+def resize_in_place(x):
+    a = x * 1.0
+    a.resize(2)
+    return np.sum(a)
+
+
+def add_with_out(x):
+    a = x * 1.0
+    np.add(a, x, out=a)
+    return np.sum(a * x)
+
+
+def add_with_out_assigned(x):
+    a = x * 1.0
+    c = np.add(a, x, out=a)
+    return np.sum(a * c)
+
+
+def copy_into(x):
+    a = np.zeros(3)
+    np.copyto(a, x)
+    return np.sum(a * x)
+
+
+def put_into(x):
+    a = x * 1.0
+    np.put(a, [0], 5.0)
+    return np.sum(a * x)
+
+
+def place_into(x):
+    a = x * 1.0
+    np.place(a, a > 1.5, 0.0)
+    return np.sum(a * x)
+
+
+def item_assignment(x):
+    a = x * 1.0
+    a[0] = 3.0
+    return np.sum(a * x)
+
+
+def item_update(x):
+    a = x * 1.0
+    a[1:] += x[:2]
+    return np.sum(a * x)
+
+
+def ellipsis_assignment(x):
+    a = np.zeros(3)
+    a[...] = x
+    return np.sum(a * x)
+
+
+@pytest.mark.parametrize("f,at,array", [
+    (sort_in_place, "a.sort()", "a"), (fill_in_place, "a.fill(0.0)", "a"), (resize_in_place, "a.resize(2)", "a"),
+    (add_with_out, "np.add(a, x, out=a)", "a"), (add_with_out_assigned, "np.add(a, x, out=a)", "a"),
+    (copy_into, "np.copyto(a, x)", "a"), (put_into, "np.put(a, [0], 5.0)", "a"),
+    (place_into, "np.place(a, a > 1.5, 0.0)", "a"), (item_assignment, "a[0] = 3.0", "a"),
+    (item_update, "a[1:] += x[:2]", "a"), (ellipsis_assignment, "a[...] = x", "a")])
+def test_other_in_place_changes_are_refused_at_their_line(f, at, array):
+    with pytest.raises(UnsupportedSyntaxError) as caught:
+        adsct.grad(f)(X.copy())
+    error = caught.value
+    assert (error.filename, error.lineno) == (inspect.getsourcefile(f), line_of(f, at))
+    assert f"`{at}`" in error.msg and f"`{array}`" in error.msg and "in place" in error.msg
+    with pytest.raises(UnsupportedSyntaxError, match="in place"):
+        adsct.jvp(f, (X.copy(),), (np.ones(3),))
+
+
+def copy_into_a_constant(x):
+    a = np.ones(3)
+    y = x * a
+    done = np.copyto(a, 3.0)
+    return np.sum(y * a)
+
+
+def test_in_place_change_of_a_constant_array_is_refused_not_run_behind_the_derivative():
+    # The forward sweep ran np.copyto, so the reverse sweep read a = 3 where y = x * 1:
+    # the gradient came out 9 for NumPy's 3.
+    assert np.allclose(numeric.grad(_on_copies(copy_into_a_constant), X.copy()), 3.0)
+    with pytest.raises(UnsupportedSyntaxError, match=r"`np.copyto\(a, 3.0\)` writes into `a` in place"):
+        adsct.grad(copy_into_a_constant)(X.copy())

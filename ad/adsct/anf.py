@@ -26,7 +26,7 @@ from .. import derived, ops, tree
 from ..errors import NotDifferentiableError, UnsupportedSyntaxError
 from .astutil import clone, fresh_name
 from .desugar import desugar
-from .inplace import refuse_shared_update
+from .inplace import IN_PLACE_HINT, in_place_change, refuse_shared_update
 from .parse import Parsed, parse_function
 from .scope import Namespace
 
@@ -320,8 +320,11 @@ class Normaliser:
             test_body, self.body = self.body, outer
             self.body.append(Loop(None, None, test_body, test, self.block(node.body), node, self.parsed))
             return
+        self.refuse_in_place(node.value if isinstance(node, ast.Expr) else node)
         hint = {"Return": "return once, at the end (early returns come in a later version)",
-                "Break": "break and continue come in a later version"}.get(type(node).__name__, "")
+                "Break": "break and continue come in a later version",
+                "Expr": "a call whose result is not used only has side effects, which adsct does not keep: "
+                        "assign its result to a name"}.get(type(node).__name__, "")
         raise self.parsed.error(node, f"{type(node).__name__} statements are not supported by this version of adsct",
                                 hint or "use assignments, if/else, for and while loops, and a final return")
 
@@ -501,7 +504,18 @@ class Normaliser:
         self.injected[candidate] = value
         return candidate
 
+    def refuse_in_place(self, node: ast.AST) -> None:
+        """Raise for `a[i] = v`, `a.sort()`, `np.copyto(a, b)`, `out=`: NumPy changes an array in place."""
+        function = None
+        if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Attribute)
+                                               and self.mentions_locals(node.func.value)):
+            function = self.resolve(node.func)
+        change = in_place_change(node, function)
+        if change is not None:
+            raise self.parsed.error(node, change, IN_PLACE_HINT)
+
     def call(self, node: ast.Call) -> ast.expr:
+        self.refuse_in_place(node)
         func = node.func
         if isinstance(func, ast.Attribute) and self.mentions_locals(func.value):  # a method: x.sum(axis=1)
             if func.attr not in _METHODS:

@@ -1,4 +1,5 @@
-"""The run-time half of aliasing.py: the check generated code makes before `b += x`.
+"""What NumPy changes in place: the check generated code makes before `b += x` (the
+run-time half of aliasing.py), and the statements and calls adsct refuses outright.
 
 adsct writes `b += x` as `b = b + x`.  That is Python's meaning for numbers, but NumPy
 updates an array in place, so every other name for the array (or a view of it) changes too.
@@ -19,6 +20,7 @@ memory another name that is read later shares, and does nothing for numbers.
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,4 +77,43 @@ def refuse_shared_update(value, others: tuple, site: SharedUpdate) -> None:
         other = plain(other)
         if isinstance(other, np.ndarray) and np.may_share_memory(array, other):
             raise site.error(k)
+    return None
+
+
+# Calls that write into an argument, and array methods that change their array.
+_CHANGING_FUNCTIONS = (np.copyto, np.put, np.place, np.putmask, np.put_along_axis, np.fill_diagonal)
+_CHANGING_METHODS = frozenset({"sort", "fill", "resize", "put", "itemset", "partition", "setfield", "setflags",
+                               "byteswap", "__setitem__", "__iadd__", "__isub__", "__imul__", "__itruediv__"})
+IN_PLACE_HINT = ("adsct follows no in-place changes of arrays: use the forms that return a new array, "
+                 "a = np.sort(a), a = np.where(mask, v, a), c = np.add(a, b)")
+
+
+def in_place_change(node: ast.AST, function=None) -> "str | None":
+    """What statement or call `node` changes in place, in a Python programmer's words (None
+    when it changes nothing adsct knows of); `function` is the object a call resolves to
+    (None for a method of a local value).
+
+    >>> print(in_place_change(ast.parse("a[1:] = 0.0").body[0]))
+    `a[1:] = 0.0` writes into the array `a` in place (item assignment)
+    >>> print(in_place_change(ast.parse("np.copyto(a, b)").body[0].value, np.copyto))
+    `np.copyto(a, b)` writes into `a` in place
+    """
+    text = ast.unparse(node)
+    if isinstance(node, (ast.Assign, ast.AugAssign)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        for target in targets:
+            if isinstance(target, ast.Subscript):
+                return f"`{text}` writes into the array `{ast.unparse(target.value)}` in place (item assignment)"
+            if isinstance(target, ast.Attribute):
+                return f"`{text}` changes the attribute `{target.attr}` of `{ast.unparse(target.value)}` in place"
+        return None
+    if not isinstance(node, ast.Call):
+        return None
+    out = next((k.value for k in node.keywords if k.arg == "out"), None)
+    if out is not None:
+        return f"`{text}` writes its result into `{ast.unparse(out)}` in place (out=)"
+    if function is None and isinstance(node.func, ast.Attribute) and node.func.attr in _CHANGING_METHODS:
+        return f"`{text}` changes `{ast.unparse(node.func.value)}` in place"
+    if any(function is f for f in _CHANGING_FUNCTIONS) and node.args:
+        return f"`{text}` writes into `{ast.unparse(node.args[0])}` in place"
     return None
