@@ -102,7 +102,7 @@ def test_refusal_names_file_line_construct_and_hint():
     error = caught.value
     assert f"`a` (line {line_of(add_into_alias, 'a = x * 1.0')})" in error.msg
     assert error.text == "b += x"
-    assert "b = b + x" in error.hint
+    assert "b = b + x" in error.hint and "b = b.copy()" in error.hint
 
 
 def alias_chain(x):
@@ -458,3 +458,19 @@ def test_in_place_change_of_a_constant_array_is_refused_not_run_behind_the_deriv
     assert np.allclose(numeric.grad(_on_copies(copy_into_a_constant), X.copy()), 3.0)
     with pytest.raises(UnsupportedSyntaxError, match=r"`np.copyto\(a, 3.0\)` writes into `a` in place"):
         adsct.grad(copy_into_a_constant)(X.copy())
+
+
+# -- copies: the way out the hint suggests -----------------------------------------------------------
+
+def copy_then_update(x):
+    a = x * 2.0
+    b = a.copy()
+    b += x
+    c = np.copy(b)
+    c *= x
+    return np.sum(a * b * c)
+
+
+def test_copy_gives_an_array_of_its_own_and_matches_numpy():
+    assert_like_numpy(copy_then_update, X)
+    assert "refuse_shared_update" not in adsct.source(copy_then_update)

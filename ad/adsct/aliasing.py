@@ -117,7 +117,9 @@ def _alias_classes(program: Program, local: set) -> _Classes:
     for a, b in zip(args, args[1:]):  # one array may be passed as two arguments
         classes.union(a, b)
     for stmt in walk(program.body):
-        if stmt.op is None and isinstance(stmt.expr, ast.Name):  # b = a
+        if stmt.fresh:  # b = a.copy()
+            linked = []
+        elif stmt.op is None and isinstance(stmt.expr, ast.Name):  # b = a
             linked = [stmt.expr.id]
         elif stmt.op is None:  # a call adsct does not know may return its argument
             linked = [n.id for n in ast.walk(stmt.expr) if isinstance(n, ast.Name) and n.id in local]
@@ -220,31 +222,28 @@ def _with_guards(body: list, guards: dict) -> list:
 
 def _site_record(program: Program, site: Stmt, others: list) -> SharedUpdate:
     source = site.source or program.parsed
-    described, short = zip(*(_describe(program, name) for name in others))
-    return SharedUpdate(ast.unparse(site.origin), site.updates[0], tuple(short), tuple(described), source.filename,
-                        source.first_line + site.origin.lineno - 1, site.origin.col_offset + 1)
+    return SharedUpdate(ast.unparse(site.origin), site.updates[0], tuple(_describe(program, n) for n in others),
+                        source.filename, source.first_line + site.origin.lineno - 1, site.origin.col_offset + 1)
 
 
-def _describe(program: Program, name: str) -> tuple:
-    """(how an error names the value `name` holds, a short name for it) in the user's words."""
+def _describe(program: Program, name: str) -> str:
+    """How an error names the value `name` holds, in the user's words."""
     for k, group in enumerate(program.groups):
         if name in group:
             argument = program.parsed.node.args.args[k].arg
-            return (f"the argument `{argument}`", argument) if group == [name] else \
-                (f"an array in the argument `{argument}`", argument)
+            return f"the argument `{argument}`" if group == [name] else f"an array in the argument `{argument}`"
     for stmt in walk(program.body):
         if stmt.target == name and stmt.origin is not None:
-            return _described_by(stmt.origin, stmt.source or program.parsed, name)
+            return _described_by(stmt.origin, stmt.source or program.parsed)
     for loop in _loops(program.body):
         if loop.target == name:
-            return _described_by(loop.origin, loop.source or program.parsed, name)
-    return f"the global `{name}`", name
+            return _described_by(loop.origin, loop.source or program.parsed)
+    return f"the global `{name}`"
 
 
-def _described_by(origin: ast.AST, source, name: str) -> tuple:
+def _described_by(origin: ast.AST, source) -> str:
     line = source.first_line + origin.lineno - 1
-    where = f"line {line}"
     target = getattr(origin, "target", None) or (origin.targets[0] if isinstance(origin, ast.Assign) else None)
     if isinstance(target, ast.Name):
-        return f"`{target.id}` ({where})", target.id
-    return f"the value of `{source.text_of(origin)}` ({where})", name
+        return f"`{target.id}` (line {line})"
+    return f"the value of `{source.text_of(origin)}` (line {line})"

@@ -52,6 +52,7 @@ class Stmt:
     callee: Optional[str] = None  # a plain call's function, named for errors
     source: Optional[Parsed] = None  # the function the statement comes from (callees are inlined)
     updates: Optional[tuple] = None  # `name op= value`: (name, its old version); NumPy may update in place
+    fresh: bool = False  # a copy `a.copy()`: an array of its own (generated code may share it: it changes none)
 
 
 @dataclass
@@ -514,8 +515,27 @@ class Normaliser:
         if change is not None:
             raise self.parsed.error(node, change, IN_PLACE_HINT)
 
+    def copy_of(self, node: ast.Call) -> "ast.Name | None":
+        """`a.copy()` and `np.copy(a)` as a copy statement marked fresh (None for other calls)."""
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "copy" and self.mentions_locals(func.value):
+            value = func.value if not node.args and not node.keywords else None
+        elif not self.mentions_locals(func) and len(node.args) == 1 and not node.keywords:
+            value = node.args[0] if self.resolve(func) is np.copy else None
+        else:
+            value = None
+        value = None if value is None else self.expr(value)
+        if value is None or isinstance(value, Structured):
+            return None
+        target = self.fresh()
+        self.body.append(Stmt(target, None, expr=value, origin=self.origin, source=self.parsed, fresh=True))
+        return ast.Name(target, ast.Load())
+
     def call(self, node: ast.Call) -> ast.expr:
         self.refuse_in_place(node)
+        copy = self.copy_of(node)
+        if copy is not None:
+            return copy
         func = node.func
         if isinstance(func, ast.Attribute) and self.mentions_locals(func.value):  # a method: x.sum(axis=1)
             if func.attr not in _METHODS:

@@ -8,7 +8,7 @@ just before the update: it raises the user-facing error when the value is an arr
 memory another name that is read later shares, and does nothing for numbers.
 
 >>> import numpy as np
->>> site = SharedUpdate("b += x", "b", ("a",), ("`a` (line 3)",), "f.py", 4, 5)
+>>> site = SharedUpdate("b += x", "b", ("`a` (line 3)",), "f.py", 4, 5)
 >>> a = np.ones(2)
 >>> refuse_shared_update(1.0, (1.0,), site)  # numbers are rebound, as Python does
 >>> try:
@@ -35,8 +35,7 @@ class SharedUpdate:
 
     text: str  # the statement as the user wrote it
     updated: str  # the name updated in place
-    names: tuple  # the user's names of the other values, in the order the check gets them
-    described: tuple  # how the error names each of them: "`a` (line 3)", "the argument `x`"
+    described: tuple  # how the error names each other value, in the order the check gets them: "`a` (line 3)"
     filename: str
     line: int
     column: int
@@ -49,8 +48,8 @@ class SharedUpdate:
             f"{'names' if certain else 'may name'} the same array (or a view of it); adsct cannot follow "
             f"in-place updates of shared arrays",
             self.filename, self.line, self.column, self.text,
-            f"write `{rewritten}` for a new array, or give {self.updated} an array of its own first: "
-            f"`{self.updated} = {self.names[k]} * 1.0`")
+            f"write `{rewritten}` for a new array, or give {self.updated} an array of its own before this line: "
+            f"`{self.updated} = {self.updated}.copy()`")
 
 
 def _rebinding(text: str, updated: str) -> str:
@@ -66,7 +65,7 @@ def refuse_shared_update(value, others: tuple, site: SharedUpdate) -> None:
     """Raise `site`'s error when `value` is an array and one of `others` shares its memory
     (engine values, such as adoo's, are looked through to their arrays).
 
-    >>> site = SharedUpdate("s += 1", "s", ("x",), ("the argument `x`",), "f.py", 2, 5)
+    >>> site = SharedUpdate("s += 1", "s", ("the argument `x`",), "f.py", 2, 5)
     >>> refuse_shared_update(2.0, (2.0,), site) is None
     True
     """
