@@ -474,3 +474,21 @@ def copy_then_update(x):
 def test_copy_gives_an_array_of_its_own_and_matches_numpy():
     assert_like_numpy(copy_then_update, X)
     assert "refuse_shared_update" not in adsct.source(copy_then_update)
+
+
+def alias_made_under_a_condition(x, flag):
+    b = x * 1.0
+    if flag > 0:
+        c = b
+    b += x
+    if flag > 0:
+        b = c * 3.0
+    return np.sum(b * x)
+
+
+def test_alias_that_may_not_exist_at_the_update_is_refused_before_running():
+    # With flag > 0, NumPy's c is b's array, updated to 2x: the result is sum(6 x * x).
+    assert alias_made_under_a_condition(X.copy(), 1.0) == np.sum(6.0 * X * X)
+    with pytest.raises(UnsupportedSyntaxError, match=r"`c` \(line \d+\) may name the same array") as caught:
+        adsct.grad(alias_made_under_a_condition)(X.copy(), -1.0)
+    assert caught.value.lineno == line_of(alias_made_under_a_condition, "b += x")

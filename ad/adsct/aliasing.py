@@ -67,6 +67,9 @@ def guard_in_place_updates(program: Program) -> Program:
     _live(program.body, _names(program.result), live)
     _bound(program.body, set(program.args), bound)
     taken = local | {n.id for s in walk(program.body) for n in _reads(s)} | set(program.namespace)
+    guard_name = "refuse_shared_update"
+    if program.namespace.get(guard_name, refuse_shared_update) is not refuse_shared_update:
+        guard_name = fresh_name(guard_name, taken)  # (the user's own global of that name)
     guards = {}
     for site in sites:
         name, old = site.updates
@@ -78,8 +81,6 @@ def guard_in_place_updates(program: Program) -> Program:
         if missing:  # a name that may not exist yet when the update runs: cannot be checked
             raise record.error(missing[0], certain=False)
         site_name = fresh_name(f"{name}_update_line_{record.line}", taken)
-        guard_name = fresh_name("refuse_shared_update", taken) if program.namespace.get(
-            "refuse_shared_update", refuse_shared_update) is not refuse_shared_update else "refuse_shared_update"
         program.namespace[site_name] = record
         program.namespace[guard_name] = refuse_shared_update
         call = ast.Call(ast.Name(guard_name, ast.Load()),
