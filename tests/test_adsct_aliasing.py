@@ -492,3 +492,15 @@ def test_alias_that_may_not_exist_at_the_update_is_refused_before_running():
     with pytest.raises(UnsupportedSyntaxError, match=r"`c` \(line \d+\) may name the same array") as caught:
         adsct.grad(alias_made_under_a_condition)(X.copy(), -1.0)
     assert caught.value.lineno == line_of(alias_made_under_a_condition, "b += x")
+
+
+def flatten_then_update(x):
+    a = np.reshape(x * 1.0, (2, 2))
+    c = a.flatten()
+    c += 1.0
+    return np.sum(a * a) + np.sum(c * x)
+
+
+def test_flatten_copies_as_numpy_does():
+    # a.flatten() is a new array in NumPy (adsct writes it as a reshape, which may be a view).
+    assert_like_numpy(flatten_then_update, np.array([1.0, 2.0, 3.0, 4.0]))

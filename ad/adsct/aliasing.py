@@ -22,7 +22,9 @@ user-facing error when `b` is an array sharing memory with one of them, and cost
 `isinstance` for numbers.  So `s = x; s += 1; return s * x` on floats, and `acc = x * 0;
 acc += ...` where no other name sees `acc`, run as before.  Following the update into the
 other names instead (rebinding them, re-deriving views from their new base) would need the
-array-or-number decision at transformation time; refusing is exact and never wrong.
+array-or-number decision at transformation time; refusing is exact and never wrong.  (An update of an argument, `x += 1` with no other name
+for x, is rebound like the rest: f's value and derivatives are NumPy's, but the caller's
+array is left as it was.)
 """
 
 from __future__ import annotations

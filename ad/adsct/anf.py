@@ -52,7 +52,7 @@ class Stmt:
     callee: Optional[str] = None  # a plain call's function, named for errors
     source: Optional[Parsed] = None  # the function the statement comes from (callees are inlined)
     updates: Optional[tuple] = None  # `name op= value`: (name, its old version); NumPy may update in place
-    fresh: bool = False  # a copy `a.copy()`: an array of its own (generated code may share it: it changes none)
+    fresh: bool = False  # a.copy(), a.flatten(): an array of its own (generated code, changing none, may share it)
 
 
 @dataclass
@@ -547,7 +547,9 @@ class Normaliser:
                 args = [func.value, ast.Tuple([ast.Constant(-1)], ast.Load())]
             elif func.attr in ("reshape", "transpose") and len(node.args) > 1:
                 args = [func.value, ast.Tuple(list(node.args), ast.Load())]
-            return self.apply(op, args, node.keywords, node)
+            result = self.apply(op, args, node.keywords, node)
+            self.body[-1].fresh = func.attr == "flatten"  # (NumPy copies, where reshape may make a view)
+            return result
         target = self.resolve(func)
         op = target if isinstance(target, ops.Op) else ops.lookup(target)
         if op is None and _inlinable(target):

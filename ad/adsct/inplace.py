@@ -21,6 +21,7 @@ memory another name that is read later shares, and does nothing for numbers.
 from __future__ import annotations
 
 import ast
+import operator
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,7 +81,9 @@ def refuse_shared_update(value, others: tuple, site: SharedUpdate) -> None:
 
 
 # Calls that write into an argument, and array methods that change their array.
-_CHANGING_FUNCTIONS = (np.copyto, np.put, np.place, np.putmask, np.put_along_axis, np.fill_diagonal)
+_CHANGING_FUNCTIONS = (np.copyto, np.put, np.place, np.putmask, np.put_along_axis, np.fill_diagonal,
+                       np.random.shuffle, operator.setitem, operator.iadd, operator.isub, operator.imul,
+                       operator.itruediv, operator.ifloordiv, operator.imod, operator.ipow, operator.imatmul)
 _CHANGING_METHODS = frozenset({"sort", "fill", "resize", "put", "itemset", "partition", "setfield", "setflags",
                                "byteswap", "__setitem__", "__iadd__", "__isub__", "__imul__", "__itruediv__"})
 IN_PLACE_HINT = ("adsct follows no in-place changes of arrays: use the forms that return a new array, "
