@@ -96,7 +96,7 @@ def in_place_change(node: ast.AST, function=None) -> "str | None":
     (None for a method of a local value).
 
     >>> print(in_place_change(ast.parse("a[1:] = 0.0").body[0]))
-    `a[1:] = 0.0` writes into the array `a` in place (item assignment)
+    `a[1:] = 0.0` writes into `a` in place (item assignment)
     >>> print(in_place_change(ast.parse("np.copyto(a, b)").body[0].value, np.copyto))
     `np.copyto(a, b)` writes into `a` in place
     """
@@ -105,7 +105,7 @@ def in_place_change(node: ast.AST, function=None) -> "str | None":
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         for target in targets:
             if isinstance(target, ast.Subscript):
-                return f"`{text}` writes into the array `{ast.unparse(target.value)}` in place (item assignment)"
+                return f"`{text}` writes into `{ast.unparse(target.value)}` in place (item assignment)"
             if isinstance(target, ast.Attribute):
                 return f"`{text}` changes the attribute `{target.attr}` of `{ast.unparse(target.value)}` in place"
         return None
