@@ -26,6 +26,7 @@ from .. import derived, ops, tree
 from ..errors import NotDifferentiableError, UnsupportedSyntaxError
 from .astutil import clone, fresh_name
 from .desugar import desugar
+from .inplace import IN_PLACE_HINT, in_place_change, refuse_shared_update
 from .parse import Parsed, parse_function
 from .scope import Namespace
 
@@ -50,6 +51,8 @@ class Stmt:
     origin: Optional[ast.AST] = None  # the source statement, for comments
     callee: Optional[str] = None  # a plain call's function, named for errors
     source: Optional[Parsed] = None  # the function the statement comes from (callees are inlined)
+    updates: Optional[tuple] = None  # `name op= value`: (name, its old version); NumPy may update in place
+    fresh: bool = False  # a.copy(), a.flatten(): an array of its own (generated code, changing none, may share it)
 
 
 @dataclass
@@ -282,7 +285,9 @@ class Normaliser:
                     self.body.append(Stmt(self.bind_name(t.id), None, expr=v, origin=node, source=self.parsed))
                 return
         if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            old = self.versions.get(node.target.id, node.target.id)
             self.assign(node.target.id, ast.BinOp(ast.Name(node.target.id, ast.Load()), node.op, node.value))
+            self.body[-1].updates = (node.target.id, old)  # (an array's other names see it: aliasing.py)
             return
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
             return  # a bare string or number: a comment
@@ -316,8 +321,11 @@ class Normaliser:
             test_body, self.body = self.body, outer
             self.body.append(Loop(None, None, test_body, test, self.block(node.body), node, self.parsed))
             return
+        self.refuse_in_place(node.value if isinstance(node, ast.Expr) else node)
         hint = {"Return": "return once, at the end (early returns come in a later version)",
-                "Break": "break and continue come in a later version"}.get(type(node).__name__, "")
+                "Break": "break and continue come in a later version",
+                "Expr": "a call whose result is not used only has side effects, which adsct does not keep: "
+                        "assign its result to a name"}.get(type(node).__name__, "")
         raise self.parsed.error(node, f"{type(node).__name__} statements are not supported by this version of adsct",
                                 hint or "use assignments, if/else, for and while loops, and a final return")
 
@@ -497,7 +505,37 @@ class Normaliser:
         self.injected[candidate] = value
         return candidate
 
+    def refuse_in_place(self, node: ast.AST) -> None:
+        """Raise for `a[i] = v`, `a.sort()`, `np.copyto(a, b)`, `out=`: NumPy changes an array in place."""
+        function = None
+        if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Attribute)
+                                               and self.mentions_locals(node.func.value)):
+            function = self.resolve(node.func)
+        change = in_place_change(node, function)
+        if change is not None:
+            raise self.parsed.error(node, change, IN_PLACE_HINT)
+
+    def copy_of(self, node: ast.Call) -> "ast.Name | None":
+        """`a.copy()` and `np.copy(a)` as a copy statement marked fresh (None for other calls)."""
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "copy" and self.mentions_locals(func.value):
+            value = func.value if not node.args and not node.keywords else None
+        elif not self.mentions_locals(func) and len(node.args) == 1 and not node.keywords:
+            value = node.args[0] if self.resolve(func) is np.copy else None
+        else:
+            value = None
+        value = None if value is None else self.expr(value)
+        if value is None or isinstance(value, Structured):
+            return None
+        target = self.fresh()
+        self.body.append(Stmt(target, None, expr=value, origin=self.origin, source=self.parsed, fresh=True))
+        return ast.Name(target, ast.Load())
+
     def call(self, node: ast.Call) -> ast.expr:
+        self.refuse_in_place(node)
+        copy = self.copy_of(node)
+        if copy is not None:
+            return copy
         func = node.func
         if isinstance(func, ast.Attribute) and self.mentions_locals(func.value):  # a method: x.sum(axis=1)
             if func.attr not in _METHODS:
@@ -509,7 +547,9 @@ class Normaliser:
                 args = [func.value, ast.Tuple([ast.Constant(-1)], ast.Load())]
             elif func.attr in ("reshape", "transpose") and len(node.args) > 1:
                 args = [func.value, ast.Tuple(list(node.args), ast.Load())]
-            return self.apply(op, args, node.keywords, node)
+            result = self.apply(op, args, node.keywords, node)
+            self.body[-1].fresh = func.attr == "flatten"  # (NumPy copies, where reshape may make a view)
+            return result
         target = self.resolve(func)
         op = target if isinstance(target, ops.Op) else ops.lookup(target)
         if op is None and _inlinable(target):
@@ -616,7 +656,8 @@ _NOT_INLINED = ("numpy", "scipy", "math", "ad.")
 # Calls that only look at structure (how many, what shape), never at values: differentiated
 # values may reach them, and their results are constants.
 _STRUCTURAL = (len, np.shape, np.ndim, np.size, isinstance, type, ops.shape_of, ops.ndim_of,
-               derived.zeros_like)  # (a zero of x's shape: generated code's zero derivatives)
+               derived.zeros_like,  # (a zero of x's shape: generated code's zero derivatives)
+               refuse_shared_update)  # (generated code's check that an in-place update is private)
 _INLINED_FROM_AD = ("ad.nn.", "ad.examples", "ad.bench.")  # our own user-level code, written in the subset
 
 

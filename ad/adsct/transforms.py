@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import derived, ops, tree
 from ..errors import NotDifferentiableError, UnsupportedSyntaxError
+from .aliasing import guard_in_place_updates
 from .anf import PytreeOutputError, check_activity, has_control_flow, normalise
 from .astutil import fresh_name
 from .codegen import Forward, Reverse
@@ -50,7 +51,7 @@ def _generate(f, mode: str, argnums: tuple, structures=None, source_text=None, f
         per_function["source"] = source_text
     key = (mode, argnums, structures, floats, plain, entry)
     if key not in per_function or (per_function[key][0] is not None and not per_function[key][0].is_current()):
-        program = normalise(parse_function(f, per_function.get("source")), f, structures)
+        program = guard_in_place_updates(normalise(parse_function(f, per_function.get("source")), f, structures))
         argnums = derived.select_argnums(argnums, len(program.groups))[0]
         active = check_activity(program, [leaf for k in argnums for leaf in program.groups[k]])
         namespace = {**program.namespace, **HELPERS}

@@ -1,0 +1,252 @@
+"""Step 3b: in-place updates (`b += x`) of arrays that other names share.
+
+Accepts a normalised Program, in which `b += x` became the rebinding `b = b + x` (a Stmt
+whose `updates` is ("b", b's old version)).  Guarantees: where another name that is read
+later may see the same array (or a view of it), a run-time check stands just before the
+update (inplace.py), or the function is refused here; nothing else changes.
+
+Why: the rebinding is Python's meaning for numbers, and for an array with no other name.  But
+NumPy updates an array in place, so after `b = a; b += x` (or `v = a[1:]; v *= 2`) `a` has
+changed too, and code that keeps reading the old `a` computes a different value.
+
+How: a may-alias analysis over the three-address form links names that may hold the same
+array or views of one: copies (`b = a`), results of ops that may return a view or their
+input (`a[1:]`, `a.T`, `a.reshape(..)`, `np.expand_dims`, ...), calls adsct does not know
+(`np.asarray(a)`), the items of a `for` loop, the value before and after an update, and the
+arguments among themselves (a caller may pass one array twice).  Whether a name holds an
+array or a float is often known only at run time, and whether a reshape made a view depends
+on memory layout, so the analysis only picks the sites; at each one the generated code calls
+`refuse_shared_update(b, (a, ...), site)` with the linked names that are read afterwards
+(liveness, loops included) or live outside the function (globals), which raises the
+user-facing error when `b` is an array sharing memory with one of them, and costs one
+`isinstance` for numbers.  So `s = x; s += 1; return s * x` on floats, and `acc = x * 0;
+acc += ...` where no other name sees `acc`, run as before.  Following the update into the
+other names instead (rebinding them, re-deriving views from their new base) would need the
+array-or-number decision at transformation time; refusing is exact and never wrong.  (An update of an argument, `x += 1` with no other name
+for x, is rebound like the rest: f's value and derivatives are NumPy's, but the caller's
+array is left as it was.)
+"""
+
+from __future__ import annotations
+
+import ast
+
+from .. import ops
+from .anf import If, Loop, Program, Stmt, walk
+from .astutil import fresh_name
+from .inplace import SharedUpdate, refuse_shared_update
+
+# Registry ops whose NumPy implementation may return a view of an input, or the input itself.
+_VIEWS = frozenset({"getitem", "reshape", "transpose", "swapaxes", "expand_dims", "squeeze", "broadcast_to",
+                    "sum_to", "unbroadcast", "cotangent_of", "restore_axes", "unreduce"})
+# Ops known to return a new array; ops defined later (ops.defop) count as views, to be safe.
+_FRESH = frozenset(ops.REGISTRY) - _VIEWS
+
+
+def guard_in_place_updates(program: Program) -> Program:
+    """Put a run-time check before every in-place update that other live names may see
+    (or raise UnsupportedSyntaxError where such a name may not exist yet); returns `program`.
+
+    >>> import numpy as np
+    >>> from ad.adsct.anf import normalise
+    >>> from ad.adsct.parse import parse_function
+    >>> def f(x):
+    ...     a = x * 1.0
+    ...     b = a
+    ...     b += x
+    ...     return np.sum(a * x)
+    >>> text = "def f(x):\\n    a = x * 1.0\\n    b = a\\n    b += x\\n    return np.sum(a * x)\\n"
+    >>> program = guard_in_place_updates(normalise(parse_function(f, text), f))
+    >>> [ast.unparse(s.expr) for s in walk(program.body) if s.target.startswith("checked")]
+    ['refuse_shared_update(b, (a,), b_update_line_4)']
+    """
+    sites = [stmt for stmt in walk(program.body) if stmt.updates is not None]
+    if not sites:
+        return program
+    local = set(program.args) | {s.target for s in walk(program.body)} | _loop_targets(program.body)
+    aliases = _alias_classes(program, local)
+    live, bound = {}, {}
+    _live(program.body, _names(program.result), live)
+    _bound(program.body, set(program.args), bound)
+    taken = local | {n.id for s in walk(program.body) for n in _reads(s)} | set(program.namespace)
+    guard_name = "refuse_shared_update"
+    if program.namespace.get(guard_name, refuse_shared_update) is not refuse_shared_update:
+        guard_name = fresh_name(guard_name, taken)  # (the user's own global of that name)
+    guards = {}
+    for site in sites:
+        name, old = site.updates
+        others = sorted(n for n in aliases.members(old) if n != site.target and (n in live[id(site)] or n not in local))
+        if not others:
+            continue
+        record = _site_record(program, site, others)
+        missing = [k for k, n in enumerate(others) if n in local and n not in bound[id(site)]]
+        if missing:  # a name that may not exist yet when the update runs: cannot be checked
+            raise record.error(missing[0], certain=False)
+        site_name = fresh_name(f"{name}_update_line_{record.line}", taken)
+        program.namespace[site_name] = record
+        program.namespace[guard_name] = refuse_shared_update
+        call = ast.Call(ast.Name(guard_name, ast.Load()),
+                        [ast.Name(old, ast.Load()), ast.Tuple([ast.Name(n, ast.Load()) for n in others], ast.Load()),
+                         ast.Name(site_name, ast.Load())], [])
+        guards[id(site)] = Stmt(fresh_name("checked", taken), None, expr=call, origin=site.origin, source=site.source)
+    program.body = _with_guards(program.body, guards)
+    return program
+
+
+class _Classes:
+    """Union-find over names: which may hold the same array (or views of one)."""
+
+    def __init__(self):
+        self.parent: dict = {}
+
+    def find(self, name: str) -> str:
+        root = name
+        while self.parent.get(root, root) != root:
+            root = self.parent[root]
+        self.parent[name] = root
+        return root
+
+    def union(self, a: str, b: str) -> None:
+        self.parent[self.find(a)] = self.find(b)
+
+    def members(self, name: str) -> set:
+        root = self.find(name)
+        return {n for n in list(self.parent) if self.find(n) == root} | {name}
+
+
+def _alias_classes(program: Program, local: set) -> _Classes:
+    classes = _Classes()
+    args = list(program.args)
+    for a, b in zip(args, args[1:]):  # one array may be passed as two arguments
+        classes.union(a, b)
+    for stmt in walk(program.body):
+        if stmt.fresh:  # b = a.copy()
+            linked = []
+        elif stmt.op is None and isinstance(stmt.expr, ast.Name):  # b = a
+            linked = [stmt.expr.id]
+        elif stmt.op is None:  # a call adsct does not know may return its argument
+            linked = [n.id for n in ast.walk(stmt.expr) if isinstance(n, ast.Name) and n.id in local]
+        elif stmt.op.name not in _FRESH:
+            linked = [x.id for x in stmt.inputs if isinstance(x, ast.Name)]
+        else:
+            linked = []
+        if stmt.updates is not None:  # after `b += x`, b is the same array as before
+            linked.append(stmt.updates[1])
+        for name in linked:
+            classes.union(stmt.target, name)
+    for loop in _loops(program.body):
+        if loop.target is not None:  # for row in A: each row is a view of A
+            for name in _names(loop.iterable) & local:
+                classes.union(loop.target, name)
+    return classes
+
+
+def _reads(stmt: Stmt) -> list:
+    nodes = list(stmt.inputs) + list(stmt.params.values()) + ([stmt.expr] if stmt.expr is not None else [])
+    return [n for node in nodes for n in ast.walk(node) if isinstance(n, ast.Name)]
+
+
+def _names(node) -> set:
+    return set() if node is None else {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def _live(body: list, live_out: set, record: dict) -> set:
+    """The names read before being assigned, from the start of `body` on, when `live_out`
+    are read after it; records what is live just after each update statement."""
+    live = set(live_out)
+    for item in reversed(body):
+        if isinstance(item, Stmt):
+            if item.updates is not None:
+                record[id(item)] = set(live)
+            live = (live - {item.target}) | {n.id for n in _reads(item)}
+        elif isinstance(item, If):
+            live = _names(item.test) | _live(item.body, live, record) | _live(item.orelse, live, record)
+        else:  # a loop's head is reached from before it and from the end of its body
+            head = set(live)
+            while True:
+                if item.iterable is not None:
+                    new = live | (_live(item.body, head, record) - {item.target})
+                else:
+                    new = _live(item.test_body, live | _names(item.test) | _live(item.body, head, record), record)
+                if new <= head:
+                    break
+                head |= new
+            live = head | _names(item.iterable)
+    return live
+
+
+def _bound(body: list, bound_in: set, record: dict) -> set:
+    """The names certainly assigned after `body`; records those before each update statement."""
+    bound = set(bound_in)
+    for item in body:
+        if isinstance(item, Stmt):
+            if item.updates is not None:
+                record[id(item)] = set(bound)
+            bound.add(item.target)
+        elif isinstance(item, If):
+            bound = _bound(item.body, bound, record) & _bound(item.orelse, bound, record)
+        elif item.iterable is not None:  # the body may run no times
+            _bound(item.body, bound | {item.target}, record)
+        else:
+            bound = _bound(item.test_body, bound, record)
+            _bound(item.body, bound, record)
+    return bound
+
+
+def _loops(body: list):
+    for item in body:
+        if isinstance(item, If):
+            yield from _loops(item.body)
+            yield from _loops(item.orelse)
+        elif isinstance(item, Loop):
+            yield item
+            yield from _loops(item.test_body)
+            yield from _loops(item.body)
+
+
+def _loop_targets(body: list) -> set:
+    return {loop.target for loop in _loops(body) if loop.target is not None}
+
+
+def _with_guards(body: list, guards: dict) -> list:
+    """`body` with each guard just before its update statement."""
+    out = []
+    for item in body:
+        if isinstance(item, Stmt):
+            if id(item) in guards:
+                out.append(guards[id(item)])
+        elif isinstance(item, If):
+            item.body, item.orelse = _with_guards(item.body, guards), _with_guards(item.orelse, guards)
+        else:
+            item.test_body, item.body = _with_guards(item.test_body, guards), _with_guards(item.body, guards)
+        out.append(item)
+    return out
+
+
+def _site_record(program: Program, site: Stmt, others: list) -> SharedUpdate:
+    source = site.source or program.parsed
+    return SharedUpdate(ast.unparse(site.origin), site.updates[0], tuple(_describe(program, n) for n in others),
+                        source.filename, source.first_line + site.origin.lineno - 1, site.origin.col_offset + 1)
+
+
+def _describe(program: Program, name: str) -> str:
+    """How an error names the value `name` holds, in the user's words."""
+    for k, group in enumerate(program.groups):
+        if name in group:
+            argument = program.parsed.node.args.args[k].arg
+            return f"the argument `{argument}`" if group == [name] else f"an array in the argument `{argument}`"
+    for stmt in walk(program.body):
+        if stmt.target == name and stmt.origin is not None:
+            return _described_by(stmt.origin, stmt.source or program.parsed)
+    for loop in _loops(program.body):
+        if loop.target == name:
+            return _described_by(loop.origin, loop.source or program.parsed)
+    return f"the global `{name}`"
+
+
+def _described_by(origin: ast.AST, source) -> str:
+    line = source.first_line + origin.lineno - 1
+    target = getattr(origin, "target", None) or (origin.targets[0] if isinstance(origin, ast.Assign) else None)
+    if isinstance(target, ast.Name):
+        return f"`{target.id}` (line {line})"
+    return f"the value of `{source.text_of(origin)}` (line {line})"
