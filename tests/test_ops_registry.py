@@ -9,6 +9,7 @@ import pytest
 from ad import ops
 from ad.ops import core
 from ad.ops.core import Op
+from ad.ops.domain import Boolean
 
 
 def _vjp(name, g, *args, **kwargs):
@@ -223,3 +224,20 @@ def test_pow_derivative_of_x_to_the_zero_is_zero_at_zero():
     assert gx == 0.0
     gx, _ = _vjp("pow", np.ones(2), np.zeros(2), np.array([0.0, 1.0]))
     np.testing.assert_array_equal(gx, [0.0, 1.0])
+
+
+def _shares_memory_with_an_input(op, case):
+    inputs = [np.linspace(0.1, 0.9, int(np.prod(shape))).reshape(shape) for shape in case.shapes]
+    inputs = [x > 0.5 if isinstance(op.domain.spec(i), Boolean) else x for i, x in enumerate(inputs)]
+    out = op.apply(inputs, case.params)
+    return isinstance(out, np.ndarray) and any(np.may_share_memory(out, x) for x in inputs)
+
+
+@pytest.mark.parametrize("name", sorted(n for n, op in ops.REGISTRY.items() if op.domain is not None))
+def test_ops_returning_views_say_so(name):
+    """In-place updates must reach the input of an op that returns a view (ad.adoo.views,
+    ad.adsct.aliasing): the `view` flag must match what the implementation does."""
+    op = ops.get(name)
+    views = [case for case in op.domain.cases if _shares_memory_with_an_input(op, case)]
+    if views:
+        assert op.view, f"{name} returns a view of its input (case {views[0]}) but is not flagged view=True"

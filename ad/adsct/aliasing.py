@@ -36,11 +36,9 @@ from .anf import If, Loop, Program, Stmt, walk
 from .astutil import fresh_name
 from .inplace import SharedUpdate, refuse_shared_update
 
-# Registry ops whose NumPy implementation may return a view of an input, or the input itself.
-_VIEWS = frozenset({"getitem", "reshape", "transpose", "swapaxes", "expand_dims", "squeeze", "broadcast_to",
-                    "sum_to", "unbroadcast", "cotangent_of", "restore_axes", "unreduce"})
-# Ops known to return a new array; ops defined later (ops.defop) count as views, to be safe.
-_FRESH = frozenset(ops.REGISTRY) - _VIEWS
+# The registry's ops as adsct found them: an op flagged `view` may return a view of its input (the
+# registry tests check the flag); ops defined later (ops.defop by a user) count as views, to be safe.
+_KNOWN = frozenset(ops.REGISTRY)
 
 
 def guard_in_place_updates(program: Program) -> Program:
@@ -126,7 +124,7 @@ def _alias_classes(program: Program, local: set) -> _Classes:
             linked = [stmt.expr.id]
         elif stmt.op is None:  # a call adsct does not know may return its argument
             linked = [n.id for n in ast.walk(stmt.expr) if isinstance(n, ast.Name) and n.id in local]
-        elif stmt.op.name not in _FRESH:
+        elif stmt.op.view or stmt.op.name not in _KNOWN:
             linked = [x.id for x in stmt.inputs if isinstance(x, ast.Name)]
         else:
             linked = []

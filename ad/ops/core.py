@@ -83,6 +83,9 @@ class Op:
             (comparisons, `floor`, `argmax`): engines treat their outputs as constants.
         holomorphic: True when `impl` evaluated on complex inputs is the analytic
             continuation, so the complex-step method applies.
+        view: True when `impl` may return a view of its first input (or that very array), as
+            NumPy's slicing and reshaping do: an in-place update of the result must then reach
+            the input (ad.adoo.views, ad.adsct.aliasing).  The registry tests check it.
         scalar: optional fast path for Python floats, `(fn, partials)`: `fn(*xs)` computes
             the value with `math`, `partials(out, *xs)` returns one float partial derivative
             per input.  Engines use it for micrograd-style scalar graphs; the tests check it
@@ -101,6 +104,7 @@ class Op:
     holomorphic: bool = False
     doc: str = ""
     scalar: Optional[tuple] = None
+    view: bool = False
     params: tuple = field(default=(), init=False)
 
     def __post_init__(self):
@@ -296,7 +300,7 @@ def register(op: Op) -> Op:
 
 def defop(name: str, impl: Callable, *, nin: Optional[int] = 1, jvp=None, vjp=None, domain=None,
           aliases: tuple = (), differentiable: bool = True, holomorphic: bool = False, doc: str = "",
-          scalar: Optional[tuple] = None) -> Op:
+          scalar: Optional[tuple] = None, view: bool = False) -> Op:
     """Create and register an op; returns it (the op is itself the callable).
 
     >>> op = Op("double", lambda x: 2 * x, nin=1, jvp=(lambda t, out, x: 2 * t,),
@@ -305,7 +309,7 @@ def defop(name: str, impl: Callable, *, nin: Optional[int] = 1, jvp=None, vjp=No
     (6.0, 2.0)
     """
     return register(Op(name, impl, nin, jvp=jvp, vjp=vjp, domain=domain, aliases=tuple(aliases),
-                       differentiable=differentiable, holomorphic=holomorphic, doc=doc, scalar=scalar))
+                       differentiable=differentiable, holomorphic=holomorphic, doc=doc, scalar=scalar, view=view))
 
 
 def get(name: str) -> Op:

@@ -49,6 +49,7 @@ restore_axes = defop(
     vjp=(lambda g, out, y, x, axis=None, keepdims=False: reshape(g, shape_of(y)), None),  # x: only its shape
     domain=Domain((Real(), Real()), _REDUCED_CASES),
     holomorphic=True,
+    view=True,  # (NumPy returns a view, or the input itself)
     doc="The result y of a reduction of x over `axis`, with the reduced axes put back as length 1, so "
         "that it broadcasts against x (reduction rules spread cotangents with it).\n\n"
         ">>> restore_axes(np.ones(2), np.ones((2, 3)), axis=1).shape\n(2, 1)")
@@ -60,6 +61,7 @@ unreduce = defop(
     vjp=(lambda h, out, g, x, axis=None, keepdims=False: sum(h, axis, keepdims), None),  # x: only its shape
     domain=Domain((Real(), Real()), _REDUCED_CASES),
     holomorphic=True,
+    view=True,  # (NumPy returns a view, or the input itself)
     doc="The cotangent g of a reduction of x over `axis` spread back over x's shape (the VJP of sum).\n\n"
         ">>> unreduce(np.array([1.0, 2.0]), np.zeros((2, 3)), axis=1)\narray([[1., 1., 1.],\n       [2., 2., 2.]])")
 

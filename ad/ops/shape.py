@@ -43,6 +43,7 @@ sum_to = defop(
     jvp=(lambda t, out, x, shape: sum_to(t, shape),),
     vjp=(lambda g, out, x, shape: broadcast_to(g, shape_of(x)),),
     domain=Domain((Real(),), _sum_to_cases()), holomorphic=True,
+    view=True,  # (NumPy returns a view, or the input itself)
     doc="Sum x down to `shape`, undoing NumPy broadcasting (the step every VJP shares).\n\n"
         ">>> sum_to(np.ones((2, 3)), (3,))\narray([2., 2., 2.])")
 
@@ -65,6 +66,7 @@ broadcast_to = defop(
     jvp=(lambda t, out, x, shape: broadcast_to(t, shape),),
     vjp=(lambda g, out, x, shape: sum_to(g, shape_of(x)),),
     domain=Domain((Real(),), _broadcast_cases()), aliases=(np.broadcast_to,), holomorphic=True,
+    view=True,  # (NumPy returns a view, or the input itself)
     doc="Broadcast x to `shape` (a read-only view).\n\n>>> broadcast_to(1.0, (2,))\narray([1., 1.])")
 
 def _unbroadcast(value, like):
@@ -84,6 +86,7 @@ unbroadcast = defop(
     domain=Domain((Real(), Real()), tuple(Case(pair, {}) for pair in (
         ((2, 3), (3,)), ((2, 3), ()), ((3,), (2, 3)), ((), (2, 3)), ((1, 3), (2, 3)), ((2, 3), (1, 3)),
         ((2, 3), (2, 1)), ((3,), (3,))))), holomorphic=True,
+    view=True,  # (NumPy returns a view, or the input itself)
     doc="value summed down or broadcast up to the shape of `like`: `sum_to` or `broadcast_to`, whichever "
         "fits.  Generated derivative code uses it to undo broadcasting.\n\n"
         ">>> unbroadcast(np.ones((2, 3)), np.zeros(3))\narray([2., 2., 2.])")
@@ -113,6 +116,7 @@ cotangent_of = defop(
     jvp=(lambda t, out, cotangent, output: cotangent_of(t, output), None),
     vjp=(lambda g, out, cotangent, output: g, None),
     domain=Domain((Real(), Real()), tuple(Case((s, s), {}) for s in ((), (3,), (2, 3)))),  # (casts to a real dtype)
+    view=True,  # (NumPy returns a view, or the input itself)
     doc="The cotangent a reverse sweep starts from: checked to have the output's shape, in the output's "
         "dtype.\n\n>>> cotangent_of(1.0, np.float32(2.0)).dtype\ndtype('float32')")
 
@@ -124,6 +128,7 @@ reshape = defop(
     domain=Domain((Real(),), (Case(((2, 3),), {"shape": (3, 2)}), Case(((2, 3),), {"shape": (-1,)}),
                               Case(((6,),), {"shape": (2, 1, 3)}), Case(((),), {"shape": (1, 1)}))),
     aliases=(np.reshape,), holomorphic=True,
+    view=True,  # (NumPy returns a view, or the input itself)
     doc="Same entries in a new shape.\n\n>>> reshape(np.arange(6.0), (2, 3)).shape\n(2, 3)")
 
 
@@ -141,6 +146,7 @@ transpose = defop(
     domain=Domain((Real(),), (Case(((2, 3),), {}), Case(((3,),), {}), Case(((2, 3, 2),), {"axes": (1, 2, 0)}),
                               Case(((2, 3, 2),), {"axes": (-1, 0, 1)}))),
     aliases=(np.transpose,), holomorphic=True,
+    view=True,  # (NumPy returns a view, or the input itself)
     doc="Permute axes (reverse them when `axes` is None).\n\n>>> transpose(np.ones((2, 3))).shape\n(3, 2)")
 
 swapaxes = defop(
@@ -150,6 +156,7 @@ swapaxes = defop(
     domain=Domain((Real(),), (Case(((2, 3),), {"axis1": 0, "axis2": 1}),
                               Case(((2, 3, 2),), {"axis1": -1, "axis2": -2}))),
     aliases=(np.swapaxes,), holomorphic=True,
+    view=True,  # (NumPy returns a view, or the input itself)
     doc="Exchange two axes.\n\n>>> swapaxes(np.ones((2, 3)), 0, 1).shape\n(3, 2)")
 
 expand_dims = defop(
@@ -159,6 +166,7 @@ expand_dims = defop(
     domain=Domain((Real(),), (Case(((),), {"axis": 0}), Case(((3,),), {"axis": 0}), Case(((3,),), {"axis": -1}),
                               Case(((2, 3),), {"axis": 1}), Case(((2, 3),), {"axis": (0, 3)}))),
     aliases=(np.expand_dims,), holomorphic=True,
+    view=True,  # (NumPy returns a view, or the input itself)
     doc="Insert length-1 axes.\n\n>>> expand_dims(np.ones(3), 0).shape\n(1, 3)")
 
 squeeze = defop(
@@ -168,6 +176,7 @@ squeeze = defop(
     domain=Domain((Real(),), (Case(((1, 3),), {}), Case(((1, 3),), {"axis": 0}), Case(((2, 1),), {"axis": -1}),
                               Case(((3,),), {}))),
     aliases=(np.squeeze,), holomorphic=True,
+    view=True,  # (NumPy returns a view, or the input itself)
     doc="Drop length-1 axes.\n\n>>> squeeze(np.ones((1, 3))).shape\n(3,)")
 
 
@@ -195,6 +204,7 @@ getitem = defop(
     jvp=(lambda t, out, x, index: getitem(t, index),),
     vjp=(lambda g, out, x, index: scatter_add(g, index, shape_of(x)),),
     domain=Domain((Real(),), _INDEX_CASES), aliases=(operator.getitem,), holomorphic=True,
+    view=True,  # (NumPy returns a view, or the input itself)
     doc="x[index]: integers, slices, Ellipsis, None, integer and boolean arrays.\n\n"
         ">>> getitem(np.arange(4.0), slice(1, 3))\narray([1., 2.])")
 
