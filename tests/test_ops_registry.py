@@ -223,3 +223,125 @@ def test_pow_derivative_of_x_to_the_zero_is_zero_at_zero():
     assert gx == 0.0
     gx, _ = _vjp("pow", np.ones(2), np.zeros(2), np.array([0.0, 1.0]))
     np.testing.assert_array_equal(gx, [0.0, 1.0])
+
+
+# -- nan: where NumPy's value is nan, so is the derivative (every strategy) ------------------
+
+from ad import numeric  # noqa: E402
+from spellings import ids, runs  # noqa: E402
+
+
+def max_of_all_ops(x):
+    return ops.max(x)
+
+
+def max_of_all_numpy(x):
+    return np.max(x)
+
+
+def min_of_all_ops(x):
+    return ops.min(x)
+
+
+def min_of_all_numpy(x):
+    return np.amin(x)
+
+
+def rowwise_max_ops(x):
+    return ops.max(x, axis=1)
+
+
+def rowwise_max_numpy(x):
+    return np.max(x, axis=1)
+
+
+def rowwise_min_ops(x):
+    return ops.min(x, axis=-1, keepdims=True)
+
+
+def rowwise_min_numpy(x):
+    return np.min(x, axis=-1, keepdims=True)
+
+
+def above_half_ops(x):
+    return ops.maximum(x, 0.5)
+
+
+def above_half_numpy(x):
+    return np.maximum(x, 0.5)
+
+
+def below_half_ops(x):
+    return ops.minimum(0.5, x)
+
+
+def below_half_numpy(x):
+    return np.minimum(0.5, x)
+
+
+def relu_ops(x):
+    return ops.relu(x)
+
+
+def relu_numpy(x):
+    return np.maximum(x, 0.0)
+
+
+def abs_ops(x):
+    return ops.abs(x)
+
+
+def abs_numpy(x):
+    return abs(x)
+
+
+def clipped_ops(x):
+    return ops.clip(x, -1.0, 1.0)
+
+
+def clipped_numpy(x):
+    return np.clip(x, -1.0, 1.0)
+
+
+NAN_REDUCTIONS = (runs(max_of_all_ops, max_of_all_numpy) + runs(min_of_all_ops, min_of_all_numpy)
+                  + runs(rowwise_max_ops, rowwise_max_numpy) + runs(rowwise_min_ops, rowwise_min_numpy))
+NAN_ELEMENTWISE = (runs(above_half_ops, above_half_numpy) + runs(below_half_ops, below_half_numpy)
+                   + runs(relu_ops, relu_numpy) + runs(abs_ops, abs_numpy) + runs(clipped_ops, clipped_numpy))
+
+
+@pytest.mark.parametrize("label,s,f", NAN_REDUCTIONS, ids=ids(NAN_REDUCTIONS))
+def test_max_gradient_is_nan_where_value_is_nan(label, s, f):
+    x = np.array([[1.0, np.nan, 2.0], [0.0, 3.0, 1.0]])
+    value = f(x)
+    expected = numeric.jacobian(f, x)  # nan wherever the output is nan (nan +- h is nan)
+    for mode in ("reverse", "forward"):
+        got = s.jacobian(f, mode=mode)(x)
+        lanes = np.reshape(got, (np.size(value),) + x.shape)
+        fd = np.reshape(expected, lanes.shape)
+        for k, v in enumerate(np.ravel(value)):
+            row = k if np.ndim(value) else slice(None)  # a lane depends on its own row of x only
+            if np.isnan(v):
+                assert np.isnan(lanes[k][row]).all(), f"{label} {mode}: lane {k} has value nan, derivative {lanes[k]}"
+            else:
+                np.testing.assert_allclose(lanes[k][row], fd[k][row], atol=1e-8, err_msg=f"{label} {mode}")
+
+
+@pytest.mark.parametrize("label,s,f", NAN_ELEMENTWISE, ids=ids(NAN_ELEMENTWISE))
+def test_elementwise_kinks_give_nan_derivatives_at_nan_and_not_at_inf(label, s, f):
+    x = np.array([np.nan, -2.0, 0.3, 3.0])
+    total = lambda x: ops.sum(f(x))  # noqa: E731 (elementwise: the gradient is the Jacobian's diagonal)
+    want = np.diag(numeric.jacobian(f, x))
+    np.testing.assert_allclose(s.grad(total)(x), want, atol=1e-8, err_msg=f"{label} reverse")
+    np.testing.assert_allclose(s.jvp(f, (x,), (np.ones(4),))[1], want, atol=1e-8, err_msg=f"{label} forward")
+    # At +-inf the derivative is the limit of the finite one, not nan.
+    far = np.array([np.inf, -np.inf])
+    limit = s.grad(total)(np.array([1e300, -1e300]))
+    np.testing.assert_array_equal(s.grad(total)(far), limit, err_msg=f"{label} at inf")
+    # A Python float takes the scalar fast paths: the same value as NumPy's, and a nan derivative.
+    value, derivative = s.value_and_grad(f)(math.nan)
+    assert math.isnan(value) and math.isnan(derivative), f"{label}: {value}, {derivative} at a float nan"
+
+
+@pytest.mark.parametrize("label,s,f", runs(max_of_all_ops, max_of_all_numpy), ids=ids(runs(max_of_all_ops, max_of_all_numpy)))
+def test_max_gradient_at_inf_is_not_nan(label, s, f):
+    np.testing.assert_array_equal(s.grad(f)(np.array([1.0, np.inf, 2.0])), [0.0, 1.0, 0.0])

@@ -69,8 +69,8 @@ def _tie_share_weights(x, out, axis=None, keepdims=False):
     out = _restore_axes(np.asarray(out), x, axis, keepdims)
     share = np.equal(x, out).astype(float_dtype(x))
     count = np.add.reduce(share, axis=axis, keepdims=True)
-    if (count != 1.0).any():  # ties (or no hit at all): split evenly, never divide by zero
-        share = share / np.maximum(count, 1.0)
+    if (count != 1.0).any():  # ties split evenly; no hit at all means the result is nan: so is its derivative
+        share = np.where(count == 0.0, np.asarray(np.nan, share.dtype), share / np.maximum(count, 1.0))
     return share if share.ndim else share[()]
 
 
@@ -80,7 +80,7 @@ tie_share = defop(
     "tie_share", _tie_share_weights, nin=2, differentiable=False,
     domain=Domain((Real(), Real()), (Case(((2, 3), (2, 1)), {"axis": 1, "keepdims": True}),)),
     doc="Weights of a max/min reduction over `axis` whose result is `out`: 1 at the extreme "
-        "entry, split evenly between ties.\n\n"
+        "entry, split evenly between ties, nan over a lane whose result is nan.\n\n"
         ">>> tie_share(np.array([1.0, 3.0, 3.0]), 3.0)\narray([0. , 0.5, 0.5])")
 
 
