@@ -345,3 +345,68 @@ def test_elementwise_kinks_give_nan_derivatives_at_nan_and_not_at_inf(label, s, 
 @pytest.mark.parametrize("label,s,f", runs(max_of_all_ops, max_of_all_numpy), ids=ids(runs(max_of_all_ops, max_of_all_numpy)))
 def test_max_gradient_at_inf_is_not_nan(label, s, f):
     np.testing.assert_array_equal(s.grad(f)(np.array([1.0, np.inf, 2.0])), [0.0, 1.0, 0.0])
+
+
+# -- prod at zero entries: exact, to second order (every strategy) -------------------------
+
+def prod_all_ops(x):
+    return ops.prod(x)
+
+
+def prod_all_numpy(x):
+    return np.prod(x)
+
+
+def prod_of_rows_ops(x):
+    return ops.sum(ops.mul(ops.prod(x, axis=1, keepdims=True), np.array([[1.0], [-2.0]])))
+
+
+def prod_of_rows_numpy(x):
+    return np.sum(np.prod(x, axis=1, keepdims=True) * np.array([[1.0], [-2.0]]))
+
+
+def prod_of_columns_ops(x):
+    return ops.sum(ops.sin(ops.prod(x, axis=0)))
+
+
+def prod_of_columns_numpy(x):
+    return np.sum(np.sin(np.prod(x, axis=0)))
+
+
+def _others(x, skip):
+    """The product of the entries of x not in `skip`, by plain NumPy (the analytic derivative)."""
+    return np.prod([v for k, v in enumerate(x) if k not in skip])
+
+
+def _prod_hessian(x):
+    """H_ij = product of x_k for k not in {i, j}; H_ii = 0."""
+    n = len(x)
+    return np.array([[0.0 if i == j else _others(x, {i, j}) for j in range(n)] for i in range(n)])
+
+
+PROD_ALL = runs(prod_all_ops, prod_all_numpy)
+PROD_AXES = runs(prod_of_rows_ops, prod_of_rows_numpy) + runs(prod_of_columns_ops, prod_of_columns_numpy)
+ZERO_POINTS = [[0.0, 2.0, 3.0], [2.0, 0.0, 3.0, 0.0], [0.0, 0.0, 0.0], [1.5, -2.0, 0.5]]
+
+
+@pytest.mark.parametrize("x", ZERO_POINTS)
+@pytest.mark.parametrize("label,s,f", PROD_ALL, ids=ids(PROD_ALL))
+def test_prod_gradient_with_zero_entries(label, s, f, x):
+    x = np.array(x)
+    want = np.array([_others(x, {i}) for i in range(len(x))])
+    np.testing.assert_array_equal(s.grad(f)(x), want, err_msg=f"{label} reverse")
+    np.testing.assert_array_equal(s.jacobian(f, mode="forward")(x), want, err_msg=f"{label} forward")
+
+
+@pytest.mark.parametrize("x", ZERO_POINTS)
+@pytest.mark.parametrize("label,s,f", PROD_ALL, ids=ids(PROD_ALL))
+def test_prod_hessian_with_zero_entries(label, s, f, x):
+    x = np.array(x)
+    np.testing.assert_allclose(s.hessian(f)(x), _prod_hessian(x), rtol=1e-14, atol=0, err_msg=label)
+
+
+@pytest.mark.parametrize("label,s,f", PROD_AXES, ids=ids(PROD_AXES))
+def test_prod_over_an_axis_with_zero_entries(label, s, f):
+    x = np.array([[0.0, 2.0, 3.0], [0.0, 0.5, 0.0]])  # one zero in row 0, two in row 1; column 0 all zero
+    np.testing.assert_allclose(s.grad(f)(x), numeric.grad(f, x, method="richardson"), atol=1e-9, err_msg=label)
+    np.testing.assert_allclose(s.hessian(f)(x), numeric.hessian(f, x), atol=1e-5, err_msg=label)
