@@ -4,7 +4,7 @@ For an elementwise op the forward and the reverse rule of an input are the same 
 multiply by that input's partial derivative.  So each input has one rule, written once
 and used as both JVP and VJP; broadcasting is undone by the registry (`Op.cotangents`).
 
-Kink conventions (documented, tested): relu'(0) = 0, abs'(0) = 0 (the sign), and
+Kink conventions (documented, tested): relu'(0) = 0, and
 maximum/minimum split a tie evenly, 1/2 to each side.
 """
 
@@ -13,7 +13,7 @@ import operator
 
 import numpy as np
 
-from .constant import equal, greater, indicator, inside, logical_and, sign, step
+from .constant import equal, greater, indicator, inside, logical_and, step
 from .core import defop
 from .domain import Boolean, Domain, Real, broadcast_cases, gaps_at_least, unary_cases
 
@@ -196,10 +196,6 @@ sigmoid = unary("sigmoid", lambda x: 0.5 * (1.0 + np.tanh(0.5 * x)),
     scalar=(lambda x: 0.5 * (1.0 + math.tanh(0.5 * x)), lambda out, x: out * (1.0 - out)))
 softplus = unary("softplus", lambda x: np.logaddexp(0.0, x), lambda t, out, x: mul(t, sigmoid(x)),
                  holomorphic=False, doc="log(1 + exp(x)) without overflow.\n\n>>> round(float(softplus(0.0)), 4)\n0.6931")
-abs = unary("abs", np.abs, lambda t, out, x: mul(t, sign(x)), values=_NO_ZERO,
-            aliases=(np.abs, abs, operator.abs, math.fabs), holomorphic=False,
-            doc="|x|; its derivative at 0 is taken as 0.\n\n>>> float(abs(-2.0))\n2.0",
-    scalar=(math.fabs, lambda out, x: 1.0 if x > 0.0 else -1.0 if x < 0.0 else x * 0.0))  # (nan at nan)
 relu = unary("relu", lambda x: np.maximum(x, 0.0), lambda t, out, x: mul(t, indicator(greater(x, 0.0), x)),
              values=_NO_ZERO, holomorphic=False,
              doc="max(x, 0); its derivative at 0 is taken as 0.\n\n>>> float(relu(-1.0))\n0.0",
