@@ -123,15 +123,15 @@ def _prod_others(x):
     return before * after
 
 
-def _off_diagonal(x):
-    """True off the diagonal of the (n, n) pairs of a last axis of length n."""
-    n = shape_of(x)[-1]
-    return ~np.eye(n, dtype=bool)
+def _off_diagonal(shape):
+    """True off the diagonal of the (n, n) pairs of a last axis of length n (from x's shape
+    only, so generated code sees a constant)."""
+    return ~np.eye(shape[-1], dtype=bool)
 
 
 # The products leaving out two entries i != j, and 0 for i == j (the Hessian of prod over the
 # last axis): prod_others of x with entry i set to 1, in row i.
-_pair_products = lambda x: where(_off_diagonal(x), prod_others(where(_off_diagonal(x), expand_dims(x, -2), 1.0)), 0.0)  # noqa: E731
+_pair_products = lambda x: where(_off_diagonal(shape_of(x)), prod_others(where(_off_diagonal(shape_of(x)), expand_dims(x, -2), 1.0)), 0.0)  # noqa: E731
 
 # Symmetric (a Hessian), so one rule serves forward and reverse.
 _prod_others_rule = (lambda t, out, x: sum(mul(_pair_products(x), expand_dims(t, -2)), -1),)
