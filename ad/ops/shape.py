@@ -85,7 +85,7 @@ unbroadcast = defop(
     vjp=(lambda g, out, value, like: unbroadcast(g, value), None),
     domain=Domain((Real(), Real()), tuple(Case(pair, {}) for pair in (
         ((2, 3), (3,)), ((2, 3), ()), ((3,), (2, 3)), ((), (2, 3)), ((1, 3), (2, 3)), ((2, 3), (1, 3)),
-        ((2, 3), (2, 1)), ((3,), (3,))))), holomorphic=True,
+        ((2, 3), (2, 1)), ((3,), (3,))))), holomorphic=False,  # (its real part for a real `like`)
     doc="value summed down or broadcast up to the shape of `like`: `sum_to` or `broadcast_to`, whichever "
         "fits, and its real part if `like` is real.  Generated derivative code uses it to undo broadcasting.\n\n"
         ">>> unbroadcast(np.ones((2, 3)), np.zeros(3))\narray([2., 2., 2.])")
