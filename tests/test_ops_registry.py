@@ -241,3 +241,190 @@ def test_ops_returning_views_say_so(name):
     views = [case for case in op.domain.cases if _shares_memory_with_an_input(op, case)]
     if views:
         assert op.view, f"{name} returns a view of its input (case {views[0]}) but is not flagged view=True"
+
+
+# -- nan: where NumPy's value is nan, so is the derivative (every strategy) ------------------
+
+from ad import numeric  # noqa: E402
+from spellings import ids, runs  # noqa: E402
+
+
+def max_of_all_ops(x):
+    return ops.max(x)
+
+
+def max_of_all_numpy(x):
+    return np.max(x)
+
+
+def min_of_all_ops(x):
+    return ops.min(x)
+
+
+def min_of_all_numpy(x):
+    return np.amin(x)
+
+
+def rowwise_max_ops(x):
+    return ops.max(x, axis=1)
+
+
+def rowwise_max_numpy(x):
+    return np.max(x, axis=1)
+
+
+def rowwise_min_ops(x):
+    return ops.min(x, axis=-1, keepdims=True)
+
+
+def rowwise_min_numpy(x):
+    return np.min(x, axis=-1, keepdims=True)
+
+
+def above_half_ops(x):
+    return ops.maximum(x, 0.5)
+
+
+def above_half_numpy(x):
+    return np.maximum(x, 0.5)
+
+
+def below_half_ops(x):
+    return ops.minimum(0.5, x)
+
+
+def below_half_numpy(x):
+    return np.minimum(0.5, x)
+
+
+def relu_ops(x):
+    return ops.relu(x)
+
+
+def relu_numpy(x):
+    return np.maximum(x, 0.0)
+
+
+def abs_ops(x):
+    return ops.abs(x)
+
+
+def abs_numpy(x):
+    return abs(x)
+
+
+def clipped_ops(x):
+    return ops.clip(x, -1.0, 1.0)
+
+
+def clipped_numpy(x):
+    return np.clip(x, -1.0, 1.0)
+
+
+NAN_REDUCTIONS = (runs(max_of_all_ops, max_of_all_numpy) + runs(min_of_all_ops, min_of_all_numpy)
+                  + runs(rowwise_max_ops, rowwise_max_numpy) + runs(rowwise_min_ops, rowwise_min_numpy))
+NAN_ELEMENTWISE = (runs(above_half_ops, above_half_numpy) + runs(below_half_ops, below_half_numpy)
+                   + runs(relu_ops, relu_numpy) + runs(abs_ops, abs_numpy) + runs(clipped_ops, clipped_numpy))
+
+
+@pytest.mark.parametrize("label,s,f", NAN_REDUCTIONS, ids=ids(NAN_REDUCTIONS))
+def test_max_gradient_is_nan_where_value_is_nan(label, s, f):
+    x = np.array([[1.0, np.nan, 2.0], [0.0, 3.0, 1.0]])
+    value = f(x)
+    expected = numeric.jacobian(f, x)  # nan wherever the output is nan (nan +- h is nan)
+    for mode in ("reverse", "forward"):
+        got = s.jacobian(f, mode=mode)(x)
+        lanes = np.reshape(got, (np.size(value),) + x.shape)
+        fd = np.reshape(expected, lanes.shape)
+        for k, v in enumerate(np.ravel(value)):
+            row = k if np.ndim(value) else slice(None)  # a lane depends on its own row of x only
+            if np.isnan(v):
+                assert np.isnan(lanes[k][row]).all(), f"{label} {mode}: lane {k} has value nan, derivative {lanes[k]}"
+            else:
+                np.testing.assert_allclose(lanes[k][row], fd[k][row], atol=1e-8, err_msg=f"{label} {mode}")
+
+
+@pytest.mark.parametrize("label,s,f", NAN_ELEMENTWISE, ids=ids(NAN_ELEMENTWISE))
+def test_elementwise_kinks_give_nan_derivatives_at_nan_and_not_at_inf(label, s, f):
+    x = np.array([np.nan, -2.0, 0.3, 3.0])
+    total = lambda x: ops.sum(f(x))  # noqa: E731 (elementwise: the gradient is the Jacobian's diagonal)
+    want = np.diag(numeric.jacobian(f, x))
+    np.testing.assert_allclose(s.grad(total)(x), want, atol=1e-8, err_msg=f"{label} reverse")
+    np.testing.assert_allclose(s.jvp(f, (x,), (np.ones(4),))[1], want, atol=1e-8, err_msg=f"{label} forward")
+    # At +-inf the derivative is the limit of the finite one, not nan.
+    far = np.array([np.inf, -np.inf])
+    limit = s.grad(total)(np.array([1e300, -1e300]))
+    np.testing.assert_array_equal(s.grad(total)(far), limit, err_msg=f"{label} at inf")
+    # A Python float takes the scalar fast paths: the same value as NumPy's, and a nan derivative.
+    value, derivative = s.value_and_grad(f)(math.nan)
+    assert math.isnan(value) and math.isnan(derivative), f"{label}: {value}, {derivative} at a float nan"
+
+
+@pytest.mark.parametrize("label,s,f", runs(max_of_all_ops, max_of_all_numpy), ids=ids(runs(max_of_all_ops, max_of_all_numpy)))
+def test_max_gradient_at_inf_is_not_nan(label, s, f):
+    np.testing.assert_array_equal(s.grad(f)(np.array([1.0, np.inf, 2.0])), [0.0, 1.0, 0.0])
+
+
+# -- prod at zero entries: exact, to second order (every strategy) -------------------------
+
+def prod_all_ops(x):
+    return ops.prod(x)
+
+
+def prod_all_numpy(x):
+    return np.prod(x)
+
+
+def prod_of_rows_ops(x):
+    return ops.sum(ops.mul(ops.prod(x, axis=1, keepdims=True), np.array([[1.0], [-2.0]])))
+
+
+def prod_of_rows_numpy(x):
+    return np.sum(np.prod(x, axis=1, keepdims=True) * np.array([[1.0], [-2.0]]))
+
+
+def prod_of_columns_ops(x):
+    return ops.sum(ops.sin(ops.prod(x, axis=0)))
+
+
+def prod_of_columns_numpy(x):
+    return np.sum(np.sin(np.prod(x, axis=0)))
+
+
+def _others(x, skip):
+    """The product of the entries of x not in `skip`, by plain NumPy (the analytic derivative)."""
+    return np.prod([v for k, v in enumerate(x) if k not in skip])
+
+
+def _prod_hessian(x):
+    """H_ij = product of x_k for k not in {i, j}; H_ii = 0."""
+    n = len(x)
+    return np.array([[0.0 if i == j else _others(x, {i, j}) for j in range(n)] for i in range(n)])
+
+
+PROD_ALL = runs(prod_all_ops, prod_all_numpy)
+PROD_AXES = runs(prod_of_rows_ops, prod_of_rows_numpy) + runs(prod_of_columns_ops, prod_of_columns_numpy)
+ZERO_POINTS = [[0.0, 2.0, 3.0], [2.0, 0.0, 3.0, 0.0], [0.0, 0.0, 0.0], [1.5, -2.0, 0.5]]
+
+
+@pytest.mark.parametrize("x", ZERO_POINTS)
+@pytest.mark.parametrize("label,s,f", PROD_ALL, ids=ids(PROD_ALL))
+def test_prod_gradient_with_zero_entries(label, s, f, x):
+    x = np.array(x)
+    want = np.array([_others(x, {i}) for i in range(len(x))])
+    np.testing.assert_array_equal(s.grad(f)(x), want, err_msg=f"{label} reverse")
+    np.testing.assert_array_equal(s.jacobian(f, mode="forward")(x), want, err_msg=f"{label} forward")
+
+
+@pytest.mark.parametrize("x", ZERO_POINTS)
+@pytest.mark.parametrize("label,s,f", PROD_ALL, ids=ids(PROD_ALL))
+def test_prod_hessian_with_zero_entries(label, s, f, x):
+    x = np.array(x)
+    np.testing.assert_allclose(s.hessian(f)(x), _prod_hessian(x), rtol=1e-14, atol=0, err_msg=label)
+
+
+@pytest.mark.parametrize("label,s,f", PROD_AXES, ids=ids(PROD_AXES))
+def test_prod_over_an_axis_with_zero_entries(label, s, f):
+    x = np.array([[0.0, 2.0, 3.0], [0.0, 0.5, 0.0]])  # one zero in row 0, two in row 1; column 0 all zero
+    np.testing.assert_allclose(s.grad(f)(x), numeric.grad(f, x, method="richardson"), atol=1e-9, err_msg=label)
+    np.testing.assert_allclose(s.hessian(f)(x), numeric.hessian(f, x), atol=1e-5, err_msg=label)

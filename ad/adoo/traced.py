@@ -114,6 +114,19 @@ class Traced:
     def T(self):
         return ops.transpose(self)
 
+    @property
+    def real(self):
+        return ops.real(self)
+
+    @property
+    def imag(self):
+        return ops.imag(self)
+
+    def conj(self):
+        return ops.conj(self)
+
+    conjugate = conj
+
     def reshape(self, *shape):
         return ops.reshape(self, shape[0] if len(shape) == 1 else shape)
 

@@ -64,12 +64,15 @@ def _step(x, y):
     ties = np.equal(x, y)
     if ties.any():  # rare, so checked before paying for the masked write
         share = np.where(ties, np.asarray(0.5, dtype), share)
+    unordered = np.isnan(x) | np.isnan(y)
+    if unordered.any():  # maximum(x, nan) is nan, and so is its derivative (NumPy propagates nan)
+        share = np.where(unordered, np.asarray(np.nan, dtype), share)
     return share if share.ndim else share[()]
 
 
-step = _constant("step", _step, 2, (), "1 where x > y, 1/2 where x == y, 0 where x < y, in x's float dtype: "
-                 "the derivative of maximum(x, y) in x, ties split evenly.\n\n"
-                 ">>> step(np.array([-1.0, 0.0, 2.0]), 0.0)\narray([0. , 0.5, 1. ])", _ANY2)
+step = _constant("step", _step, 2, (), "1 where x > y, 1/2 where x == y, 0 where x < y, nan where either is "
+                 "nan, in x's float dtype: the derivative of maximum(x, y) in x, ties split evenly.\n\n"
+                 ">>> step(np.array([-1.0, 0.0, 2.0, np.nan]), 0.0)\narray([0. , 0.5, 1. , nan])", _ANY2)
 
 def _inside(x, a_min=None, a_max=None):
     inside = np.ones(np.shape(x), dtype=bool) if a_min is None else np.greater_equal(x, a_min)
@@ -101,10 +104,16 @@ ones_like = _constant("ones_like", np.ones_like, aliases=(np.ones_like,), domain
 
 
 def _indicator(condition, like):
-    return np.asarray(condition, dtype=float_dtype(like))
+    mask = np.asarray(condition, dtype=float_dtype(like))
+    unknown = np.isnan(like)
+    if unknown.any():  # a kink's derivative at nan is nan, as the op's value there is
+        mask = np.where(unknown, np.asarray(np.nan, mask.dtype), mask)
+    return mask if mask.ndim else mask[()]
 
 
 indicator = _constant("indicator", _indicator, 2, domain=Domain((Boolean(), Real()), broadcast_cases(2)),
-                      doc="1.0 where `condition` holds, else 0.0, in the float dtype of `like` "
-                          "(so masks never promote float32 to float64).\n\n"
-                          ">>> indicator(np.array([True, False]), np.float32(1))\narray([1., 0.], dtype=float32)")
+                      doc="1.0 where `condition` holds, else 0.0, and nan where `like` is nan, in the float "
+                          "dtype of `like` (so masks never promote float32 to float64): the derivative of "
+                          "a piecewise-linear op of `like`.\n\n"
+                          ">>> indicator(np.array([True, False]), np.float32(1))\narray([1., 0.], dtype=float32)\n"
+                          ">>> indicator(np.array([True, False]), np.array([1.0, np.nan]))\narray([ 1., nan])")

@@ -27,6 +27,7 @@ __all__ = [
     "UnknownOpError",
     "shape_of",
     "ndim_of",
+    "is_complex",
 ]
 
 
@@ -53,6 +54,21 @@ def shape_of(x) -> tuple:
     if type(x) is np.ndarray:  # the common case, and its shape is already a tuple
         return x.shape
     return tuple(getattr(x, "shape", ()))
+
+
+def is_complex(x) -> bool:
+    """Whether a value (plain, engine value or Python number) has a complex dtype.
+
+    >>> is_complex(1j), is_complex(np.ones(2)), is_complex(2.0)
+    (True, False, False)
+    """
+    kind = type(x)
+    if kind is float or kind is int:
+        return False
+    if kind is complex:
+        return True
+    dtype = getattr(x, "dtype", None)
+    return dtype is not None and np.dtype(dtype).kind == "c"
 
 
 def ndim_of(x) -> int:
@@ -219,6 +235,8 @@ class Op:
             total = term if total is None else _add(total, term)
         if total is not None and shape_of(total) != shape_of(out):
             total = _broadcast_to(total, shape_of(out))
+        if total is not None and is_complex(total) and not is_complex(out):
+            total = _real(total)  # a real value's tangent is real
         return total
 
     def cotangents(self, g, out, inputs: Sequence, params: dict, wanted: Optional[Sequence[bool]] = None) -> list:
@@ -226,7 +244,9 @@ class Op:
 
         Only inputs flagged in `wanted` are computed (activity analysis: an adjoint nobody
         asked for is never built); the others are None.  Every cotangent is summed back to
-        its input's shape here, once, so no broadcasting rule can forget it.
+        its input's shape here, once, so no broadcasting rule can forget it; and a real
+        input's cotangent is made real here, once (complex values pair with their
+        cotangents as Re(g * t), so a real input sees only Re(g)).
 
         >>> [float(c) for c in get("mul").cotangents(1.0, 10.0, (2.0, 5.0), {})]
         [5.0, 2.0]
@@ -242,6 +262,8 @@ class Op:
             x_shape = shape_of(x)
             if shape_of(c) != x_shape:
                 c = _sum_to(c, x_shape)
+            if is_complex(c) and not is_complex(x):
+                c = _real(c)  # a real input's cotangent is real: Re(g * t) for real t
             result.append(c)
         return result
 
@@ -381,6 +403,10 @@ def _add(a, b):
 
 def _sum_to(x, shape):
     return REGISTRY["sum_to"](x, shape)
+
+
+def _real(x):
+    return REGISTRY["real"](x)
 
 
 def _broadcast_to(x, shape):

@@ -4,7 +4,7 @@ For an elementwise op the forward and the reverse rule of an input are the same 
 multiply by that input's partial derivative.  So each input has one rule, written once
 and used as both JVP and VJP; broadcasting is undone by the registry (`Op.cotangents`).
 
-Kink conventions (documented, tested): relu'(0) = 0, abs'(0) = 0 (the sign), and
+Kink conventions (documented, tested): relu'(0) = 0, and
 maximum/minimum split a tie evenly, 1/2 to each side.
 """
 
@@ -13,7 +13,7 @@ import operator
 
 import numpy as np
 
-from .constant import equal, greater, indicator, inside, logical_and, sign, step
+from .constant import equal, greater, indicator, inside, logical_and, step
 from .core import defop
 from .domain import Boolean, Domain, Real, broadcast_cases, gaps_at_least, unary_cases
 
@@ -85,13 +85,22 @@ neg = unary("neg", np.negative, lambda t, out, x: neg(t), aliases=(np.negative, 
             doc="-x.\n\n>>> neg(2.0)\n-2.0",
     scalar=(operator.neg, lambda out, x: -1.0))
 
+def _extreme_partials(x, y):
+    """The partials of maximum(x, y) for Python floats: a tie splits evenly, a nan gives nan."""
+    if x > y:
+        return 1.0, 0.0
+    if x < y:
+        return 0.0, 1.0
+    return (0.5, 0.5) if x == y else (math.nan, math.nan)
+
+
 maximum = elementwise("maximum", np.maximum, (
     lambda t, out, x, y: mul(t, step(x, y)),
     lambda t, out, x, y: mul(t, step(y, x)),
 ), domain=Domain((Real(), Real()), broadcast_cases(2), valid=gaps_at_least),
     aliases=(np.maximum,), holomorphic=False,
     doc="Elementwise larger of x and y; a tie sends half the derivative each way.\n\n>>> maximum(1.0, 2.0)\n2.0",
-    scalar=(lambda x, y: x if x >= y else y, lambda out, x, y: (1.0, 0.0) if x > y else (0.0, 1.0) if x < y else (0.5, 0.5)))
+    scalar=(lambda x, y: x if x >= y or x != x else y, lambda out, x, y: _extreme_partials(x, y)))
 
 minimum = elementwise("minimum", np.minimum, (
     lambda t, out, x, y: mul(t, step(y, x)),
@@ -99,7 +108,7 @@ minimum = elementwise("minimum", np.minimum, (
 ), domain=Domain((Real(), Real()), broadcast_cases(2), valid=gaps_at_least),
     aliases=(np.minimum,), holomorphic=False,
     doc="Elementwise smaller of x and y; a tie sends half the derivative each way.\n\n>>> minimum(1.0, 2.0)\n1.0",
-    scalar=(lambda x, y: x if x <= y else y, lambda out, x, y: (1.0, 0.0) if x < y else (0.0, 1.0) if x > y else (0.5, 0.5)))
+    scalar=(lambda x, y: x if x <= y or x != x else y, lambda out, x, y: _extreme_partials(y, x)))
 
 logaddexp = elementwise("logaddexp", np.logaddexp, (
     lambda t, out, x, y: mul(t, exp(sub(x, out))),
@@ -119,11 +128,11 @@ where = elementwise("where", np.where, (
 
 clip = defop(
     "clip", lambda x, a_min=None, a_max=None: np.clip(x, a_min, a_max),
-    jvp=(lambda t, out, x, a_min=None, a_max=None: where(inside(x, a_min, a_max), t, 0.0),),
-    vjp=(lambda t, out, x, a_min=None, a_max=None: where(inside(x, a_min, a_max), t, 0.0),),
+    jvp=(lambda t, out, x, a_min=None, a_max=None: mul(t, indicator(inside(x, a_min, a_max), x)),),
+    vjp=(lambda t, out, x, a_min=None, a_max=None: mul(t, indicator(inside(x, a_min, a_max), x)),),
     domain=Domain((Real(-2.0, 2.0, avoid=(-1.0, 1.0)),), unary_cases(a_min=-1.0, a_max=1.0)),
     aliases=(np.clip,),
-    doc="Limit x to [a_min, a_max]; the derivative is 1 inside the closed interval, 0 outside.\n\n"
+    doc="Limit x to [a_min, a_max]; the derivative is 1 inside the closed interval, 0 outside, nan at nan.\n\n"
         ">>> clip(np.array([-2.0, 0.5, 3.0]), -1.0, 1.0)\narray([-1. ,  0.5,  1. ])")
 
 # -- transcendental and friends ------------------------------------------------------------
@@ -187,11 +196,7 @@ sigmoid = unary("sigmoid", lambda x: 0.5 * (1.0 + np.tanh(0.5 * x)),
     scalar=(lambda x: 0.5 * (1.0 + math.tanh(0.5 * x)), lambda out, x: out * (1.0 - out)))
 softplus = unary("softplus", lambda x: np.logaddexp(0.0, x), lambda t, out, x: mul(t, sigmoid(x)),
                  holomorphic=False, doc="log(1 + exp(x)) without overflow.\n\n>>> round(float(softplus(0.0)), 4)\n0.6931")
-abs = unary("abs", np.abs, lambda t, out, x: mul(t, sign(x)), values=_NO_ZERO,
-            aliases=(np.abs, abs, operator.abs, math.fabs), holomorphic=False,
-            doc="|x|; its derivative at 0 is taken as 0.\n\n>>> float(abs(-2.0))\n2.0",
-    scalar=(math.fabs, lambda out, x: float((x > 0.0) - (x < 0.0))))
 relu = unary("relu", lambda x: np.maximum(x, 0.0), lambda t, out, x: mul(t, indicator(greater(x, 0.0), x)),
              values=_NO_ZERO, holomorphic=False,
              doc="max(x, 0); its derivative at 0 is taken as 0.\n\n>>> float(relu(-1.0))\n0.0",
-    scalar=(lambda x: x if x > 0.0 else 0.0, lambda out, x: 1.0 if x > 0.0 else 0.0))
+    scalar=(lambda x: 0.0 if x <= 0.0 else x, lambda out, x: 1.0 if x > 0.0 else 0.0 if x <= 0.0 else math.nan))

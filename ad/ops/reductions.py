@@ -10,8 +10,8 @@ import numpy as np
 from .constant import float_dtype
 from .core import defop, shape_of
 from .domain import Case, Domain, Real, axis_cases, distinct_extremes, reduction_cases
-from .elementwise import div, exp, mul, sub
-from .shape import broadcast_to, reshape
+from .elementwise import div, exp, mul, sub, where
+from .shape import broadcast_to, expand_dims, reshape, transpose
 
 
 def _normalise_axes(axis, ndim):
@@ -71,8 +71,8 @@ def _tie_share_weights(x, out, axis=None, keepdims=False):
     out = _restore_axes(np.asarray(out), x, axis, keepdims)
     share = np.equal(x, out).astype(float_dtype(x))
     count = np.add.reduce(share, axis=axis, keepdims=True)
-    if (count != 1.0).any():  # ties (or no hit at all): split evenly, never divide by zero
-        share = share / np.maximum(count, 1.0)
+    if (count != 1.0).any():  # ties split evenly; no hit at all means the result is nan: so is its derivative
+        share = np.where(count == 0.0, np.asarray(np.nan, share.dtype), share / np.maximum(count, 1.0))
     return share if share.ndim else share[()]
 
 
@@ -82,7 +82,7 @@ tie_share = defop(
     "tie_share", _tie_share_weights, nin=2, differentiable=False,
     domain=Domain((Real(), Real()), (Case(((2, 3), (2, 1)), {"axis": 1, "keepdims": True}),)),
     doc="Weights of a max/min reduction over `axis` whose result is `out`: 1 at the extreme "
-        "entry, split evenly between ties.\n\n"
+        "entry, split evenly between ties, nan over a lane whose result is nan.\n\n"
         ">>> tie_share(np.array([1.0, 3.0, 3.0]), 3.0)\narray([0. , 0.5, 0.5])")
 
 
@@ -113,14 +113,70 @@ mean = _reduction(
     lambda g, out, x, axis=None, keepdims=False: div(unreduce(g, x, axis, keepdims), _count(shape_of(x), axis)),
     aliases=(np.mean,), doc="Mean over `axis`.\n\n>>> float(mean(np.array([1.0, 3.0])))\n2.0")
 
-# The product rule as out / x: exact away from zero entries, so the domain avoids zero.
+# -- prod: its derivative without dividing by x (exact at zero entries, to any order) ---------
+
+def _prod_others(x):
+    x = np.asarray(x)
+    if x.shape[-1] == 0:
+        return x.copy()
+    ones = np.ones_like(x[..., :1])
+    before = np.cumprod(np.concatenate([ones, x[..., :-1]], axis=-1), axis=-1)  # exclusive scans:
+    after = np.cumprod(np.concatenate([ones, x[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]  # no division
+    return before * after
+
+
+def _off_diagonal(shape):
+    """True off the diagonal of the (n, n) pairs of a last axis of length n (from x's shape
+    only, so generated code sees a constant)."""
+    return ~np.eye(shape[-1], dtype=bool)
+
+
+# The products leaving out two entries i != j, and 0 for i == j (the Hessian of prod over the
+# last axis): prod_others of x with entry i set to 1, in row i.
+_pair_products = lambda x: where(_off_diagonal(shape_of(x)), prod_others(where(_off_diagonal(shape_of(x)), expand_dims(x, -2), 1.0)), 0.0)  # noqa: E731
+
+# Symmetric (a Hessian), so one rule serves forward and reverse.
+_prod_others_rule = (lambda t, out, x: sum(mul(_pair_products(x), expand_dims(t, -2)), -1),)
+
+prod_others = defop(
+    "prod_others", _prod_others, jvp=_prod_others_rule, vjp=_prod_others_rule,
+    domain=Domain((Real(),), (Case(((3,),), {}), Case(((1,),), {}), Case(((2, 3),), {}), Case(((2, 3, 2),), {}))),
+    holomorphic=True,
+    doc="For each entry along the last axis, the product of the other entries of its row: the "
+        "derivative of prod, formed without division, so exact at zero entries.\n\n"
+        ">>> prod_others(np.array([0.0, 2.0, 3.0]))\narray([6., 0., 0.])")
+
+
+def _lanes_axes(ndim, axis):
+    """The permutation putting the reduced axes last."""
+    reduced = _normalise_axes(axis, ndim)
+    return tuple(a for a in range(ndim) if a not in reduced) + reduced
+
+
+def _lanes_shape(shape, axis):
+    """x's shape with its reduced axes moved last and joined into one."""
+    reduced = _normalise_axes(axis, len(shape))
+    return tuple(n for a, n in enumerate(shape) if a not in reduced) + (int(np.prod([shape[a] for a in reduced])),)
+
+
+def _permuted_shape(shape, axis):
+    return tuple(shape[a] for a in _lanes_axes(len(shape), axis))
+
+
+def _inverse(axes):
+    return tuple(int(a) for a in np.argsort(axes))
+
+
+# prod_others over any reduced axes: move them last as one axis, and back.
+_others_in_lanes = lambda x, axis: transpose(reshape(prod_others(reshape(transpose(x, _lanes_axes(len(shape_of(x)), axis)), _lanes_shape(shape_of(x), axis))), _permuted_shape(shape_of(x), axis)), _inverse(_lanes_axes(len(shape_of(x)), axis)))  # noqa: E731
+
 prod = _reduction(
     "prod", lambda x, axis=None, keepdims=False: np.prod(x, axis=axis, keepdims=keepdims),
-    lambda t, out, x, axis=None, keepdims=False: sum(mul(t, div(restore_axes(out, x, axis, keepdims), x)), axis, keepdims),
-    lambda g, out, x, axis=None, keepdims=False: mul(restore_axes(g, x, axis, keepdims), div(restore_axes(out, x, axis, keepdims), x)),
-    values=Real(-2.0, 2.0, avoid=(0.0,), gap=0.2), aliases=(np.prod,),
-    doc="Product over `axis`. Its derivative uses out / x, so x must have no zero entries.\n\n"
-        ">>> float(prod(np.array([2.0, 3.0])))\n6.0")
+    lambda t, out, x, axis=None, keepdims=False: sum(mul(t, _others_in_lanes(x, axis)), axis, keepdims),
+    lambda g, out, x, axis=None, keepdims=False: mul(restore_axes(g, x, axis, keepdims), _others_in_lanes(x, axis)),
+    values=Real(-2.0, 2.0), aliases=(np.prod,),
+    doc="Product over `axis`; its derivative is the product of the other entries (`prod_others`), "
+        "exact at zeros.\n\n>>> float(prod(np.array([2.0, 3.0])))\n6.0")
 
 def _extreme(name, ufunc, fallback, aliases, doc):
     """max or min over `axis`: the derivative goes to the extreme entries, ties share it."""

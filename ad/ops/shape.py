@@ -9,7 +9,7 @@ import operator
 
 import numpy as np
 
-from .core import defop, shape_of
+from .core import defop, is_complex, shape_of
 from .domain import Case, Domain, Real
 
 
@@ -70,6 +70,8 @@ broadcast_to = defop(
     doc="Broadcast x to `shape` (a read-only view).\n\n>>> broadcast_to(1.0, (2,))\narray([1., 1.])")
 
 def _unbroadcast(value, like):
+    if is_complex(value) and not is_complex(like):  # a real value's cotangent (or tangent) is real
+        value = np.real(value)
     shape, value_shape = shape_of(like), shape_of(value)
     if value_shape == shape:  # most calls: nothing was broadcast
         return value
@@ -85,10 +87,10 @@ unbroadcast = defop(
     vjp=(lambda g, out, value, like: unbroadcast(g, value), None),
     domain=Domain((Real(), Real()), tuple(Case(pair, {}) for pair in (
         ((2, 3), (3,)), ((2, 3), ()), ((3,), (2, 3)), ((), (2, 3)), ((1, 3), (2, 3)), ((2, 3), (1, 3)),
-        ((2, 3), (2, 1)), ((3,), (3,))))), holomorphic=True,
+        ((2, 3), (2, 1)), ((3,), (3,))))), holomorphic=False,  # (its real part for a real `like`)
     view=True,  # (NumPy returns a view, or the input itself)
     doc="value summed down or broadcast up to the shape of `like`: `sum_to` or `broadcast_to`, whichever "
-        "fits.  Generated derivative code uses it to undo broadcasting.\n\n"
+        "fits, and its real part if `like` is real.  Generated derivative code uses it to undo broadcasting.\n\n"
         ">>> unbroadcast(np.ones((2, 3)), np.zeros(3))\narray([2., 2., 2.])")
 
 
