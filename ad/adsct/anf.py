@@ -273,11 +273,15 @@ class Normaliser:
                 if len(parts) != len(target.elts):
                     raise self.parsed.error(node, f"cannot unpack {len(parts)} values into {len(target.elts)} names")
                 for t, part in zip(target.elts, parts):  # W1, b1 = params: names for the leaves
-                    self.versions[t.id] = part if isinstance(part, Structured) else part.id
+                    self.another_name(t.id, part, node)
                 return
             if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple) \
                     and len(target.elts) == len(node.value.elts) and all(isinstance(t, ast.Name) for t in target.elts):
                 values = [self.expr(v) for v in node.value.elts]  # right-hand sides first, as Python does
+                rebound = {self.versions.get(t.id) for t in target.elts}
+                # (inside a loop or branch a name keeps its one name: a value read from a name this
+                # statement rebinds is copied first, so `x, z = 2.0, x` gives z the old x)
+                values = [self.plain(v) if isinstance(v, ast.Name) and v.id in rebound else v for v in values]
                 for t, v in zip(target.elts, values):
                     self.body.append(Stmt(self.bind_name(t.id), None, expr=v, origin=node, source=self.parsed))
                 return
@@ -295,16 +299,12 @@ class Normaliser:
             iterable = self.expr(node.iter)
             if isinstance(iterable, Structured):  # a tuple/list of arrays: as many items as it has, unrolled
                 for item in iterable.items():
-                    self.versions[node.target.id] = item if isinstance(item, Structured) else item.id
+                    self.another_name(node.target.id, item, node)
                     for statement in node.body:
                         self.statement(statement)
                 return
-            self.depth += 1
-            try:
-                target = self.bind_name(node.target.id)
-            finally:
-                self.depth -= 1
-            self.body.append(Loop(target, iterable, [], None, self.block(node.body), node, self.parsed))
+            target, body = self.loop_target(node)
+            self.body.append(Loop(target, iterable, [], None, body, node, self.parsed))
             return
         if isinstance(node, ast.While) and not node.orelse:
             outer, self.body = self.body, []
@@ -320,6 +320,43 @@ class Normaliser:
                 "Break": "break and continue come in a later version"}.get(type(node).__name__, "")
         raise self.parsed.error(node, f"{type(node).__name__} statements are not supported by this version of adsct",
                                 hint or "use assignments, if/else, for and while loops, and a final return")
+
+    def another_name(self, name: str, part, node: ast.stmt) -> None:
+        """`name` now names `part`, a leaf (ast.Name) or a pytree of a tuple, list or dict.  Inside
+        a branch or loop which value it names depends on the path taken, so a leaf is copied
+        into the name's one version there (and a pytree refused, as in `assign`)."""
+        if not self.depth:
+            self.versions[name] = part if isinstance(part, Structured) else part.id
+        elif isinstance(part, Structured):
+            raise self.parsed.error(node, "a tuple, list or dict is assigned inside a branch or loop",
+                                    "build it after the branch or loop, from arrays assigned there")
+        else:
+            self.body.append(Stmt(self.bind_name(name), None, expr=part, origin=node, source=self.parsed))
+
+    def loop_target(self, node: ast.For) -> tuple:
+        """(the loop variable, the loop body) of `for name in ...: <body>`.  Where `name` already
+        names a value (a parameter, an earlier variable), the loop iterates over a fresh name and
+        its body starts with `name = <fresh name>`: an assignment like any other, so the old
+        value's derivative stops there (the items of a loop carry none)."""
+        name = node.target.id
+        if name not in self.versions:
+            self.depth += 1
+            try:
+                return self.bind_name(name), self.block(node.body)
+            finally:
+                self.depth -= 1
+        item = fresh_name(f"{name}_item", self.taken)
+        outer, self.body = self.body, []
+        self.depth += 1
+        try:
+            self.body.append(Stmt(self.bind_name(name), None, expr=ast.Name(item, ast.Load()), origin=node,
+                                  source=self.parsed))
+            for statement in node.body:
+                self.statement(statement)
+            return item, self.body
+        finally:
+            self.depth -= 1
+            self.body = outer
 
     def value_block(self, value: ast.expr, target: str) -> list:
         """The statements computing `value` into `target`, as a branch of their own."""
