@@ -108,3 +108,198 @@ def test_names_for_a_tuple_arguments_items_inside_a_branch(f, x):
     assert_trees_close(grads, adoo.grad(f, argnums=(0, 1))(x, p), rtol=1e-12)
     tangent = adsct.jvp(f, (x, p), (1.0, (0.5, -2.0)))[1]
     np.testing.assert_allclose(tangent, adoo.jvp(f, (x, p), (1.0, (0.5, -2.0)))[1], rtol=1e-12)
+
+
+# -- item 3: a decorated function is differentiated as what calling it does ---------------------
+
+import functools
+
+from ad.errors import UnsupportedSyntaxError
+
+
+def doubled(fn):
+    @functools.wraps(fn)
+    def wrapper(x):
+        return 2.0 * fn(x)
+    return wrapper
+
+
+def doubled_without_wraps(fn):
+    def wrapper(x):
+        return 2.0 * fn(x)
+    return wrapper
+
+
+def doubled_with_star_args(fn):
+    @functools.wraps(fn)
+    def wrapper(*args):
+        return 2.0 * fn(*args)
+    return wrapper
+
+
+REGISTERED = []
+
+
+def register(fn):
+    REGISTERED.append(fn)
+    return fn
+
+
+class Doubled:
+    """A class-based decorator."""
+
+    def __init__(self, fn):
+        self.fn = fn
+        functools.update_wrapper(self, fn)
+
+    def __call__(self, x):
+        return 2.0 * self.fn(x)
+
+
+@doubled
+def cube_doubled(x):
+    return x ** 3
+
+
+@doubled_without_wraps
+def cube_doubled_without_wraps(x):
+    return x ** 3
+
+
+@register
+def cube_registered(x):
+    return x ** 3
+
+
+@Doubled
+def cube_doubled_by_a_class(x):
+    return x ** 3
+
+
+@pytest.mark.parametrize("f", [cube_doubled, cube_doubled_without_wraps, cube_registered, cube_doubled_by_a_class])
+def test_decorated_functions_are_differentiated_as_called(f):
+    _check_every_mode(f, 1.5)
+
+
+def test_a_wrapper_taking_star_args_is_refused_not_unwrapped():
+    @doubled_with_star_args
+    def cube(x):
+        return x ** 3
+    with pytest.raises(UnsupportedSyntaxError, match=r"test_adsct_regressions.py.*\*args"):
+        adsct.grad(cube)(1.5)
+
+
+def test_functools_partial_binds_arguments():
+    def scaled_power(scale, x, p):
+        return scale * x ** p
+    f = functools.partial(scaled_power, 3.0)
+    _check_every_mode(lambda x: f(x, 3.0), 1.5)
+    assert_trees_close(adsct.grad(f, argnums=(0, 1))(1.5, 3.0), adoo.grad(f, argnums=(0, 1))(1.5, 3.0), rtol=1e-12)
+    cubed = functools.partial(scaled_power, p=3.0)  # x stays positional, p is bound by keyword
+    assert_trees_close(adsct.grad(cubed, argnums=1)(2.0, 1.5), numeric.grad(cubed, 2.0, 1.5, argnums=1),
+                       rtol=1e-6)
+    _check_every_mode(functools.partial(scaled_power, 2.0, p=3.0), 1.5)
+
+
+def test_functools_lru_cache_is_refused_clearly():
+    @functools.lru_cache(maxsize=None)
+    def cube(x):
+        return 2.0 * x ** 3
+    with pytest.raises(UnsupportedSyntaxError, match="lru_cache"):
+        adsct.grad(cube)(1.5)
+
+
+# -- bound methods: self is a constant, argnums count the method's own arguments ----------------
+
+class Model:
+    def __init__(self, w):
+        self.w = w
+
+    def predict(self, x):
+        return self.w * np.sin(x)
+
+    def loss(self, x, y):
+        return (self.predict(x) - y) ** 2
+
+
+def test_bound_method_gradient():
+    model = Model(3.0)
+    _check_every_mode(model.predict, 0.4)
+    f = model.loss
+    want = adoo.grad(f, argnums=(0, 1))(0.4, 1.0)
+    assert_trees_close(adsct.grad(f, argnums=(0, 1))(0.4, 1.0), want, rtol=1e-12)
+    assert_trees_close(adsct.grad(f, argnums=1)(0.4, 1.0), want[1], rtol=1e-12)
+
+
+def test_bound_method_sees_the_instance_it_is_bound_to():
+    model, other = Model(3.0), Model(-2.0)
+    g = adsct.grad(model.predict)
+    assert g(0.4) == pytest.approx(3.0 * np.cos(0.4))
+    assert adsct.grad(other.predict)(0.4) == pytest.approx(-2.0 * np.cos(0.4))
+    model.w = 5.0  # an attribute read at run time, like the method does
+    assert g(0.4) == pytest.approx(5.0 * np.cos(0.4))
+
+
+def test_function_stored_on_a_class_called_through_an_instance():
+    def predict(self, x):
+        return self.w * x * x
+    Model.plain = predict
+    try:
+        model = Model(3.0)
+        _check_every_mode(model.plain, 0.4)
+    finally:
+        del Model.plain
+
+
+# -- item 8: generated code follows the function it came from -----------------------------------
+
+def test_replacing_code_regenerates_the_derivative():
+    def f(x):
+        return x * x
+
+    def cubed(x):
+        return x * x * x
+    g = adsct.grad(f)
+    assert g(3.0) == 6.0
+    f.__code__ = cubed.__code__
+    assert g(3.0) == pytest.approx(27.0)
+    assert adsct.jvp(f, (3.0,), (1.0,))[1] == pytest.approx(27.0)
+    assert adsct.grad(adsct.grad(f))(3.0) == pytest.approx(18.0)
+
+
+def test_replacing_a_callees_code_regenerates_the_derivative():
+    def inner(x):
+        return x * x
+
+    def f(x):
+        return np.sin(inner(x))
+    g = adsct.grad(f)
+    assert g(0.5) == pytest.approx(np.cos(0.25) * 1.0)
+    inner.__code__ = (lambda x: x * x * x).__code__
+    assert g(0.5) == pytest.approx(np.cos(0.125) * 0.75)
+
+
+def test_rebinding_a_closure_variable_regenerates_the_derivative():
+    def make():
+        power = 2.0
+
+        def f(x):
+            return x ** power
+
+        def set_power(p):
+            nonlocal power
+            power = p
+        return f, set_power
+    f, set_power = make()
+    g = adsct.grad(f)
+    assert g(3.0) == pytest.approx(6.0)
+    set_power(3.0)
+    assert g(3.0) == pytest.approx(27.0)
+
+
+def test_defaults_set_on_a_function_are_refused():
+    def f(x, p):
+        return x ** p
+    f.__defaults__ = (3.0,)
+    with pytest.raises(UnsupportedSyntaxError, match="default"):
+        adsct.grad(f)(2.0)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import re
 import types
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ import numpy as np
 from .. import derived, ops, tree
 from ..errors import NotDifferentiableError, UnsupportedSyntaxError
 from .astutil import clone, fresh_name
+from .callables import as_function
 from .desugar import desugar
 from .parse import Parsed, parse_function
 from .scope import Namespace
@@ -207,8 +209,9 @@ class Normaliser:
         fn = self.parsed.node
         a = fn.args
         if a.vararg or a.kwarg or a.kwonlyargs or a.posonlyargs or a.defaults:
-            raise self.parsed.error(fn, "only plain positional parameters are supported",
-                                    "drop *args, **kwargs, keyword-only parameters and defaults")
+            raise self.parsed.error(fn, "only plain positional parameters are supported (not *args, **kwargs, "
+                                    "keyword-only parameters or defaults)",
+                                    "a decorator's wrapper can name the parameters: def wrapper(x, y)")
         names = [arg.arg for arg in a.args]
         if self.structures is not None and len(self.structures) != len(names):
             raise TypeError(f"{fn.name} takes {len(names)} arguments, got {len(self.structures)}")
@@ -549,6 +552,8 @@ class Normaliser:
             return self.apply(op, args, node.keywords, node)
         target = self.resolve(func)
         op = target if isinstance(target, ops.Op) else ops.lookup(target)
+        if op is None and (isinstance(target, functools.partial) or _is_callable_object(target)):
+            target = as_function(target)  # what calling it does: a function to inline
         if op is None and _inlinable(target):
             return self.inline(target, node)
         if op is None and getattr(target, "__ad_derivative__", None) is not None:
@@ -582,7 +587,8 @@ class Normaliser:
             raise self.parsed.error(node, "calls to user functions take positional arguments only here")
         parsed = parse_function(callee)
         params = [a.arg for a in parsed.node.args.args]
-        if len(params) != len(node.args) or parsed.node.args.vararg or parsed.node.args.defaults:
+        if len(params) != len(node.args) or parsed.node.args.vararg or parsed.node.args.defaults \
+                or _runtime_defaults(callee):
             raise self.parsed.error(node, f"{callee.__name__} takes {len(params)} positional parameters; "
                                     f"defaults and *args are not supported here")
         values = [self.expr(a) for a in node.args]
@@ -665,8 +671,22 @@ def _paths(treedef) -> list:
     return tree.leaf_paths(tree.unflatten(treedef, [0.0] * treedef.num_leaves))
 
 
+def _is_callable_object(target) -> bool:
+    """An instance of a user's class with a __call__ method (a class-based decorator, a model)."""
+    return isinstance(getattr(type(target), "__call__", None), types.FunctionType) \
+        and not isinstance(target, (types.FunctionType, type))
+
+
+def _runtime_defaults(f) -> bool:
+    """Whether f has default values its source does not show (set through __defaults__)."""
+    f = getattr(f, "__func__", f)
+    return bool(getattr(f, "__defaults__", None) or getattr(f, "__kwdefaults__", None))
+
+
 def _inlinable(target) -> bool:
-    """A user's Python function (library functions are not opened up)."""
+    """A user's Python function or method bound to an object (library functions are not opened up)."""
+    if isinstance(target, types.MethodType):
+        target = target.__func__
     module = getattr(target, "__module__", "") or ""
     return isinstance(target, types.FunctionType) and (
         not module.startswith(_NOT_INLINED) or module.startswith(_INLINED_FROM_AD))
@@ -718,6 +738,9 @@ def _dotted(node: ast.expr) -> "tuple | None":
 def normalise(parsed: Parsed, f, structures=None) -> Program:
     """Three-address form of the parsed function (user functions it calls are inlined);
     `structures` gives each argument's tree structure when some are tuples, lists or dicts."""
+    if _runtime_defaults(f):
+        raise parsed.error(parsed.node, "parameters with default values are not supported",
+                           "pass every argument: drop the defaults set on the function")
     normaliser = Normaliser(parsed, Namespace(f), structures=structures)
     program = normaliser.run()
     program.namespace = {**program.namespace, **normaliser.injected}

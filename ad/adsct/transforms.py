@@ -21,6 +21,7 @@ from .. import derived, ops, tree
 from ..errors import NotDifferentiableError, UnsupportedSyntaxError
 from .anf import PytreeOutputError, check_activity, has_control_flow, normalise
 from .astutil import fresh_name
+from .callables import as_function
 from .codegen import Forward, Reverse
 from .controlflow import ForwardControlFlow, ReverseControlFlow
 from .emit import HELPERS, compile_function, generated_filename
@@ -50,7 +51,8 @@ def _generate(f, mode: str, argnums: tuple, structures=None, source_text=None, f
         per_function["source"] = source_text
     key = (mode, argnums, structures, floats, plain, entry)
     if key not in per_function or (per_function[key][0] is not None and not per_function[key][0].is_current()):
-        program = normalise(parse_function(f, per_function.get("source")), f, structures)
+        function = as_function(f)  # what calling f does (a partial, a callable object: see callables.py)
+        program = normalise(parse_function(function, per_function.get("source")), function, structures)
         argnums = derived.select_argnums(argnums, len(program.groups))[0]
         active = check_activity(program, [leaf for k in argnums for leaf in program.groups[k]])
         namespace = {**program.namespace, **HELPERS}
