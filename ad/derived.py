@@ -192,7 +192,7 @@ def value_and_grad(vjp, f, argnums=0):
         return value, (grads[0] if single else grads)
 
     value_and_grad_f.__name__ = f"value_and_grad_{getattr(f, '__name__', 'f')}"
-    return value_and_grad_f
+    return derivative_function(value_and_grad_f, "value_and_grad")  # (run, not read, by source transformers)
 
 
 def grad(vjp, f, argnums=0):
@@ -203,7 +203,7 @@ def grad(vjp, f, argnums=0):
         return value_and_grad_f(*args)[1]
 
     grad_f.__name__ = f"grad_{getattr(f, '__name__', 'f')}"
-    return grad_f
+    return derivative_function(grad_f, "grad")  # (run, not read, by source transformers)
 
 
 def _basis(leaves):
@@ -252,7 +252,7 @@ def jacobian(vjp, jvp, f, argnums=0, mode="reverse"):
             per_output = [p[0] for p in per_output]
         return tree.unflatten(out_def, per_output)
 
-    return jacobian_f
+    return derivative_function(jacobian_f, "jacobian")  # (run, not read, by source transformers)
 
 
 def _stack(pieces, axis, out_shape, in_shape):
@@ -269,4 +269,4 @@ def _stack(pieces, axis, out_shape, in_shape):
 
 def hessian(vjp, jvp, f, argnums=0):
     """The Hessian of scalar f, forward-over-reverse: the forward Jacobian of the gradient."""
-    return jacobian(vjp, jvp, grad(vjp, f, argnums), argnums, mode="forward")
+    return derivative_function(jacobian(vjp, jvp, grad(vjp, f, argnums), argnums, mode="forward"), "hessian")

@@ -303,3 +303,19 @@ def test_defaults_set_on_a_function_are_refused():
     f.__defaults__ = (3.0,)
     with pytest.raises(UnsupportedSyntaxError, match="default"):
         adsct.grad(f)(2.0)
+
+
+# -- a function built by another strategy's transform is differentiated by running it ----------
+
+def cube_of_sine(x):
+    return np.sin(x) ** 3
+
+
+def test_adsct_differentiates_an_adoo_gradient():
+    g = adoo.grad(cube_of_sine)
+    want = numeric.grad(g, 0.7, method="richardson")
+    assert adsct.grad(g)(0.7) == pytest.approx(want, rel=1e-7)
+    assert adsct.jvp(g, (0.7,), (1.0,))[1] == pytest.approx(want, rel=1e-7)
+    assert adsct.hessian(g)(0.7) == pytest.approx(numeric.grad(adoo.grad(g), 0.7, method="richardson"), rel=1e-6)
+    x = np.array([0.3, 0.9])
+    assert_trees_close(adsct.jacobian(adoo.grad(lambda v: np.sum(v ** 3)))(x), np.diag(6.0 * x), rtol=1e-12)
