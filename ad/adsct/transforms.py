@@ -165,15 +165,18 @@ class _Call:
                     return result
             except SCALAR_REFUSALS:
                 pass  # an array inside, or a math domain error: NumPy's semantics below
+        # Past this point NumPy's semantics: Python floats go in as NumPy floats (0.0 ** -0.5 is
+        # inf with a warning, not a ZeroDivisionError; what adoo gives too).
+        leaves = [np.float64(leaf) if type(leaf) is float else leaf for leaf in self.leaves]
         if self.plain and not any(derived.is_traced(e) for e in extra):
             try:
-                value, derivatives = result = self._code(False, plain=True)(*self.leaves, *extra)
+                value, derivatives = result = self._code(False, plain=True)(*leaves, *extra)
             except (TypeError, ValueError):  # a traced value from a closure, or an error the general code words better
                 result = None
             if result is not None and not derived.is_traced(value) and not any(
                     derived.is_traced(d) for d in (derivatives if type(derivatives) is tuple else (derivatives,))):
                 return result
-        return self._code(False)(*self.leaves, *extra)
+        return self._code(False)(*leaves, *extra)
 
     def regroup(self, flat_derivatives) -> tuple:
         """Per selected argument, its derivative with the argument's structure and types."""
