@@ -319,3 +319,59 @@ def test_adsct_differentiates_an_adoo_gradient():
     assert adsct.hessian(g)(0.7) == pytest.approx(numeric.grad(adoo.grad(g), 0.7, method="richardson"), rel=1e-6)
     x = np.array([0.3, 0.9])
     assert_trees_close(adsct.jacobian(adoo.grad(lambda v: np.sum(v ** 3)))(x), np.diag(6.0 * x), rtol=1e-12)
+
+
+# -- Python floats where math raises and NumPy does not: NumPy's semantics ---------------------
+
+def square_root(x):
+    return x ** 0.5
+
+
+def square_root_times(x, y):
+    return np.sum(y * x ** 0.5)
+
+
+@pytest.mark.filterwarnings("ignore:divide by zero")
+def test_float_code_falls_back_to_numpy_semantics_at_zero():
+    assert adsct.grad(square_root)(0.0) == adoo.grad(square_root)(0.0) == np.inf
+    assert adsct.value_and_grad(square_root)(0.0) == (0.0, np.inf)
+    assert adsct.jvp(square_root, (0.0,), (1.0,)) == (0.0, np.inf)
+    assert adsct.hessian(square_root)(0.0) == adoo.hessian(square_root)(0.0)
+    y = np.array([1.0, 2.0])  # a float next to an array: the general code, on NumPy floats too
+    np.testing.assert_array_equal(adsct.grad(square_root_times)(0.0, y), adoo.grad(square_root_times)(0.0, y))
+
+
+# -- math.* functions take numbers: an array of several is refused, as math refuses it ----------
+
+import math
+
+
+def sum_of_math_sine(x):
+    return np.sum(math.sin(x))
+
+
+def math_power_of_a_sum(x):
+    return math.pow(np.sum(x), 2.0) + math.exp(x[0])
+
+
+def test_math_functions_refuse_arrays_like_python():
+    x = np.array([1.0, 2.0])
+    with pytest.raises(TypeError):
+        sum_of_math_sine(x)  # what plain Python says
+    for transform in (adsct.grad(sum_of_math_sine), adsct.jacobian(sum_of_math_sine, mode="forward"),
+                      adsct.hessian(sum_of_math_sine)):
+        with pytest.raises(TypeError, match=r"math.sin takes a number, got an array of shape \(2,\)"):
+            transform(x)
+
+
+def test_math_functions_of_numbers_keep_working():
+    assert adsct.grad(sum_of_math_sine)(0.7) == pytest.approx(np.cos(0.7))  # (adoo refuses math.* by design)
+    assert adsct.jvp(sum_of_math_sine, (0.7,), (1.0,))[1] == pytest.approx(np.cos(0.7))
+    assert adsct.hessian(sum_of_math_sine)(0.7) == pytest.approx(-np.sin(0.7))
+    assert adsct.grad(adsct.grad(sum_of_math_sine))(0.7) == pytest.approx(-np.sin(0.7))
+    assert adsct.grad(sum_of_math_sine)(np.array(0.7)) == pytest.approx(np.cos(0.7))  # a 0-d array is a number
+    x = np.array([0.3, 0.5])
+    assert_trees_close(adsct.grad(math_power_of_a_sum)(x), numeric.grad(math_power_of_a_sum, x, method="richardson"),
+                       rtol=1e-7)
+    assert_trees_close(adsct.jacobian(math_power_of_a_sum, mode="forward")(x), adsct.grad(math_power_of_a_sum)(x),
+                       rtol=1e-12)

@@ -577,7 +577,11 @@ class Normaliser:
                     self.body[-1].callee = _describe(target, func)
                 return name
             return self.outside(node)  # no local value involved: a constant expression
-        return self.apply(op, list(node.args), node.keywords, node)
+        result = self.apply(op, list(node.args), node.keywords, node)
+        if getattr(target, "__module__", None) == "math":  # math.sin(x) takes a number, not an array
+            self.plain(ast.Call(ast.Name(NUMBER_FOR_MATH, ast.Load()), [result, ast.Constant(_describe(target, func))],
+                                []))
+        return result
 
     def inline(self, callee, node: ast.Call) -> ast.expr:
         """A call to a user function: its body, normalised in place (with its own names)."""
@@ -656,6 +660,8 @@ class PytreeOutputError(UnsupportedSyntaxError):
     through wrappers instead (see transforms.py); grad refuses it."""
 
 _NOT_INLINED = ("numpy", "scipy", "math", "ad.")
+# Generated code checks that a math function's value is one number, as math itself would (see emit.py).
+NUMBER_FOR_MATH = "number_for_math"
 # Calls that only look at structure (how many, what shape), never at values: differentiated
 # values may reach them, and their results are constants.
 _STRUCTURAL = (len, np.shape, np.ndim, np.size, isinstance, type, ops.shape_of, ops.ndim_of,

@@ -48,11 +48,25 @@ def jvp_rule(name, i, t, out, *inputs, **params):
     return op.tangent([t if j == i else None for j in range(len(inputs))], out, inputs, params)
 
 
+def number_for_math(value, function: str):
+    """Refuse what `math` refuses: `function` (math.sin, ...) computed `value` elementwise from
+    an array of more than one number, where math itself raises TypeError.
+
+    >>> number_for_math(np.array([1.0, 2.0]), "math.sin")
+    Traceback (most recent call last):
+    TypeError: math.sin takes a number, got an array of shape (2,)
+    """
+    shape = ops.shape_of(value)
+    if math.prod(shape) > 1:
+        raise TypeError(f"{function} takes a number, got an array of shape {shape}")
+
+
 # The broadcasting helpers are registry ops, so generated code is itself differentiable (by
 # adsct again, or by running it on adoo's values): `broadcast_like` is `unbroadcast` read the
 # other way (both make a value the shape of another).
 HELPERS = {"ops": ops, "math": math, "cotangent_of": ops.cotangent_of, "unbroadcast": ops.unbroadcast,
-           "broadcast_like": ops.unbroadcast, "zeros_like": zeros_like, "vjp_rule": vjp_rule, "jvp_rule": jvp_rule}
+           "broadcast_like": ops.unbroadcast, "zeros_like": zeros_like, "vjp_rule": vjp_rule, "jvp_rule": jvp_rule,
+           "number_for_math": number_for_math}
 
 
 def compile_function(function: ast.FunctionDef, namespace: dict, label: str):

@@ -21,7 +21,7 @@ from .. import ops
 from .astutil import clone, fresh_name
 from .scope import staleness_test
 
-_DROPPED = {"unbroadcast", "broadcast_like", "cotangent_of"}
+_DROPPED = {"unbroadcast", "broadcast_like", "cotangent_of", "number_for_math"}  # (floats: all one number)
 
 
 def _math_name(op_name: str):
