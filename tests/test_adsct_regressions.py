@@ -375,3 +375,50 @@ def test_math_functions_of_numbers_keep_working():
                        rtol=1e-7)
     assert_trees_close(adsct.jacobian(math_power_of_a_sum, mode="forward")(x), adsct.grad(math_power_of_a_sum)(x),
                        rtol=1e-12)
+
+
+# -- names the generated code uses cannot be shadowed by the user's names -------------------------
+
+from ad.adsct.parse import define
+
+HELPER_NAMES = ["ops", "math", "np", "cotangent_of", "unbroadcast", "broadcast_like", "zeros_like", "vjp_rule",
+                "jvp_rule", "number_for_math", "saved", "list", "reversed", "range", "items", "iterations"]
+
+_LOOPS = """
+    for i in numpy.arange(2):
+        y = y * x
+    k = 0
+    while k < 2:
+        y = y + x
+        k = k + 1
+"""
+PROGRAMS_WITH_NAME = {
+    "global": "def program(x):\n    y = numpy.sin(x) * NAME\n" + _LOOPS + "    return numpy.sum(y)\n",
+    "global, straight-line": "def program(x):\n    return numpy.sum(numpy.sin(x) * NAME * x)\n",
+    "local": "def program(x):\n    NAME = x * 2.0\n    y = numpy.sin(NAME) * x\n" + _LOOPS + "    return numpy.sum(y)\n",
+    "local, straight-line": "def program(x):\n    NAME = x * 2.0\n    return numpy.sum(numpy.sin(NAME) * x)\n",
+    "parameter": "def program(x, NAME):\n    y = numpy.sin(x) * NAME\n" + _LOOPS + "    return numpy.sum(y)\n",
+}
+
+
+@pytest.mark.parametrize("kind", list(PROGRAMS_WITH_NAME))
+@pytest.mark.parametrize("name", HELPER_NAMES)
+def test_user_names_do_not_collide_with_generated_code(name, kind):
+    text = PROGRAMS_WITH_NAME[kind].replace("NAME", name)
+    f = define(text, "program", {"numpy": np, name: 3.0}, f"<program using {name!r} #{kind}>")
+    for x in (0.4, np.array([0.3, 0.7])):
+        args = (x, 1.5) if kind == "parameter" else (x,)
+        argnums = (0, 1) if kind == "parameter" else 0
+        want = adoo.grad(f, argnums=argnums)(*args)
+        assert_trees_close(adsct.grad(f, argnums=argnums)(*args), want, rtol=1e-12, err_msg="reverse")
+        forward = adsct.jacobian(f, argnums=argnums, mode="forward")(*args)
+        assert_trees_close(forward, want, rtol=1e-12, err_msg="forward")
+        assert_trees_close(adsct.hessian(f)(*args), adoo.hessian(f)(*args), rtol=1e-10, err_msg="hessian")
+
+
+@pytest.mark.parametrize("name", ["ops", "out", "x0", "u0"])
+def test_a_function_named_like_the_output_wrappers_names(name):
+    f = define(f"def {name}(x):\n    return (x * x, numpy.sin(x))\n", name, {"numpy": np}, f"<function {name}>")
+    x = np.array([0.3, 0.7])
+    assert_trees_close(adsct.jacobian(f)(x), adoo.jacobian(f)(x), rtol=1e-12)
+    assert_trees_close(adsct.jacobian(f, mode="forward")(x), adoo.jacobian(f)(x), rtol=1e-12)

@@ -25,8 +25,9 @@ import numpy as np
 
 from .. import derived, ops, tree
 from ..errors import NotDifferentiableError, UnsupportedSyntaxError
-from .astutil import clone, fresh_name
+from .astutil import clone, fresh_name, helper
 from .callables import as_function
+from .checks import number_for_math
 from .desugar import desugar
 from .parse import Parsed, parse_function
 from .scope import Namespace
@@ -579,7 +580,7 @@ class Normaliser:
             return self.outside(node)  # no local value involved: a constant expression
         result = self.apply(op, list(node.args), node.keywords, node)
         if getattr(target, "__module__", None) == "math":  # math.sin(x) takes a number, not an array
-            self.plain(ast.Call(ast.Name(NUMBER_FOR_MATH, ast.Load()), [result, ast.Constant(_describe(target, func))],
+            self.plain(ast.Call(helper(NUMBER_FOR_MATH), [result, ast.Constant(_describe(target, func))],
                                 []))
         return result
 
@@ -665,7 +666,8 @@ NUMBER_FOR_MATH = "number_for_math"
 # Calls that only look at structure (how many, what shape), never at values: differentiated
 # values may reach them, and their results are constants.
 _STRUCTURAL = (len, np.shape, np.ndim, np.size, isinstance, type, ops.shape_of, ops.ndim_of,
-               derived.zeros_like)  # (a zero of x's shape: generated code's zero derivatives)
+               derived.zeros_like,  # (a zero of x's shape: generated code's zero derivatives)
+               number_for_math)  # (generated code's check of a math function's value)
 _INLINED_FROM_AD = ("ad.nn.", "ad.examples", "ad.bench.")  # our own user-level code, written in the subset
 
 

@@ -55,12 +55,12 @@ def _generate(f, mode: str, argnums: tuple, structures=None, source_text=None, f
         program = normalise(parse_function(function, per_function.get("source")), function, structures)
         argnums = derived.select_argnums(argnums, len(program.groups))[0]
         active = check_activity(program, [leaf for k in argnums for leaf in program.groups[k]])
-        namespace = {**program.namespace, **HELPERS}
+        namespace, helpers = dict(program.namespace), dict(HELPERS)  # (helpers get their names in emit.py)
         if has_control_flow(program.body):
             generator_class = ReverseControlFlow if mode == "reverse" else ForwardControlFlow
         else:
             generator_class = Reverse if mode == "reverse" else Forward
-        generator = generator_class(program, active, namespace)
+        generator = generator_class(program, active, helpers)
         function = generator.generate(argnums)
         is_current = staleness_check(program.namespaces)  # see scope.py
         if floats or entry:
@@ -73,9 +73,9 @@ def _generate(f, mode: str, argnums: tuple, structures=None, source_text=None, f
             function, names = fused
             namespace = {**namespace, **names}
         if plain:  # (the helpers' own implementations: no dispatch on argument types)
-            namespace = {**namespace, "ops": PLAIN_OPS, **{name: helper.impl for name, helper in HELPERS.items()
-                                                        if isinstance(helper, ops.Op)}}
-        compiled, text = compile_function(function, namespace, f"{program.name} {mode}")
+            helpers = {**helpers, "ops": PLAIN_OPS, **{name: helper.impl for name, helper in HELPERS.items()
+                                                    if isinstance(helper, ops.Op)}}
+        compiled, text = compile_function(function, namespace, f"{program.name} {mode}", helpers)
         for stand_in in [f] + program.callees:  # a stand-in's generated callee may go stale too
             if getattr(stand_in, "__ad_is_current__", None) is not None:
                 is_current = _both(is_current, stand_in.__ad_is_current__)
@@ -419,6 +419,8 @@ def _output_wrapper(f, n_args: int, paths: list, leaf=None):
         name = re.sub(r"\W", "", getattr(f, "__name__", "f"))
         name = name if name.isidentifier() and not keyword.iskeyword(name) else "f"  # ("<lambda>")
         xs = [f"x{i}" for i in range(n_args)]
+        if name in {"ops", "out"} | set(xs) | {f"u{k}" for k in range(len(paths))}:
+            name += "_f"  # (the wrapper's own names)
         if leaf is None:
             us = [f"u{k}" for k in range(len(paths))]
             total = " + ".join(f"ops.sum(ops.mul(out{p}, u{k}))" for k, p in enumerate(paths))
