@@ -422,3 +422,14 @@ def test_a_function_named_like_the_output_wrappers_names(name):
     x = np.array([0.3, 0.7])
     assert_trees_close(adsct.jacobian(f)(x), adoo.jacobian(f)(x), rtol=1e-12)
     assert_trees_close(adsct.jacobian(f, mode="forward")(x), adoo.jacobian(f)(x), rtol=1e-12)
+
+
+def swapping_names_in_a_loop(x):
+    a, b = x, 2.0 * x
+    for i in range(3):
+        a, b = b, a * b
+    return a + np.sin(b)
+
+
+def test_swapping_names_by_tuple_assignment():
+    _check_every_mode(swapping_names_in_a_loop, 0.6)

@@ -282,7 +282,7 @@ class Normaliser:
             if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple) \
                     and len(target.elts) == len(node.value.elts) and all(isinstance(t, ast.Name) for t in target.elts):
                 values = [self.expr(v) for v in node.value.elts]  # right-hand sides first, as Python does
-                rebound = {self.versions.get(t.id) for t in target.elts}
+                rebound = {self.versions.get(t.id) for t in target.elts} if self.depth else set()
                 # (inside a loop or branch a name keeps its one name: a value read from a name this
                 # statement rebinds is copied first, so `x, z = 2.0, x` gives z the old x)
                 values = [self.plain(v) if isinstance(v, ast.Name) and v.id in rebound else v for v in values]
