@@ -280,7 +280,7 @@ def value_and_grad(vjp, f, argnums=0):
         return value, (grads[0] if single else tuple(grads[k] for k in where))
 
     value_and_grad_f.__name__ = f"value_and_grad_{getattr(f, '__name__', 'f')}"
-    return value_and_grad_f
+    return derivative_function(value_and_grad_f, "value_and_grad")  # (run, not read, by source transformers)
 
 
 def grad(vjp, f, argnums=0):
@@ -297,7 +297,7 @@ def grad(vjp, f, argnums=0):
         return value_and_grad_f(*args)[1]
 
     grad_f.__name__ = f"grad_{getattr(f, '__name__', 'f')}"
-    return grad_f
+    return derivative_function(grad_f, "grad")  # (run, not read, by source transformers)
 
 
 def _unit_dtype(x):
@@ -360,7 +360,7 @@ def jacobian(vjp, jvp, f, argnums=0, mode="reverse"):
         per_output = [p[0] if single else tuple(p[k] for k in where) for p in per_output]
         return tree.unflatten(out_def, per_output)
 
-    return jacobian_f
+    return derivative_function(jacobian_f, "jacobian")  # (run, not read, by source transformers)
 
 
 def _stack(pieces, axis, out_shape, in_shape):
@@ -384,4 +384,4 @@ def hessian(vjp, jvp, f, argnums=0):
     >>> hessian(adoo.vjp, adoo.jvp, lambda a, b: a * a * b, argnums=(0, 1))(2.0, 3.0)
     ((6.0, 4.0), (4.0, 0.0))
     """
-    return jacobian(vjp, jvp, grad(vjp, f, argnums), argnums, mode="forward")
+    return derivative_function(jacobian(vjp, jvp, grad(vjp, f, argnums), argnums, mode="forward"), "hessian")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import re
 import types
 from dataclasses import dataclass, field
@@ -24,7 +25,9 @@ import numpy as np
 
 from .. import derived, ops, tree
 from ..errors import NotDifferentiableError, UnsupportedSyntaxError
-from .astutil import clone, fresh_name
+from .astutil import clone, fresh_name, helper
+from .callables import as_function
+from .checks import number_for_math
 from .desugar import desugar
 from .inplace import IN_PLACE_HINT, in_place_change, refuse_shared_update
 from .parse import Parsed, parse_function
@@ -210,8 +213,9 @@ class Normaliser:
         fn = self.parsed.node
         a = fn.args
         if a.vararg or a.kwarg or a.kwonlyargs or a.posonlyargs or a.defaults:
-            raise self.parsed.error(fn, "only plain positional parameters are supported",
-                                    "drop *args, **kwargs, keyword-only parameters and defaults")
+            raise self.parsed.error(fn, "only plain positional parameters are supported (not *args, **kwargs, "
+                                    "keyword-only parameters or defaults)",
+                                    "a decorator's wrapper can name the parameters: def wrapper(x, y)")
         names = [arg.arg for arg in a.args]
         if self.structures is not None and len(self.structures) != len(names):
             raise TypeError(f"{fn.name} takes {len(names)} arguments, got {len(self.structures)}")
@@ -276,11 +280,15 @@ class Normaliser:
                 if len(parts) != len(target.elts):
                     raise self.parsed.error(node, f"cannot unpack {len(parts)} values into {len(target.elts)} names")
                 for t, part in zip(target.elts, parts):  # W1, b1 = params: names for the leaves
-                    self.versions[t.id] = part if isinstance(part, Structured) else part.id
+                    self.another_name(t.id, part, node)
                 return
             if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple) \
                     and len(target.elts) == len(node.value.elts) and all(isinstance(t, ast.Name) for t in target.elts):
                 values = [self.expr(v) for v in node.value.elts]  # right-hand sides first, as Python does
+                rebound = {self.versions.get(t.id) for t in target.elts} if self.depth else set()
+                # (inside a loop or branch a name keeps its one name: a value read from a name this
+                # statement rebinds is copied first, so `x, z = 2.0, x` gives z the old x)
+                values = [self.plain(v) if isinstance(v, ast.Name) and v.id in rebound else v for v in values]
                 for t, v in zip(target.elts, values):
                     self.body.append(Stmt(self.bind_name(t.id), None, expr=v, origin=node, source=self.parsed))
                 return
@@ -300,16 +308,12 @@ class Normaliser:
             iterable = self.expr(node.iter)
             if isinstance(iterable, Structured):  # a tuple/list of arrays: as many items as it has, unrolled
                 for item in iterable.items():
-                    self.versions[node.target.id] = item if isinstance(item, Structured) else item.id
+                    self.another_name(node.target.id, item, node)
                     for statement in node.body:
                         self.statement(statement)
                 return
-            self.depth += 1
-            try:
-                target = self.bind_name(node.target.id)
-            finally:
-                self.depth -= 1
-            self.body.append(Loop(target, iterable, [], None, self.block(node.body), node, self.parsed))
+            target, body = self.loop_target(node)
+            self.body.append(Loop(target, iterable, [], None, body, node, self.parsed))
             return
         if isinstance(node, ast.While) and not node.orelse:
             outer, self.body = self.body, []
@@ -328,6 +332,43 @@ class Normaliser:
                         "assign its result to a name"}.get(type(node).__name__, "")
         raise self.parsed.error(node, f"{type(node).__name__} statements are not supported by this version of adsct",
                                 hint or "use assignments, if/else, for and while loops, and a final return")
+
+    def another_name(self, name: str, part, node: ast.stmt) -> None:
+        """`name` now names `part`, a leaf (ast.Name) or a pytree of a tuple, list or dict.  Inside
+        a branch or loop which value it names depends on the path taken, so a leaf is copied
+        into the name's one version there (and a pytree refused, as in `assign`)."""
+        if not self.depth:
+            self.versions[name] = part if isinstance(part, Structured) else part.id
+        elif isinstance(part, Structured):
+            raise self.parsed.error(node, "a tuple, list or dict is assigned inside a branch or loop",
+                                    "build it after the branch or loop, from arrays assigned there")
+        else:
+            self.body.append(Stmt(self.bind_name(name), None, expr=part, origin=node, source=self.parsed))
+
+    def loop_target(self, node: ast.For) -> tuple:
+        """(the loop variable, the loop body) of `for name in ...: <body>`.  Where `name` already
+        names a value (a parameter, an earlier variable), the loop iterates over a fresh name and
+        its body starts with `name = <fresh name>`: an assignment like any other, so the old
+        value's derivative stops there (the items of a loop carry none)."""
+        name = node.target.id
+        if name not in self.versions:
+            self.depth += 1
+            try:
+                return self.bind_name(name), self.block(node.body)
+            finally:
+                self.depth -= 1
+        item = fresh_name(f"{name}_item", self.taken)
+        outer, self.body = self.body, []
+        self.depth += 1
+        try:
+            self.body.append(Stmt(self.bind_name(name), None, expr=ast.Name(item, ast.Load()), origin=node,
+                                  source=self.parsed))
+            for statement in node.body:
+                self.statement(statement)
+            return item, self.body
+        finally:
+            self.depth -= 1
+            self.body = outer
 
     def value_block(self, value: ast.expr, target: str) -> list:
         """The statements computing `value` into `target`, as a branch of their own."""
@@ -552,6 +593,8 @@ class Normaliser:
             return result
         target = self.resolve(func)
         op = target if isinstance(target, ops.Op) else ops.lookup(target)
+        if op is None and (isinstance(target, functools.partial) or _is_callable_object(target)):
+            target = as_function(target)  # what calling it does: a function to inline
         if op is None and _inlinable(target):
             return self.inline(target, node)
         if op is None and getattr(target, "__ad_derivative__", None) is not None:
@@ -575,7 +618,11 @@ class Normaliser:
                     self.body[-1].callee = _describe(target, func)
                 return name
             return self.outside(node)  # no local value involved: a constant expression
-        return self.apply(op, list(node.args), node.keywords, node)
+        result = self.apply(op, list(node.args), node.keywords, node)
+        if getattr(target, "__module__", None) == "math":  # math.sin(x) takes a number, not an array
+            self.plain(ast.Call(helper(NUMBER_FOR_MATH), [result, ast.Constant(_describe(target, func))],
+                                []))
+        return result
 
     def inline(self, callee, node: ast.Call) -> ast.expr:
         """A call to a user function: its body, normalised in place (with its own names)."""
@@ -585,7 +632,8 @@ class Normaliser:
             raise self.parsed.error(node, "calls to user functions take positional arguments only here")
         parsed = parse_function(callee)
         params = [a.arg for a in parsed.node.args.args]
-        if len(params) != len(node.args) or parsed.node.args.vararg or parsed.node.args.defaults:
+        if len(params) != len(node.args) or parsed.node.args.vararg or parsed.node.args.defaults \
+                or _runtime_defaults(callee):
             raise self.parsed.error(node, f"{callee.__name__} takes {len(params)} positional parameters; "
                                     f"defaults and *args are not supported here")
         values = [self.expr(a) for a in node.args]
@@ -653,11 +701,14 @@ class PytreeOutputError(UnsupportedSyntaxError):
     through wrappers instead (see transforms.py); grad refuses it."""
 
 _NOT_INLINED = ("numpy", "scipy", "math", "ad.")
+# Generated code checks that a math function's value is one number, as math itself would (see emit.py).
+NUMBER_FOR_MATH = "number_for_math"
 # Calls that only look at structure (how many, what shape), never at values: differentiated
 # values may reach them, and their results are constants.
 _STRUCTURAL = (len, np.shape, np.ndim, np.size, isinstance, type, ops.shape_of, ops.ndim_of,
                derived.zeros_like,  # (a zero of x's shape: generated code's zero derivatives)
-               refuse_shared_update)  # (generated code's check that an in-place update is private)
+               refuse_shared_update,  # (generated code's check that an in-place update is private)
+               number_for_math)  # (generated code's check of a math function's value)
 _INLINED_FROM_AD = ("ad.nn.", "ad.examples", "ad.bench.")  # our own user-level code, written in the subset
 
 
@@ -669,8 +720,22 @@ def _paths(treedef) -> list:
     return tree.leaf_paths(tree.unflatten(treedef, [0.0] * treedef.num_leaves))
 
 
+def _is_callable_object(target) -> bool:
+    """An instance of a user's class with a __call__ method (a class-based decorator, a model)."""
+    return isinstance(getattr(type(target), "__call__", None), types.FunctionType) \
+        and not isinstance(target, (types.FunctionType, type))
+
+
+def _runtime_defaults(f) -> bool:
+    """Whether f has default values its source does not show (set through __defaults__)."""
+    f = getattr(f, "__func__", f)
+    return bool(getattr(f, "__defaults__", None) or getattr(f, "__kwdefaults__", None))
+
+
 def _inlinable(target) -> bool:
-    """A user's Python function (library functions are not opened up)."""
+    """A user's Python function or method bound to an object (library functions are not opened up)."""
+    if isinstance(target, types.MethodType):
+        target = target.__func__
     module = getattr(target, "__module__", "") or ""
     return isinstance(target, types.FunctionType) and (
         not module.startswith(_NOT_INLINED) or module.startswith(_INLINED_FROM_AD))
@@ -722,6 +787,9 @@ def _dotted(node: ast.expr) -> "tuple | None":
 def normalise(parsed: Parsed, f, structures=None) -> Program:
     """Three-address form of the parsed function (user functions it calls are inlined);
     `structures` gives each argument's tree structure when some are tuples, lists or dicts."""
+    if _runtime_defaults(f):
+        raise parsed.error(parsed.node, "parameters with default values are not supported",
+                           "pass every argument: drop the defaults set on the function")
     normaliser = Normaliser(parsed, Namespace(f), structures=structures)
     program = normaliser.run()
     program.namespace = {**program.namespace, **normaliser.injected}

@@ -39,3 +39,28 @@ def clone(node):
     if isinstance(node, list):
         return [clone(item) for item in node]
     return node  # names, numbers, strings: immutable
+
+
+# Generated code calls helpers (ops, unbroadcast, list, ...) and keeps a stack (saved).  The
+# user's function may use any of those names for something else, so the generators write a
+# helper's name with this marker, and emit.py gives each helper, per program, its own name
+# where free (`ops`), or a variant (`ops_1`) where the user's code means something else by it.
+HELPER = "__ad_helper__"
+
+
+def helper(name: str) -> ast.Name:
+    """A reference to the helper `name` in generated code (its final name is chosen later).
+
+    >>> helper("ops").id
+    '__ad_helper__ops'
+    """
+    return ast.Name(HELPER + name, ast.Load())
+
+
+def is_helper(node, name: str) -> bool:
+    """Whether `node` refers to the helper `name`.
+
+    >>> is_helper(helper("ops"), "ops"), is_helper(ast.Name("ops", ast.Load()), "ops")
+    (True, False)
+    """
+    return isinstance(node, ast.Name) and node.id == HELPER + name

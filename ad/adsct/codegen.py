@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 
 from .anf import Program, Stmt, walk
-from .astutil import fresh_name
+from .astutil import fresh_name, helper, is_helper
 from .templates import op_call, template
 
 # Markers that emit.py turns into comments (astor prints no comments).
@@ -96,7 +96,7 @@ class Generator:
         rule = getattr(op, f"{rule_kind}_rule")(i)
         if op.nin is None:  # a variadic op's rule takes its input's position: call through the registry
             args = [ast.Constant(op.name), ast.Constant(i), incoming, out_value] + list(stmt.inputs)
-            return ast.Call(_name(f"{rule_kind}_rule"), args, [ast.keyword(k, v) for k, v in stmt.params.items()])
+            return ast.Call(helper(f"{rule_kind}_rule"), args, [ast.keyword(k, v) for k, v in stmt.params.items()])
         t = template(rule)
         values = {t.params[0]: incoming, t.params[1]: out_value}
         values.update(zip(t.params[2:2 + len(stmt.inputs)], stmt.inputs))
@@ -110,9 +110,11 @@ class Generator:
         if stmt.op.nin is None or stmt.op.nin < 2:
             return term
         if isinstance(term, ast.Call) and len(term.args) == 2 and isinstance(term.args[1], ast.Name) \
-                and term.args[1].id == x.id and ast.unparse(term.func) in ("unbroadcast", "ops.unbroadcast"):
+                and term.args[1].id == x.id and (is_helper(term.func, "unbroadcast") or (
+                    isinstance(term.func, ast.Attribute) and is_helper(term.func.value, "ops")
+                    and term.func.attr == "unbroadcast")):
             return term
-        return ast.Call(_name("unbroadcast"), [term, x], [])
+        return ast.Call(helper("unbroadcast"), [term, x], [])
 
 
 def _all_names(program: Program) -> set:
@@ -141,7 +143,7 @@ class Reverse(Generator):
         body.append(_comment("reverse sweep"))
         if isinstance(result, ast.Name) and result.id in self.active:
             # the cotangent must have the output's shape (a scalar for grad): a clear error if not
-            body.append(_assign(seed, ast.Call(_name("cotangent_of"), [_name(seed), result], [])))
+            body.append(_assign(seed, ast.Call(helper("cotangent_of"), [_name(seed), result], [])))
             adjoints[result.id] = _name(seed)
         for stmt in reversed(program.body):
             g = adjoints.get(stmt.target)
@@ -156,7 +158,7 @@ class Reverse(Generator):
                 contribution = self.summed_back(stmt, self.rule_expr("vjp", stmt, i, g), x)
                 self.accumulate(body, adjoints, x.id, contribution)
         wrt = _differentiated(program, argnums)
-        grads = [adjoints.get(arg) or ast.Call(_name("zeros_like"), [_name(arg)], []) for arg in wrt]
+        grads = [adjoints.get(arg) or ast.Call(helper("zeros_like"), [_name(arg)], []) for arg in wrt]
         body.append(ast.Return(ast.Tuple([result, ast.Tuple(grads, ast.Load())], ast.Load())))
         args = [ast.arg(a) for a in program.args] + [ast.arg(seed)]
         return _function(f"{program.name}_vjp", args, body,
@@ -199,7 +201,7 @@ class Forward(Generator):
             for term in terms[1:]:
                 total = ast.BinOp(total, ast.Add(), term)
             if stmt.op.nin is not None and stmt.op.nin > 1:  # a broadcast input's tangent spreads out
-                total = ast.Call(_name("broadcast_like"), [total, _name(stmt.target)], [])
+                total = ast.Call(helper("broadcast_like"), [total, _name(stmt.target)], [])
             if isinstance(total, ast.Name):
                 tangents[stmt.target] = total
             else:
@@ -208,7 +210,7 @@ class Forward(Generator):
         result = program.result
         tangent = tangents.get(result.id) if isinstance(result, ast.Name) else None
         if tangent is None:
-            tangent = ast.Call(_name("zeros_like"), [result], [])
+            tangent = ast.Call(helper("zeros_like"), [result], [])
         body.append(ast.Return(ast.Tuple([result, tangent], ast.Load())))
         args = [ast.arg(a) for a in program.args] + [ast.arg(self.derivative_name(arg)) for arg in wrt]
         return _function(f"{program.name}_jvp", args, body,

@@ -20,17 +20,18 @@ from __future__ import annotations
 import ast
 
 from .anf import If, Loop, Stmt, assigned_in_control_flow
+from .astutil import helper
 from .codegen import Generator, _assign, _comment, _differentiated, _function, _name
 
-SAVED = "saved"
+SAVED = "saved"  # (a helper: its name in the code is chosen per program, see astutil.HELPER)
 
 
 def _append(value: ast.expr) -> ast.Expr:
-    return ast.Expr(ast.Call(ast.Attribute(_name(SAVED), "append", ast.Load()), [value], []))
+    return ast.Expr(ast.Call(ast.Attribute(helper(SAVED), "append", ast.Load()), [value], []))
 
 
 def _pop() -> ast.Call:
-    return ast.Call(ast.Attribute(_name(SAVED), "pop", ast.Load()), [], [])
+    return ast.Call(ast.Attribute(helper(SAVED), "pop", ast.Load()), [], [])
 
 
 def _plus(left: ast.expr, right: ast.expr) -> ast.BinOp:
@@ -49,10 +50,9 @@ class ReverseControlFlow(Generator):
     def generate(self, argnums: tuple) -> ast.FunctionDef:
         program = self.program
         self.saved_names = assigned_in_control_flow(program.body)
-        self.taken.add(SAVED)
         result = program.result
         seed = self.fresh("b_out")  # the cotangent passed in; the result's adjoint starts from it
-        body = [_assign(SAVED, ast.List([], ast.Load()))]
+        body = [ast.Assign([ast.Name(helper(SAVED).id, ast.Store())], ast.List([], ast.Load()), lineno=0)]
         # Names first assigned in a loop or branch exist from the start, so they can be saved.
         for name in sorted(self.saved_names - set(program.args)):
             body.append(_assign(name, ast.Constant(None)))
@@ -67,12 +67,12 @@ class ReverseControlFlow(Generator):
         for name in sorted(self.active):
             body.append(_assign(self.derivative_name(name), ast.Constant(0.0)))
         if isinstance(result, ast.Name) and result.id in self.active:
-            seeded = ast.Call(_name("cotangent_of"), [_name(seed), result], [])
+            seeded = ast.Call(helper("cotangent_of"), [_name(seed), result], [])
             body.append(_assign(self.derivative_name(result.id), _plus(_name(self.derivative_name(result.id)), seeded)))
         body += self.reverse_block(program.body)
         wrt = _differentiated(program, argnums)
-        grads = [ast.Call(_name("broadcast_like"), [_name(self.derivative_name(a)), _name(a)], [])
-                 if a in self.active else ast.Call(_name("zeros_like"), [_name(a)], []) for a in wrt]
+        grads = [ast.Call(helper("broadcast_like"), [_name(self.derivative_name(a)), _name(a)], [])
+                 if a in self.active else ast.Call(helper("zeros_like"), [_name(a)], []) for a in wrt]
         body.append(ast.Return(ast.Tuple([returned, ast.Tuple(grads, ast.Load())], ast.Load())))
         args = [ast.arg(a) for a in program.args] + [ast.arg(seed)]
         return _function(f"{program.name}_vjp", args, body,
@@ -95,7 +95,7 @@ class ReverseControlFlow(Generator):
                 out.append(ast.If(item.test, _or_pass(then), _or_pass(other)))
             elif item.iterable is not None:  # for target in iterable
                 items = self.fresh("items")
-                out.append(_assign(items, ast.Call(_name("list"), [item.iterable], [])))
+                out.append(_assign(items, ast.Call(helper("list"), [item.iterable], [])))
                 out.append(ast.For(ast.Name(item.target, ast.Store()), _name(items),
                                    _or_pass(self.forward_block(item.body, True)), []))
                 out.append(_append(_name(items)))
@@ -120,10 +120,10 @@ class ReverseControlFlow(Generator):
                 out.append(ast.If(_pop(), _or_pass(self.reverse_block(item.body, True)),
                                   _or_pass(self.reverse_block(item.orelse, True))))
             elif item.iterable is not None:
-                out.append(ast.For(ast.Name(item.target, ast.Store()), ast.Call(_name("reversed"), [_pop()], []),
+                out.append(ast.For(ast.Name(item.target, ast.Store()), ast.Call(helper("reversed"), [_pop()], []),
                                    _or_pass(self.reverse_block(item.body, True)), []))
             else:
-                out.append(ast.For(ast.Name("_", ast.Store()), ast.Call(_name("range"), [_pop()], []),
+                out.append(ast.For(ast.Name(self.fresh("_"), ast.Store()), ast.Call(helper("range"), [_pop()], []),
                                    _or_pass(self.reverse_block(item.body, True)), []))
         return out
 
@@ -176,8 +176,8 @@ class ForwardControlFlow(Generator):
         body += self.block(program.body)
         result = program.result
         tangent = _name(self.derivative_name(result.id)) if isinstance(result, ast.Name) and result.id in self.active \
-            else ast.Call(_name("zeros_like"), [result], [])
-        body.append(ast.Return(ast.Tuple([result, ast.Call(_name("broadcast_like"), [tangent, result], [])],
+            else ast.Call(helper("zeros_like"), [result], [])
+        body.append(ast.Return(ast.Tuple([result, ast.Call(helper("broadcast_like"), [tangent, result], [])],
                                          ast.Load())))
         args = [ast.arg(a) for a in program.args] + [ast.arg(self.derivative_name(a)) for a in wrt]
         return _function(f"{program.name}_jvp", args, body,

@@ -11,6 +11,7 @@ import ast
 import inspect
 import linecache
 import textwrap
+import types
 from dataclasses import dataclass
 
 from ..errors import UnsupportedSyntaxError
@@ -44,10 +45,13 @@ def parse_function(f, source: str | None = None) -> Parsed:
     >>> parse_function(square, source="def square(x):\\n    return x * x\\n").node.name
     'square'
     """
-    filename = getattr(getattr(f, "__code__", None), "co_filename", "<unknown>")
+    if isinstance(f, types.MethodType):  # obj.method: `self` is a constant, not a parameter
+        return _without_first_parameter(parse_function(f.__func__, source))
+    code = getattr(f, "__code__", None)
+    filename = getattr(code, "co_filename", "<unknown>")
     if source is None:
-        try:
-            lines, first_line = inspect.getsourcelines(f)
+        try:  # (from the code object: inspect would follow a decorator's __wrapped__ to another body)
+            lines, first_line = inspect.getsourcelines(code if code is not None else f)
         except (OSError, TypeError) as error:
             raise UnsupportedSyntaxError(
                 f"cannot read the source of {getattr(f, '__name__', f)!r}: {error}", filename, None, None, None,
@@ -77,8 +81,20 @@ def _parse_lambda_line(text: str, filename: str, first_line: int) -> ast.Module:
     raise UnsupportedSyntaxError("cannot parse the lambda's source", filename, first_line, 1, text.strip())
 
 
+def _without_first_parameter(parsed: Parsed) -> Parsed:
+    """A method's definition without its `self` parameter (bound to the instance)."""
+    fn = parsed.node
+    if not fn.args.args:
+        raise parsed.error(fn, "a method without a `self` parameter cannot be called bound to an instance")
+    fn.args = ast.arguments(posonlyargs=fn.args.posonlyargs, args=fn.args.args[1:], vararg=fn.args.vararg,
+                            kwonlyargs=fn.args.kwonlyargs, kw_defaults=fn.args.kw_defaults, kwarg=fn.args.kwarg,
+                            defaults=fn.args.defaults)
+    return parsed
+
+
 def _find_definition(module: ast.Module, f, filename: str, first_line: int) -> ast.FunctionDef:
-    name = getattr(f, "__name__", "")
+    code = getattr(f, "__code__", None)
+    name = code.co_name if code is not None else getattr(f, "__name__", "")  # (wraps copies __name__)
     if name == "<lambda>":
         lambdas = [n for n in ast.walk(module) if isinstance(n, ast.Lambda)]
         arg_names = list(f.__code__.co_varnames[: f.__code__.co_argcount])
@@ -92,9 +108,10 @@ def _find_definition(module: ast.Module, f, filename: str, first_line: int) -> a
                                                                             col_offset=lam.col_offset)],
                                decorator_list=[], returns=None, lineno=lam.lineno, col_offset=lam.col_offset)
         return ast.fix_missing_locations(node)
-    for node in ast.walk(module):
-        if isinstance(node, ast.FunctionDef) and node.name == name:
-            return node
+    found = [node for node in ast.walk(module) if isinstance(node, ast.FunctionDef) and node.name == name]
+    starting_here = [node for node in found if min([node.lineno] + [d.lineno for d in node.decorator_list]) == 1]
+    if found:  # (the source read starts at f's own `def` or first decorator)
+        return (starting_here or found)[0]
     raise UnsupportedSyntaxError(f"no definition of {name!r} in its source", filename, first_line, 1, None,
                                  "async functions and callables that are not functions are not supported")
 

@@ -13,6 +13,7 @@ paths and re-checked the same way.
 
 from __future__ import annotations
 
+import types
 from typing import Callable, Iterable
 
 MISSING = object()
@@ -34,16 +35,23 @@ class Namespace(dict):
     """
 
     def __init__(self, f):
+        bound = f.__self__ if isinstance(f, types.MethodType) else MISSING
+        f = f.__func__ if isinstance(f, types.MethodType) else f
         self._globals = getattr(f, "__globals__", {})
         super().__init__(self._globals)
         self._cells = {}
         code = getattr(f, "__code__", None)
-        if code is not None and f.__closure__:
-            for name, cell in zip(code.co_freevars, f.__closure__):
-                self._cells[name] = cell
-                value = _cell_value(cell)
-                if value is not MISSING:
-                    dict.__setitem__(self, name, value)
+        cells = list(zip(code.co_freevars, f.__closure__ or ())) if code is not None else []
+        if bound is not MISSING and code is not None and code.co_argcount:  # a bound method's `self`
+            cells.append((code.co_varnames[0], types.CellType(bound)))
+        for name, cell in cells:
+            self._cells[name] = cell
+            value = _cell_value(cell)
+            if value is not MISSING:
+                dict.__setitem__(self, name, value)
+        # What the generated code was written from: replacing f's code or defaults makes it stale.
+        self.function = f if code is not None else None
+        self.definition = (code, f.__defaults__, f.__kwdefaults__) if code is not None else None
         self.reads: dict = {}
 
     def __getitem__(self, name):
@@ -88,19 +96,27 @@ def staleness_test(namespaces: Iterable[Namespace], prefix: str = "") -> tuple:
     The test runs before every call of generated code, so it is kept to plain loads:
     `g0['scale'] is v0_0` for a global, `c0_1.cell_contents is v0_1` for a closure variable,
     and `v0_0.sin is v0_2` for an attribute path once its prefix is known to be the same
-    object.  It may raise (a name or attribute gone, an empty closure cell): that means
+    object; `f0.__code__ is f0_code` (and its defaults) for the function itself, whose code
+    can be replaced.  It may raise (a name or attribute gone, an empty closure cell): that means
     "not current".
 
     >>> def f(x):
     ...     return scale * x
     >>> namespace = Namespace(f)
     >>> namespace.get("scale")
-    >>> staleness_test([namespace])[0]
+    >>> staleness_test([namespace])[0].split(" and ")[-1]
     "g0.get('scale', MISSING) is v0_0"
     """
     scope, tests = {prefix + "MISSING": MISSING, prefix + "_cell_value": _cell_value}, []
     for k, namespace in enumerate(namespaces):
         scope[f"{prefix}g{k}"] = namespace._globals
+        if namespace.function is not None:
+            scope[f"{prefix}f{k}"] = namespace.function
+            for attribute, value in zip(("__code__", "__defaults__", "__kwdefaults__"), namespace.definition):
+                expected = "None" if value is None else f"{prefix}f{k}_{attribute.strip('_')}"
+                if value is not None:
+                    scope[expected] = value
+                tests.append(f"{prefix}f{k}.{attribute} is {expected}")
         names = {}  # recorded path -> the name its value has in the test
         for j, (path, value) in enumerate(sorted(namespace.reads.items(), key=lambda item: len(item[0]))):
             names[path] = f"{prefix}v{k}_{j}"
@@ -133,7 +149,7 @@ def staleness_check(namespaces: Iterable[Namespace]) -> Callable[[], bool]:
     >>> namespace.note_attribute(("math", "sin"), namespace["math"].sin)
     >>> check = staleness_check([namespace])
     >>> check(), check.test
-    (True, "g0['math'] is v0_0 and v0_0.sin is v0_1")
+    (True, "f0.__code__ is f0_code and f0.__defaults__ is None and f0.__kwdefaults__ is None and g0['math'] is v0_0 and v0_0.sin is v0_1")
     """
     test, scope = staleness_test(namespaces)
     text = ("def is_current():\n    try:\n        return " + test

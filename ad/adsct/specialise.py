@@ -18,10 +18,10 @@ import math
 from collections import Counter
 
 from .. import ops
-from .astutil import clone, fresh_name
+from .astutil import HELPER, clone, fresh_name, helper, is_helper
 from .scope import staleness_test
 
-_DROPPED = {"unbroadcast", "broadcast_like", "cotangent_of"}
+_DROPPED = {"unbroadcast", "broadcast_like", "cotangent_of", "number_for_math"}  # (floats: all one number)
 
 
 def _math_name(op_name: str):
@@ -36,19 +36,19 @@ class _ToScalar(ast.NodeTransformer):
     def visit_Call(self, node: ast.Call):
         self.generic_visit(node)
         func = node.func
-        if isinstance(func, ast.Name) and func.id in _DROPPED and node.args:
+        if isinstance(func, ast.Name) and func.id.startswith(HELPER) and func.id[len(HELPER):] in _DROPPED \
+                and node.args:
             return node.args[0]
-        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "ops" \
-                and not node.keywords:
+        if isinstance(func, ast.Attribute) and is_helper(func.value, "ops") and not node.keywords:
             name = _math_name(func.attr)
             if name is not None:
-                return ast.Call(ast.Attribute(ast.Name("math", ast.Load()), name, ast.Load()), node.args, [])
+                return ast.Call(ast.Attribute(helper("math"), name, ast.Load()), node.args, [])
         return node
 
     def visit_BinOp(self, node: ast.BinOp):
         self.generic_visit(node)
         if isinstance(node.op, ast.Pow):
-            return ast.Call(ast.Attribute(ast.Name("math", ast.Load()), "pow", ast.Load()), [node.left, node.right], [])
+            return ast.Call(ast.Attribute(helper("math"), "pow", ast.Load()), [node.left, node.right], [])
         return node
 
 
@@ -87,8 +87,12 @@ def _propagate_copies(function: ast.FunctionDef) -> None:
 def scalar_variant(function: ast.FunctionDef) -> ast.FunctionDef:
     """The function rewritten for Python-float arguments (same name with `_floats`).
 
-    >>> tree = ast.parse("def f_vjp(x, b):\\n    y = ops.sin(x) ** 2\\n    by = b\\n    return y, unbroadcast(by, x)\\n")
-    >>> print(ast.unparse(scalar_variant(tree.body[0])))
+    >>> from ad.adsct.astutil import HELPER as h
+    >>> from ad.adsct.emit import name_helpers
+    >>> tree = ast.parse(f"def f_vjp(x, b):\\n    y = {h}ops.sin(x) ** 2\\n    by = b\\n    return y, {h}unbroadcast(by, x)")
+    >>> variant = scalar_variant(tree.body[0])
+    >>> _ = name_helpers(variant, {}, {"math": math})
+    >>> print(ast.unparse(variant))
     def f_vjp_floats(x, b):
         y = math.pow(math.sin(x), 2)
         return (y, b)

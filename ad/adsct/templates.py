@@ -22,7 +22,7 @@ import textwrap
 import numpy as np
 
 from .. import ops
-from .astutil import clone
+from .astutil import clone, helper, is_helper
 
 _OPERATORS = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult, "div": ast.Div, "pow": ast.Pow, "matmul": ast.MatMult}
 
@@ -78,7 +78,7 @@ class Template:
             qualname = self.rule.__qualname__
             readable = (qualname.split(".")[0] if "<locals>" in qualname else self.rule.__name__).lstrip("_")
             name = _inject(namespace, readable or "rule", self.rule)
-            return ast.Call(ast.Name(name, ast.Load()), [values[p] for p in self.params if p in values], [])
+            return ast.Call(helper(name), [values[p] for p in self.params if p in values], [])
         mapping = dict(self.kwonly_defaults)
         mapping.update(values)
         globals_ = self.rule.__globals__
@@ -113,8 +113,8 @@ class _Substitute(ast.NodeTransformer):
             raise NameError(f"rule template uses {node.id!r}, which is not defined in its module")
         value = self.rule_globals[node.id]
         if isinstance(value, ops.Op):
-            return ast.Attribute(ast.Name("ops", ast.Load()), value.name, ast.Load())
-        return ast.Name(_inject(self.namespace, node.id.lstrip("_") or node.id, value), ast.Load())
+            return ast.Attribute(helper("ops"), value.name, ast.Load())
+        return helper(_inject(self.namespace, node.id.lstrip("_") or node.id, value))
 
     def visit_Call(self, node: ast.Call):
         helper = self.rule_globals.get(node.func.id) if isinstance(node.func, ast.Name) \
@@ -153,7 +153,7 @@ class _Fold(ast.NodeTransformer):
     def visit_Call(self, node):
         self.generic_visit(node)
         func, args = node.func, node.args
-        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "ops") \
+        if not (isinstance(func, ast.Attribute) and is_helper(func.value, "ops")) \
                 or node.keywords:
             return node
         if func.attr == "logical_and" and any(_number(a) and not a.value for a in args):
@@ -179,8 +179,7 @@ def _computed(name, args):
 def operator_form(node: ast.Call) -> ast.expr:
     """`ops.mul(a, b)` as `a * b` and `ops.neg(a)` as `-a`: the same on NumPy values, easier to read."""
     func = node.func
-    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "ops" \
-            and not node.keywords:
+    if isinstance(func, ast.Attribute) and is_helper(func.value, "ops") and not node.keywords:
         if func.attr in _OPERATORS and len(node.args) == 2:
             return ast.BinOp(node.args[0], _OPERATORS[func.attr](), node.args[1])
         if func.attr == "neg" and len(node.args) == 1:
@@ -196,7 +195,7 @@ def op_call(op, args: list, params: dict) -> ast.expr:
         args = [ast.List(list(args), ast.Load())]
     if op.name == "getitem":
         return ast.Subscript(args[0], params["index"], ast.Load())
-    call = ast.Call(ast.Attribute(ast.Name("ops", ast.Load()), op.name, ast.Load()), list(args),
+    call = ast.Call(ast.Attribute(helper("ops"), op.name, ast.Load()), list(args),
                     [ast.keyword(k, v) for k, v in params.items()])
     return operator_form(call)
 

@@ -22,6 +22,7 @@ from ..errors import NotDifferentiableError, UnsupportedSyntaxError
 from .aliasing import guard_in_place_updates
 from .anf import PytreeOutputError, check_activity, has_control_flow, normalise
 from .astutil import fresh_name
+from .callables import as_function
 from .codegen import Forward, Reverse
 from .controlflow import ForwardControlFlow, ReverseControlFlow
 from .emit import HELPERS, compile_function, generated_filename
@@ -51,15 +52,17 @@ def _generate(f, mode: str, argnums: tuple, structures=None, source_text=None, f
         per_function["source"] = source_text
     key = (mode, argnums, structures, floats, plain, entry)
     if key not in per_function or (per_function[key][0] is not None and not per_function[key][0].is_current()):
-        program = guard_in_place_updates(normalise(parse_function(f, per_function.get("source")), f, structures))
+        function = as_function(f)  # what calling f does (a partial, a callable object: see callables.py)
+        program = guard_in_place_updates(normalise(parse_function(function, per_function.get("source")), function,
+                                                   structures))
         argnums = derived.select_argnums(argnums, len(program.groups))[0]
         active = check_activity(program, [leaf for k in argnums for leaf in program.groups[k]])
-        namespace = {**program.namespace, **HELPERS}
+        namespace, helpers = dict(program.namespace), dict(HELPERS)  # (helpers get their names in emit.py)
         if has_control_flow(program.body):
             generator_class = ReverseControlFlow if mode == "reverse" else ForwardControlFlow
         else:
             generator_class = Reverse if mode == "reverse" else Forward
-        generator = generator_class(program, active, namespace)
+        generator = generator_class(program, active, helpers)
         function = generator.generate(argnums)
         is_current = staleness_check(program.namespaces)  # see scope.py
         if floats or entry:
@@ -72,9 +75,9 @@ def _generate(f, mode: str, argnums: tuple, structures=None, source_text=None, f
             function, names = fused
             namespace = {**namespace, **names}
         if plain:  # (the helpers' own implementations: no dispatch on argument types)
-            namespace = {**namespace, "ops": PLAIN_OPS, **{name: helper.impl for name, helper in HELPERS.items()
-                                                        if isinstance(helper, ops.Op)}}
-        compiled, text = compile_function(function, namespace, f"{program.name} {mode}")
+            helpers = {**helpers, "ops": PLAIN_OPS, **{name: helper.impl for name, helper in HELPERS.items()
+                                                    if isinstance(helper, ops.Op)}}
+        compiled, text = compile_function(function, namespace, f"{program.name} {mode}", helpers)
         for stand_in in [f] + program.callees:  # a stand-in's generated callee may go stale too
             if getattr(stand_in, "__ad_is_current__", None) is not None:
                 is_current = _both(is_current, stand_in.__ad_is_current__)
@@ -164,15 +167,18 @@ class _Call:
                     return result
             except SCALAR_REFUSALS:
                 pass  # an array inside, or a math domain error: NumPy's semantics below
+        # Past this point NumPy's semantics: Python floats go in as NumPy floats (0.0 ** -0.5 is
+        # inf with a warning, not a ZeroDivisionError; what adoo gives too).
+        leaves = [np.float64(leaf) if type(leaf) is float else leaf for leaf in self.leaves]
         if self.plain and not any(derived.is_traced(e) for e in extra):
             try:
-                value, derivatives = result = self._code(False, plain=True)(*self.leaves, *extra)
+                value, derivatives = result = self._code(False, plain=True)(*leaves, *extra)
             except (TypeError, ValueError):  # a traced value from a closure, or an error the general code words better
                 result = None
             if result is not None and not derived.is_traced(value) and not any(
                     derived.is_traced(d) for d in (derivatives if type(derivatives) is tuple else (derivatives,))):
                 return result
-        return self._code(False)(*self.leaves, *extra)
+        return self._code(False)(*leaves, *extra)
 
     def regroup(self, flat_derivatives) -> tuple:
         """Per selected argument, its derivative with the argument's structure and types."""
@@ -422,6 +428,8 @@ def _output_wrapper(f, n_args: int, paths: list, leaf=None):
         name = re.sub(r"\W", "", getattr(f, "__name__", "f"))
         name = name if name.isidentifier() and not keyword.iskeyword(name) else "f"  # ("<lambda>")
         xs = [f"x{i}" for i in range(n_args)]
+        if name in {"ops", "out"} | set(xs) | {f"u{k}" for k in range(len(paths))}:
+            name += "_f"  # (the wrapper's own names)
         if leaf is None:
             us = [f"u{k}" for k in range(len(paths))]
             total = " + ".join(f"ops.sum(ops.mul(out{p}, u{k}))" for k, p in enumerate(paths))
