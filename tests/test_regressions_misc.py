@@ -247,3 +247,21 @@ def test_float32_stays_float32_in_jacobians(strategy, mode):
     jac = ad.jacobian(squares, mode=mode, strategy=strategy)(x)
     assert jac.dtype == np.float32
     np.testing.assert_allclose(jac, numeric.jacobian(squares, x.astype(np.float64)), rtol=2e-4, atol=1e-5)
+
+
+def integer_power_sum(x):
+    return ops.sum(ops.pow(x, 3))  # a Python int exponent: the rule's float64 constants must not promote
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_float32_stays_float32_with_a_python_number_exponent(strategy):
+    x = np.array([0.5, 1.25], np.float32)
+    results = {"grad": ad.grad(integer_power_sum, strategy=strategy)(x),
+               "hessian": ad.hessian(integer_power_sum, strategy=strategy)(x),
+               "jvp": ad.jvp(integer_power_sum, (x,), (np.ones(2, np.float32),), strategy=strategy)[1]}
+    x64 = x.astype(np.float64)
+    expected = {"grad": numeric.grad(integer_power_sum, x64), "hessian": numeric.hessian(integer_power_sum, x64),
+                "jvp": numeric.grad(integer_power_sum, x64).sum()}
+    for name, result in results.items():
+        assert np.result_type(result) == np.float32, name
+        np.testing.assert_allclose(result, expected[name], rtol=2e-4, atol=1e-5, err_msg=name)

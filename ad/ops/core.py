@@ -71,6 +71,24 @@ def is_complex(x) -> bool:
     return dtype is not None and np.dtype(dtype).kind == "c"
 
 
+def narrower_float(value, like):
+    """`like`'s float dtype where `value`'s float dtype is wider, else None: a derivative is
+    cast to the dtype of the value it belongs to, so float32 code stays float32 even where a
+    rule mixes in a float64 constant.
+
+    >>> narrower_float(np.ones(2), np.float32(1.0)), narrower_float(np.ones(2), 1.0)
+    (dtype('float32'), None)
+    """
+    to = getattr(like, "dtype", None)
+    if to is None or type(value) is float:
+        return None
+    source = getattr(value, "dtype", None)
+    if source is None:
+        return None
+    to, source = np.dtype(to), np.dtype(source)
+    return to if to.kind == "f" and source.kind == "f" and source.itemsize > to.itemsize else None
+
+
 def ndim_of(x) -> int:
     """Number of dimensions of an array, an engine value or a Python number.
 
@@ -237,7 +255,8 @@ class Op:
             total = _broadcast_to(total, shape_of(out))
         if total is not None and is_complex(total) and not is_complex(out):
             total = _real(total)  # a real value's tangent is real
-        return total
+        narrower = None if total is None else narrower_float(total, out)
+        return total if narrower is None else _astype(total, narrower)
 
     def cotangents(self, g, out, inputs: Sequence, params: dict, wanted: Optional[Sequence[bool]] = None) -> list:
         """Cotangents of the inputs, given the output's cotangent `g`.
@@ -264,7 +283,8 @@ class Op:
                 c = _sum_to(c, x_shape)
             if is_complex(c) and not is_complex(x):
                 c = _real(c)  # a real input's cotangent is real: Re(g * t) for real t
-            result.append(c)
+            narrower = narrower_float(c, x)
+            result.append(c if narrower is None else _astype(c, narrower))
         return result
 
     def __repr__(self) -> str:
@@ -407,6 +427,10 @@ def _sum_to(x, shape):
 
 def _real(x):
     return REGISTRY["real"](x)
+
+
+def _astype(x, dtype):
+    return REGISTRY["astype"](x, dtype)
 
 
 def _broadcast_to(x, shape):

@@ -9,7 +9,7 @@ import operator
 
 import numpy as np
 
-from .core import defop, is_complex, shape_of
+from .core import defop, is_complex, narrower_float, shape_of
 from .domain import Case, Domain, Real
 
 
@@ -72,6 +72,9 @@ broadcast_to = defop(
 def _unbroadcast(value, like):
     if is_complex(value) and not is_complex(like):  # a real value's cotangent (or tangent) is real
         value = np.real(value)
+    narrower = narrower_float(value, like)  # (and a float32 value's is float32)
+    if narrower is not None:
+        value = value.astype(narrower)
     shape, value_shape = shape_of(like), shape_of(value)
     if value_shape == shape:  # most calls: nothing was broadcast
         return value
