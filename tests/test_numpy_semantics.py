@@ -21,6 +21,7 @@ holds the strategies to the patterns people write every day.
 """
 
 import re
+import traceback
 
 import numpy as np
 import pytest
@@ -99,17 +100,28 @@ def attempt(strategy, label: str, program: SemanticProgram, numpy_after: list, c
     """call(f, fresh inputs) under the rules above; None when the strategy refused clearly
     (under hypothesis, counted as an event: `--hypothesis-show-statistics` shows how often)."""
     inputs = fresh(program.values)
+    result = refusal = failure = None
     try:
         result = call(program.function, inputs)
     except REFUSALS as err:
-        check_refusal(err, strategy, program, label)
+        refusal = err
+    except Exception as err:  # noqa: BLE001 - any other error is a failure, named as such
+        failure = f"{label} raised {type(err).__name__} instead of refusing clearly: {err}\n{last_frames(err)}"
+    # Raised out here, not inside `except`: hypothesis tells failures apart by where their
+    # chained exceptions arose, and every program has lines of its own.
+    if failure:
+        raise AssertionError(failure)
+    if refusal is not None:
+        check_refusal(refusal, strategy, program, label)
         if currently_in_test_context():
             event(f"{label} refused")
-        result = None
-    except Exception as err:  # noqa: BLE001 - any other error is a failure, named as such
-        raise AssertionError(f"{label} raised {type(err).__name__} instead of refusing clearly: {err}") from err
     check_inputs(label, program.values, numpy_after, inputs)
     return result
+
+
+def last_frames(err: Exception, count: int = 3) -> str:
+    """The innermost frames of err's traceback, for the failure message."""
+    return "".join(traceback.format_tb(err.__traceback__)[-count:])
 
 
 def close_to_differences(got, want, value, what: str) -> None:
@@ -192,7 +204,9 @@ def test_hessian_follows_differences_of_the_gradient(strategy, program):
     try:
         want = numeric.jacobian(plain(strategy.grad(program.function)), *fresh(program.values), method="central")
     except Exception as err:  # noqa: BLE001 - the gradient fails at a point next to this one
-        raise AssertionError(f"{name}.grad raised {type(err).__name__} near the point: {err}") from err
+        want = f"{name}.grad raised {type(err).__name__} near the point: {err}\n{last_frames(err)}"
+    if isinstance(want, str):
+        raise AssertionError(want)
     assert_trees_close(got, want, f"{name}.hessian: against differences of the gradient", rtol=1e-5,
                        atol=1e-7 * max(1.0, float(np.max(np.abs(want), initial=0.0))))
 
