@@ -1,7 +1,8 @@
 """adsct and in-place updates: `b += x` on an array NumPy updates in place, so every other
-name for it (and every view of it) changes too.  adsct must compute NumPy's value and its
-derivative, or refuse with an error naming the user's file, line and names; never a
-different value.  Oracles: the function itself on plain NumPy values, and central
+name for it (and every view of it) changes too.  adsct computes NumPy's value and its
+derivative where another name holds the very same array (it is rebound to the updated
+value), and refuses views and globals with an error naming the user's file, line and names;
+never a different value.  Oracles: the function itself on plain NumPy values, and central
 differences (ad/adsct/aliasing.py explains the design)."""
 
 import copy
@@ -90,19 +91,19 @@ def scale_alias(x):
     return np.sum(a * x)
 
 
-def test_update_of_an_alias_is_refused_not_computed_as_a_new_array():
+def test_update_of_an_alias_reaches_every_name_for_the_array():
     assert add_into_alias(X.copy()) == np.sum(2 * X * X)  # NumPy: a changed with b
-    assert_refused(add_into_alias, X, at="b += x", names=("a",))
-    assert_refused(scale_alias, X, at="b *= 3.0", names=("a",))
+    assert_like_numpy(add_into_alias, X)
+    assert_like_numpy(scale_alias, X)
 
 
 def test_refusal_names_file_line_construct_and_hint():
     with pytest.raises(UnsupportedSyntaxError) as caught:
-        adsct.grad(add_into_alias)(X.copy())
+        adsct.grad(slice_view)(np.array([1.0, 2.0, 3.0, 4.0]))
     error = caught.value
-    assert f"`a` (line {line_of(add_into_alias, 'a = x * 1.0')})" in error.msg
-    assert error.text == "b += x"
-    assert "b = b + x" in error.hint and "b = b.copy()" in error.hint
+    assert f"`a` (line {line_of(slice_view, 'a = x * 1.0')})" in error.msg
+    assert error.text == "v *= 2.0"
+    assert "v = v * 2.0" in error.hint and "v = v.copy()" in error.hint
 
 
 def alias_chain(x):
@@ -113,8 +114,8 @@ def alias_chain(x):
     return np.sum(a * x)
 
 
-def test_chain_of_aliases_is_refused():
-    assert_refused(alias_chain, X, at="c -= x", names=("a",))
+def test_chain_of_aliases_follows_numpy():
+    assert_like_numpy(alias_chain, X)
 
 
 # -- views ----------------------------------------------------------------------------------------
@@ -214,9 +215,9 @@ def alias_carried_by_a_loop(x):
     return np.sum(a)
 
 
-def test_aliases_in_and_around_loops_are_refused():
-    assert_refused(alias_in_a_loop, X, at="b += x", names=("a",))
-    assert_refused(alias_carried_by_a_loop, X, at="b *= x", names=("a",))
+def test_aliases_in_and_around_loops_follow_numpy():
+    assert_like_numpy(alias_in_a_loop, X)
+    assert_like_numpy(alias_carried_by_a_loop, X)
 
 
 def alias_in_one_branch(x, flag):
@@ -229,10 +230,10 @@ def alias_in_one_branch(x, flag):
     return np.sum(a * b)
 
 
-def test_alias_made_in_one_branch_is_refused_only_when_taken():
-    # The other branch gives b an array of its own: NumPy's value, and its derivatives.
+def test_alias_made_in_one_branch_follows_numpy_either_way():
+    # One branch gives b an array of its own, the other the array of a, which then changes too.
     assert_like_numpy(alias_in_one_branch, X, -1.0)
-    assert_refused(alias_in_one_branch, X, 1.0, at="b += x", names=("a",))
+    assert_like_numpy(alias_in_one_branch, X, 1.0)
 
 
 def through_a_tuple(x):
@@ -243,8 +244,8 @@ def through_a_tuple(x):
     return np.sum(pair[0] * x)
 
 
-def test_alias_through_tuple_packing_and_unpacking_is_refused():
-    assert_refused(through_a_tuple, X, at="p += q", names=("a",))
+def test_alias_through_tuple_packing_and_unpacking_follows_numpy():
+    assert_like_numpy(through_a_tuple, X)
 
 
 def bump(v):
@@ -258,8 +259,8 @@ def callee_updates_its_argument(x):
     return np.sum(y * z)
 
 
-def test_callee_updating_its_parameter_in_place_is_refused():
-    assert_refused(callee_updates_its_argument, X, at="v += 1.0", names=("y",), written_in=bump)
+def test_callee_updating_its_parameter_in_place_follows_numpy():
+    assert_like_numpy(callee_updates_its_argument, X)
 
 
 def update_leaf_of_a_pytree(params, x):
@@ -268,10 +269,12 @@ def update_leaf_of_a_pytree(params, x):
     return np.sum(params[0] * x) + np.sum(b)
 
 
-def test_update_of_an_array_in_a_pytree_argument_is_refused():
-    with pytest.raises(UnsupportedSyntaxError, match="in the argument `params`") as caught:
-        adsct.grad(update_leaf_of_a_pytree, argnums=1)((X.copy(), X.copy()), X.copy())
-    assert caught.value.lineno == line_of(update_leaf_of_a_pytree, "w += x")
+def test_update_of_an_array_in_a_pytree_argument_follows_numpy():
+    args = ((X.copy(), X[::-1].copy()), X * 0.5)
+    value, gradient = adsct.value_and_grad(update_leaf_of_a_pytree, argnums=1)(*_fresh(args))
+    assert value == update_leaf_of_a_pytree(*_fresh(args))
+    expected = numeric.grad(_on_copies(update_leaf_of_a_pytree), *_fresh(args), argnums=1)
+    np.testing.assert_allclose(gradient, expected, rtol=1e-6, atol=1e-8)
 
 
 def update_first_argument(x, y):
@@ -279,10 +282,9 @@ def update_first_argument(x, y):
     return np.sum(x * x * y)
 
 
-def test_update_of_an_argument_passed_twice_is_refused():
-    a = X.copy()
-    with pytest.raises(UnsupportedSyntaxError, match="the argument `y`"):
-        adsct.grad(update_first_argument)(a, a)
+def test_update_of_an_argument_passed_twice_gives_numpys_value():
+    a = X.copy()  # x and y are one array: y changes with x
+    assert adsct.value_and_grad(update_first_argument)(a, a)[0] == update_first_argument(X.copy(), X.copy()) * 2
 
 
 def test_update_of_an_argument_matches_numpy():
@@ -356,9 +358,10 @@ def test_float_code_is_rebound_as_python_does():
         assert adsct.hessian(f)(1.5) == pytest.approx(numeric.hessian(f, 1.5), rel=1e-4)
 
 
-def test_same_float_code_on_an_array_is_refused():
+def test_same_float_code_on_an_array_follows_numpy():
     # s is x itself: NumPy's s += 1.0 changes x as well, so s * x is (x + 1) ** 2.
-    assert_refused(float_alias, X, at="s += 1.0", names=("x",))
+    assert np.array_equal(float_alias(X.copy()), (X + 1.0) ** 2)
+    assert_like_numpy(lambda x: np.sum(float_alias(x)), X)
 
 
 # -- other in-place changes: refused, never ignored ------------------------------------------------

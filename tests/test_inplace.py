@@ -270,3 +270,15 @@ def test_writes_into_views_without_a_way_back_are_refused():
             adoo.grad(f)(np.ones(3))
     finally:
         del ops.REGISTRY["flipped_view_for_test"]
+
+
+def test_updating_an_argument_passed_twice_is_refused():
+    def f(x, y):
+        x += y              # NumPy: y is x, so y changes too
+        return np.sum(x * y)
+    a = np.array([1.0, 2.0])
+    with pytest.raises(NotDifferentiableError, match="also passed as another argument"):
+        adoo.value_and_grad(f)(a, a)
+    with pytest.raises(NotDifferentiableError, match="also passed as another argument"):
+        adoo.jvp(f, (a, a[:]), (a, a))
+    assert adoo.value_and_grad(f)(a, a.copy())[0] == f(a.copy(), a.copy())

@@ -38,9 +38,9 @@ from . import var as var_module
 from .dual import Dual, _dual
 from .traced import Traced
 from .var import Var
-from .views import AFTER_APPLY, WRITE_BACK, base_of, live_views
+from .views import AFTER_APPLY, WRITE_BACK, WeakIdentitySet, base_of, live_views
 
-__all__ = ["write", "update"]
+__all__ = ["write", "update", "note_shared_arguments"]
 
 _VAR_SLOTS = ("data", "grad", "_op", "_inputs", "_parents", "_params", "_partials", "_ad_level", "_retain", "_stamp")
 
@@ -117,6 +117,39 @@ def _refresh_views(handle) -> None:
         _refresh_views(view)
 
 
+# Arguments whose arrays are one array (f(a, a)): each gets a handle of its own, so an
+# in-place update of one could not reach the other as NumPy's would; such updates are refused.
+_SHARED_ARGUMENTS = WeakIdentitySet()
+
+
+def note_shared_arguments(handles, values, constants=()) -> None:
+    """Remember the handles of arguments that are (views of) one and the same array, with each
+    other or with an argument held constant (`constants`: arrays not differentiated).
+
+    >>> a = np.ones(3); handles = [Var(a, level=1), Var(a[1:], level=1), Var(np.ones(3), level=1)]
+    >>> note_shared_arguments(handles, [a, a[1:], np.ones(3)]); [h in _SHARED_ARGUMENTS for h in handles]
+    [True, True, False]
+    """
+    owners: dict = {}
+    for handle, value in list(zip(handles, values)) + [(None, c) for c in constants]:
+        if type(value) is np.ndarray:
+            owner = value if value.base is None else value.base
+            owners.setdefault(id(owner), []).append(handle)
+    for group in owners.values():
+        if len(group) > 1:
+            for handle in group:
+                if handle is not None:
+                    _SHARED_ARGUMENTS.add(handle)
+
+
+def _root(handle):
+    view = base_of(handle)
+    while view is not None:
+        handle = view[0]
+        view = base_of(handle)
+    return handle
+
+
 def write(handle, new) -> None:
     """Store `new` into the array `handle` holds, as NumPy's in-place assignment does: every alias
     and view of the array sees it.
@@ -126,6 +159,11 @@ def write(handle, new) -> None:
     array([0., 0.])
     """
     new = _written(handle, new)
+    if _SHARED_ARGUMENTS and _root(handle) in _SHARED_ARGUMENTS:
+        raise NotDifferentiableError(
+            "an in-place update of an argument whose array was also passed as another argument (f(a, a)): "
+            "the two arguments are differentiated separately, so the update cannot reach the other one; "
+            "pass a copy (f(a, a.copy())) or write `x = x + ...`")
     view = base_of(handle)
     if view is not None:  # a view: the write lands in its base, which then refreshes this view
         base, write_back, params, op = view

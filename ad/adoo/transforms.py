@@ -12,6 +12,7 @@ from .. import derived, tree
 from .. import levels
 from .backward import sweep
 from .dual import Dual
+from .inplace import note_shared_arguments
 from .var import Var, any_updates, as_value, earliest
 
 __all__ = ["grad", "value_and_grad", "jvp", "vjp", "jacobian", "hessian"]
@@ -26,6 +27,15 @@ def _plain_out(value, level):
     return value
 
 
+def _constant_arrays(f) -> list:
+    """The arrays among the arguments a transform holds constant (see derived._restricted)."""
+    restricts = getattr(f, "restricts", None)
+    if restricts is None:
+        return []
+    _, args, selected = restricts
+    return tree.flatten([a for i, a in enumerate(args) if i not in selected])[0]
+
+
 def vjp(f, *primals):
     """Reverse mode: `(value, vjp_fn)`, where `vjp_fn(cotangent)` returns one cotangent per primal.
 
@@ -36,6 +46,7 @@ def vjp(f, *primals):
     leaves, treedef = tree.flatten(primals)
     with levels.new_level() as level:
         inputs = [Var(as_value(x), level=level) for x in leaves]
+        note_shared_arguments(inputs, leaves, _constant_arrays(f))
         out = f(*tree.unflatten(treedef, inputs))
     out_leaves, out_def = tree.flatten(out)
     values = derived.plain_outputs([_plain_out(o, level) for o in out_leaves], f)
@@ -64,6 +75,7 @@ def jvp(f, primals, tangents):
     t_leaves = derived.check_tangents(leaves, treedef, tangents)
     with levels.new_level() as level:
         inputs = [Dual(as_value(x), as_value(t), level=level) for x, t in zip(leaves, t_leaves)]
+        note_shared_arguments(inputs, leaves, _constant_arrays(f))
         out = f(*tree.unflatten(treedef, inputs))
     out_leaves, out_def = tree.flatten(out)
     values, tangents_out = [], []

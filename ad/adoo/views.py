@@ -25,7 +25,7 @@ from .. import ops
 from ..derived import plain
 from ..ops.core import _ENGINES
 
-__all__ = ["AFTER_APPLY", "WRITE_BACK", "finish", "base_of", "live_views"]
+__all__ = ["AFTER_APPLY", "WRITE_BACK", "finish", "base_of", "live_views", "WeakIdentitySet"]
 
 
 def _inverse_axes(axes, ndim):
@@ -68,11 +68,39 @@ def finish(op, out, inputs, params, data):
     return out
 
 
+class WeakIdentitySet:
+    """A set of objects compared by identity and held weakly (weakref.WeakSet would compare
+    traced values with ==, which gives arrays, not booleans).
+
+    >>> class Thing: pass
+    >>> things = WeakIdentitySet(); a = Thing(); things.add(a)
+    >>> a in things, Thing() in things, len(list(things))
+    (True, False, 1)
+    """
+
+    def __init__(self):
+        self._refs: dict = {}
+
+    def add(self, item) -> None:
+        key = id(item)
+        self._refs[key] = weakref.ref(item, lambda _, key=key, refs=self._refs: refs.pop(key, None))
+
+    def __contains__(self, item) -> bool:
+        ref = self._refs.get(id(item))
+        return ref is not None and ref() is item
+
+    def __iter__(self):
+        return (item for item in (ref() for ref in list(self._refs.values())) if item is not None)
+
+    def __bool__(self) -> bool:
+        return bool(self._refs)
+
+
 def _link(view, base, write_back, params, op) -> None:
     view._view = (base, write_back, params, op)
     views = getattr(base, "_views", None)
-    if views is None:  # (a WeakSet forgets views that are gone; identity hashing, no == on values)
-        base._views = views = weakref.WeakSet()
+    if views is None:
+        base._views = views = WeakIdentitySet()  # (forgets views that are gone)
     views.add(view)
 
 

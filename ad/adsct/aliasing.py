@@ -2,8 +2,9 @@
 
 Accepts a normalised Program, in which `b += x` became the rebinding `b = b + x` (a Stmt
 whose `updates` is ("b", b's old version)).  Guarantees: where another name that is read
-later may see the same array (or a view of it), a run-time check stands just before the
-update (inplace.py), or the function is refused here; nothing else changes.
+later may see the same array (or a view of it), run-time checks stand just before the
+update and conditional rebindings just after it (inplace.py), or the function is refused
+here; nothing else changes.
 
 Why: the rebinding is Python's meaning for numbers, and for an array with no other name.  But
 NumPy updates an array in place, so after `b = a; b += x` (or `v = a[1:]; v *= 2`) `a` has
@@ -11,20 +12,22 @@ changed too, and code that keeps reading the old `a` computes a different value.
 
 How: a may-alias analysis over the three-address form links names that may hold the same
 array or views of one: copies (`b = a`), results of ops that may return a view or their
-input (`a[1:]`, `a.T`, `a.reshape(..)`, `np.expand_dims`, ...), calls adsct does not know
+input (ops flagged `view`: `a[1:]`, `a.T`, `a.reshape(..)`, ...), calls adsct does not know
 (`np.asarray(a)`), the items of a `for` loop, the value before and after an update, and the
 arguments among themselves (a caller may pass one array twice).  Whether a name holds an
 array or a float is often known only at run time, and whether a reshape made a view depends
-on memory layout, so the analysis only picks the sites; at each one the generated code calls
-`refuse_shared_update(b, (a, ...), site)` with the linked names that are read afterwards
-(liveness, loops included) or live outside the function (globals), which raises the
-user-facing error when `b` is an array sharing memory with one of them, and costs one
-`isinstance` for numbers.  So `s = x; s += 1; return s * x` on floats, and `acc = x * 0;
-acc += ...` where no other name sees `acc`, run as before.  Following the update into the
-other names instead (rebinding them, re-deriving views from their new base) would need the
-array-or-number decision at transformation time; refusing is exact and never wrong.  (An update of an argument, `x += 1` with no other name
-for x, is rebound like the rest: f's value and derivatives are NumPy's, but the caller's
-array is left as it was.)
+on memory layout, so the analysis only picks the sites and the names to ask about: those
+read afterwards (liveness, loops included) or living outside the function (globals).  At
+each site the generated code asks, for each such local name a, `same = same_array(b, a,
+site, k)` just before the update, and after it `if same: a = b_1`: the very same array
+(`b = a`, a loop-carried alias, one array passed as two arguments) is rebound to the
+updated value, which is exactly what NumPy shows through it, and adsct's branch machinery
+differentiates that like any `if`.  A name sharing only part of the memory (a view), and a
+global holding the array (`refuse_shared_update`), raise the user-facing error instead:
+rebinding cannot follow them.  Numbers cost one `isinstance` and are never rebound, so
+`s = x; s += 1; return s * x` on floats keeps Python's meaning.  (An update of an argument,
+`x += 1` with no other name for x, is rebound like the rest: f's value and derivatives are
+NumPy's, but the caller's array is left as it was.)
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ import ast
 from .. import ops
 from .anf import If, Loop, Program, Stmt, walk
 from .astutil import fresh_name
-from .inplace import SharedUpdate, refuse_shared_update
+from .inplace import SharedUpdate, refuse_shared_update, same_array
 
 # The registry's ops as adsct found them: an op flagged `view` may return a view of its input (the
 # registry tests check the flag); ops defined later (ops.defop by a user) count as views, to be safe.
@@ -42,8 +45,10 @@ _KNOWN = frozenset(ops.REGISTRY)
 
 
 def guard_in_place_updates(program: Program) -> Program:
-    """Put a run-time check before every in-place update that other live names may see
-    (or raise UnsupportedSyntaxError where such a name may not exist yet); returns `program`.
+    """Around every in-place update that other live names may see: a run-time check before
+    it and, for each other local name, a rebinding after it where that name holds the very
+    same array (or raise UnsupportedSyntaxError where such a name may not exist yet);
+    returns `program`.
 
     >>> import numpy as np
     >>> from ad.adsct.anf import normalise
@@ -55,8 +60,10 @@ def guard_in_place_updates(program: Program) -> Program:
     ...     return np.sum(a * x)
     >>> text = "def f(x):\\n    a = x * 1.0\\n    b = a\\n    b += x\\n    return np.sum(a * x)\\n"
     >>> program = guard_in_place_updates(normalise(parse_function(f, text), f))
-    >>> [ast.unparse(s.expr) for s in walk(program.body) if s.target.startswith("checked")]
-    ['refuse_shared_update(b, (a,), b_update_line_4)']
+    >>> [ast.unparse(s.expr) for s in walk(program.body) if s.target.startswith("same")]
+    ['same_array(b, a, b_update_line_4, 0)']
+    >>> [(s.target, ast.unparse(s.expr)) for s in walk(program.body) if s.target == "a" and s.op is None]
+    [('a', 'b_1')]
     """
     sites = [stmt for stmt in walk(program.body) if stmt.updates is not None]
     if not sites:
@@ -67,10 +74,19 @@ def guard_in_place_updates(program: Program) -> Program:
     _live(program.body, _names(program.result), live)
     _bound(program.body, set(program.args), bound)
     taken = local | {n.id for s in walk(program.body) for n in _reads(s)} | set(program.namespace)
-    guard_name = "refuse_shared_update"
-    if program.namespace.get(guard_name, refuse_shared_update) is not refuse_shared_update:
-        guard_name = fresh_name(guard_name, taken)  # (the user's own global of that name)
-    guards = {}
+    helpers = {}
+
+    def helper(function) -> str:
+        """The generated code's name for a check of inplace.py (not a name the user's globals take)."""
+        if function not in helpers:
+            name = function.__name__
+            if program.namespace.get(name, function) is not function:
+                name = fresh_name(name, taken)
+            helpers[function] = name
+            program.namespace[name] = function
+        return helpers[function]
+
+    before, after = {}, {}
     for site in sites:
         name, old = site.updates
         others = sorted(n for n in aliases.members(old) if n != site.target and (n in live[id(site)] or n not in local))
@@ -82,13 +98,38 @@ def guard_in_place_updates(program: Program) -> Program:
             raise record.error(missing[0], certain=False)
         site_name = fresh_name(f"{name}_update_line_{record.line}", taken)
         program.namespace[site_name] = record
-        program.namespace[guard_name] = refuse_shared_update
-        call = ast.Call(ast.Name(guard_name, ast.Load()),
-                        [ast.Name(old, ast.Load()), ast.Tuple([ast.Name(n, ast.Load()) for n in others], ast.Load()),
-                         ast.Name(site_name, ast.Load())], [])
-        guards[id(site)] = Stmt(fresh_name("checked", taken), None, expr=call, origin=site.origin, source=site.source)
-    program.body = _with_guards(program.body, guards)
+        checks, rebinds = [], []
+        for k, other in enumerate(others):
+            flag = fresh_name("same", taken)
+            taken.add(flag)
+            if other in local:  # the very same array: rebound to the updated value, as NumPy shows it
+                call = _call(helper(same_array), old, other, site_name, k)
+                rebinds.append(If(ast.Name(flag, ast.Load()), [Stmt(other, None, expr=ast.Name(site.target, ast.Load()),
+                                                                 origin=site.origin, source=site.source)], [],
+                                  site.origin, site.source))
+            else:  # a global: the function cannot rebind it
+                call = _call(helper(refuse_shared_update), old, ast.Tuple([ast.Name(other, ast.Load())], ast.Load()),
+                             _record_for(program, record, k, taken))
+            checks.append(Stmt(flag, None, expr=call, origin=site.origin, source=site.source))
+        before[id(site)], after[id(site)] = checks, rebinds
+    program.body = _with_guards(program.body, before, after)
     return program
+
+
+def _call(function: str, *args) -> ast.Call:
+    """`function(*args)` as an AST: a str is a name, an int a constant, an AST itself."""
+    def node(a):
+        return a if isinstance(a, ast.AST) else ast.Name(a, ast.Load()) if isinstance(a, str) else ast.Constant(a)
+    return ast.Call(ast.Name(function, ast.Load()), [node(a) for a in args], [])
+
+
+def _record_for(program: Program, record: SharedUpdate, k: int, taken: set) -> str:
+    """A name for `record` narrowed to its k-th other value (the one a check looks at)."""
+    name = fresh_name(f"{record.updated}_update_line_{record.line}", taken)
+    taken.add(name)
+    program.namespace[name] = SharedUpdate(record.text, record.updated, (record.described[k],), record.filename,
+                                           record.line, record.column)
+    return name
 
 
 class _Classes:
@@ -206,17 +247,20 @@ def _loop_targets(body: list) -> set:
     return {loop.target for loop in _loops(body) if loop.target is not None}
 
 
-def _with_guards(body: list, guards: dict) -> list:
-    """`body` with each guard just before its update statement."""
+def _with_guards(body: list, before: dict, after: dict) -> list:
+    """`body` with each update statement's checks just before it and its rebindings just after."""
     out = []
     for item in body:
         if isinstance(item, Stmt):
-            if id(item) in guards:
-                out.append(guards[id(item)])
-        elif isinstance(item, If):
-            item.body, item.orelse = _with_guards(item.body, guards), _with_guards(item.orelse, guards)
+            out += before.get(id(item), [])
+            out.append(item)
+            out += after.get(id(item), [])
+            continue
+        if isinstance(item, If):
+            item.body, item.orelse = _with_guards(item.body, before, after), _with_guards(item.orelse, before, after)
         else:
-            item.test_body, item.body = _with_guards(item.test_body, guards), _with_guards(item.body, guards)
+            item.test_body = _with_guards(item.test_body, before, after)
+            item.body = _with_guards(item.body, before, after)
         out.append(item)
     return out
 

@@ -29,7 +29,7 @@ from .astutil import clone, fresh_name, helper
 from .callables import as_function
 from .checks import number_for_math
 from .desugar import desugar
-from .inplace import IN_PLACE_HINT, in_place_change, refuse_shared_update
+from .inplace import IN_PLACE_HINT, in_place_change, refuse_shared_update, same_array
 from .parse import Parsed, parse_function
 from .scope import Namespace
 
@@ -707,7 +707,7 @@ NUMBER_FOR_MATH = "number_for_math"
 # values may reach them, and their results are constants.
 _STRUCTURAL = (len, np.shape, np.ndim, np.size, isinstance, type, ops.shape_of, ops.ndim_of,
                derived.zeros_like,  # (a zero of x's shape: generated code's zero derivatives)
-               refuse_shared_update,  # (generated code's check that an in-place update is private)
+               refuse_shared_update, same_array,  # (generated code's checks of in-place updates: inplace.py)
                number_for_math)  # (generated code's check of a math function's value)
 _INLINED_FROM_AD = ("ad.nn.", "ad.examples", "ad.bench.")  # our own user-level code, written in the subset
 

@@ -3,9 +3,11 @@ run-time half of aliasing.py), and the statements and calls adsct refuses outrig
 
 adsct writes `b += x` as `b = b + x`.  That is Python's meaning for numbers, but NumPy
 updates an array in place, so every other name for the array (or a view of it) changes too.
-Where aliasing.py cannot rule that out, the generated code calls `refuse_shared_update`
-just before the update: it raises the user-facing error when the value is an array whose
-memory another name that is read later shares, and does nothing for numbers.
+Where aliasing.py cannot rule that out, the generated code asks `same_array` just before
+the update, for each other local name read later: the very same array is then rebound to
+the updated value (as NumPy's in-place update makes it look), a view of it raises the
+user-facing error, and numbers pass.  A global sharing the array is refused
+(`refuse_shared_update`): a function cannot rebind it.
 
 >>> import numpy as np
 >>> site = SharedUpdate("b += x", "b", ("`a` (line 3)",), "f.py", 4, 5)
@@ -119,3 +121,24 @@ def in_place_change(node: ast.AST, function=None) -> "str | None":
     if any(function is f for f in _CHANGING_FUNCTIONS) and node.args:
         return f"`{text}` writes into `{ast.unparse(node.args[0])}` in place"
     return None
+
+
+def same_array(value, other, site: SharedUpdate, k: int) -> bool:
+    """Whether `other` names the very array `value` holds (then the update must rebind it too);
+    raises `site`'s error when it shares only part of the memory (a view), which rebinding
+    cannot follow.  Numbers are never the same array: Python rebinds them.
+
+    >>> site = SharedUpdate("b += x", "b", ("`a` (line 3)",), "f.py", 4, 5)
+    >>> a = np.ones(2)
+    >>> same_array(a, a, site, 0), same_array(a, np.ones(2), site, 0), same_array(2.0, 2.0, site, 0)
+    (True, False, False)
+    """
+    array = plain(value)
+    if not isinstance(array, np.ndarray):
+        return False
+    if other is value:
+        return True
+    other = plain(other)
+    if isinstance(other, np.ndarray) and np.may_share_memory(array, other):
+        raise site.error(k)
+    return False
