@@ -12,6 +12,8 @@ def _values(rng, spec, shape, dtype):
     """Inputs for one argument: uniform in the spec's range, pushed out of its avoid-zones."""
     if isinstance(spec, Boolean):
         return rng.random(shape) < 0.5
+    if hasattr(spec, "sample"):  # a structured set, such as positive definite matrices
+        return spec.sample(rng, shape).astype(dtype)
     x = rng.uniform(spec.low, spec.high, size=shape)
     for a in spec.avoid:
         near = np.abs(x - a) < spec.gap

@@ -512,6 +512,8 @@ class Normaliser:
             return self.apply(op, args, node.keywords, node)
         target = self.resolve(func)
         op = target if isinstance(target, ops.Op) else ops.lookup(target)
+        if isinstance(op, ops.Multi):
+            return self.apply_multi(op, list(node.args), node.keywords, node)
         if op is None and _inlinable(target):
             return self.inline(target, node)
         if op is None and getattr(target, "__ad_derivative__", None) is not None:
@@ -583,6 +585,18 @@ class Normaliser:
         inputs = [self.expr(a) for a in inputs]
         params = {k: self.static(v) for k, v in params.items()}
         return self.emit(op, inputs, params, node)
+
+    def apply_multi(self, multi, args, keywords, node):
+        """A function with several outputs (np.linalg.svd): one statement per output it returns."""
+        try:
+            _, params = multi.parts[0].bind(tuple(args), {k.arg: k.value for k in keywords})
+            chosen = multi.selected({k: ast.literal_eval(v) for k, v in params.items()})
+        except (TypeError, ValueError) as error:
+            raise self.parsed.error(node, f"{multi.name}: {error}; its parameters must be literal constants here "
+                                    f"(they decide which outputs it returns)") from None
+        if isinstance(chosen, ops.Op):
+            return self.apply(chosen, args, keywords, node)
+        return Structured(tuple(self.apply(part, args, keywords, node) for part in chosen))
 
     def resolve(self, func: ast.expr):
         """The object a call's function expression names, from globals, closure and builtins."""
