@@ -94,18 +94,25 @@ def _solve(a, b, vector=None):
     raise ValueError("solve: a 1-D b is a vector")
 
 
-# Whether b is one vector per matrix: NumPy's rule is b.ndim == 1; rules pass it on, as the cotangent
-# of a vector b solved against a stack of matrices is a stack of vectors.
-_is_vector = lambda b, vector: (ndim_of(b) == 1) if vector is None else vector  # noqa: E731
+def _vector(b_ndim: int, vector=None) -> bool:
+    """Whether b is one vector per matrix: NumPy's rule is b.ndim == 1; the rules pass it on, as the
+    cotangent of a vector b solved against a stack of matrices is a stack of vectors."""
+    return b_ndim == 1 if vector is None else bool(vector)
+
+
+def _rank(b_ndim: int, out_ndim: int, vector=None) -> int:
+    """The rank solve's output stands for in a product (1: vectors; see ranked_matmul)."""
+    return 1 if _vector(b_ndim, vector) else out_ndim
+
 
 solve = defop(
     "solve", _solve, nin=2,
-    jvp=(lambda t, out, a, b, vector=None: neg(solve(a, ranked_matmul(t, out, ndim_of(a), 1 if _is_vector(b, vector)
-                                                                       else ndim_of(out)), _is_vector(b, vector))),
-         lambda t, out, a, b, vector=None: solve(a, t, _is_vector(b, vector))),
-    vjp=(lambda g, out, a, b, vector=None: neg(matmul_vjp_a(solve(mT(a), g, _is_vector(b, vector)), out, ndim_of(a),
-                                                            1 if _is_vector(b, vector) else ndim_of(out))),
-         lambda g, out, a, b, vector=None: solve(mT(a), g, _is_vector(b, vector))),
+    jvp=(lambda t, out, a, b, vector=None: neg(solve(a, ranked_matmul(t, out, ndim_of(a), _rank(ndim_of(b), ndim_of(out), vector)),
+                                                     _vector(ndim_of(b), vector))),
+         lambda t, out, a, b, vector=None: solve(a, t, _vector(ndim_of(b), vector))),
+    vjp=(lambda g, out, a, b, vector=None: neg(matmul_vjp_a(solve(mT(a), g, _vector(ndim_of(b), vector)), out, ndim_of(a),
+                                                            _rank(ndim_of(b), ndim_of(out), vector))),
+         lambda g, out, a, b, vector=None: solve(mT(a), g, _vector(ndim_of(b), vector))),
     domain=Domain((Real(-2.0, 2.0), Real()), tuple(Case(s, p) for s, p in (
         (((3, 3), (3,)), {}), (((3, 3), (3, 2)), {}), (((2, 3, 3), (2, 3, 2)), {}), (((2, 3, 3), (3,)), {}),
         (((2, 3, 3), (3, 2)), {}), (((2, 3, 3), (2, 3)), {"vector": True}))),
@@ -148,14 +155,20 @@ slogdet_sign = defop(
 # tangent is the corner of the power of a block matrix (log2(n) products of twice the size, also
 # for negative n).  Powers have real coefficients, so the VJP is Df(a^T)[g].
 
-_corner = lambda x, n: getitem(x, (Ellipsis, slice(None, n), slice(n, None)))  # noqa: E731
+def _corner_index(shape) -> tuple:
+    """The index of the top-right n x n block of a stack of 2n x 2n matrices (n = shape[-1])."""
+    n = shape[-1]
+    return (Ellipsis, slice(None, n), slice(n, None))
+
+
+_corner = lambda x, shape: getitem(x, _corner_index(shape))  # noqa: E731
 _block = lambda a, t: concatenate([concatenate([a, t], axis=-1),  # noqa: E731
                                    concatenate([zeros_like(a), a], axis=-1)], axis=-2)
 
 matrix_power = defop(
     "matrix_power", lambda a, n: np.linalg.matrix_power(a, n),
-    jvp=(lambda t, out, a, n: _corner(matrix_power(_block(a, t), n), shape_of(a)[-1]),),
-    vjp=(lambda g, out, a, n: _corner(matrix_power(_block(mT(a), g), n), shape_of(a)[-1]),),
+    jvp=(lambda t, out, a, n: _corner(matrix_power(_block(a, t), n), shape_of(a)),),
+    vjp=(lambda g, out, a, n: _corner(matrix_power(_block(mT(a), g), n), shape_of(a)),),
     domain=Domain((Real(-1.0, 1.0),), tuple(Case((s,), {"n": n}) for s, n in (
         ((3, 3), 3), ((2, 3, 3), 2), ((3, 3), 0), ((3, 3), 1), ((3, 3), -2), ((1, 1), 5))),
         valid=lambda a, n: n >= 0 or conditioned(a)),
