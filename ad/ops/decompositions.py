@@ -80,8 +80,9 @@ def _continuous_near(fn, a, h: float = 0.02) -> bool:
     the signs, and they jump where some internal quantity crosses zero; finite differences there
     are meaningless, so the property tests stay clear of those places.
 
-    >>> _continuous_near(lambda a: np.linalg.eigh(a)[1], np.diag([1.0, 2.0]))
-    True
+    >>> vectors = lambda a: np.linalg.eigh(a)[1]
+    >>> _continuous_near(vectors, np.array([[2.0, 0.5], [0.5, 1.0]])), _continuous_near(vectors, np.eye(2))
+    (True, False)
     """
     a = np.asarray(a, dtype=np.float64)
     base = fn(a)

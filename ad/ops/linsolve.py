@@ -8,7 +8,7 @@ solves with the transposed matrix, `det`'s scales the inverse's transpose by the
 
 import numpy as np
 
-from .core import defop, ndim_of, shape_of
+from .core import Multi, defop, ndim_of, register_multi, shape_of
 from .domain import Case, Domain, Real
 from .elementwise import add, div, mul, neg, sub
 from .linalg import matmul, matmul_vjp_a, ranked_matmul
@@ -114,8 +114,8 @@ solve = defop(
                                                             _rank(ndim_of(b), ndim_of(out), vector))),
          lambda g, out, a, b, vector=None: solve(mT(a), g, _vector(ndim_of(b), vector))),
     domain=Domain((Real(-2.0, 2.0), Real()), tuple(Case(s, p) for s, p in (
-        (((3, 3), (3,)), {}), (((3, 3), (3, 2)), {}), (((2, 3, 3), (2, 3, 2)), {}), (((2, 3, 3), (3,)), {}),
-        (((2, 3, 3), (3, 2)), {}), (((2, 3, 3), (2, 3)), {"vector": True}))),
+        (((3, 3), (3,)), {}), (((3, 3), (3, 2)), {}), (((2, 3, 3), (2, 3, 2)), {}), (((2, 3, 3), (2, 3)), {"vector": True}),
+        (((2, 3, 3), (3,)), {}), (((2, 3, 3), (3, 2)), {}))),
         valid=lambda a, b, **_: conditioned(a)),
     aliases=(np.linalg.solve,), holomorphic=True,
     doc="np.linalg.solve: x with a @ x = b (b a vector when 1-D, else a stack of matrices; `vector=True` "
@@ -148,6 +148,10 @@ slogdet_sign = defop(
     domain=Domain((Real(),), tuple(Case((s,), {}) for s in _SQUARE)),
     doc="The sign of det a, the first output of np.linalg.slogdet (piecewise constant: no derivative).\n\n"
         ">>> float(slogdet_sign(np.diag([-1.0, 2.0])))\n-1.0")
+
+register_multi(Multi("slogdet", (slogdet_sign, slogdet_logabsdet), aliases=(np.linalg.slogdet,),
+                     result=type(np.linalg.slogdet(np.eye(1))),
+                     doc="np.linalg.slogdet: (sign, log|det|), each an op (the sign has no derivative)."))
 
 
 # -- matrix_power -------------------------------------------------------------------------------
