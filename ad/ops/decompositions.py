@@ -16,6 +16,7 @@ finite wrong number); the derivatives of the values alone stay finite.
 
 import numpy as np
 
+from ..errors import NotDifferentiableError
 from .core import Multi, defop, register_multi, shape_of
 from .domain import Case, Domain, PositiveDefinite, Real
 from .elementwise import add, div, mul, neg, sub, where
@@ -109,7 +110,7 @@ _cholesky_vjp = lambda g, l: mT(solve(mT(l), mT(solve(mT(l), _phi(matmul(mT(l), 
 
 def _cholesky(a, upper=False):
     if np.iscomplexobj(a):
-        raise ValueError("cholesky of a complex matrix has no derivative rule here (only real matrices)")
+        raise NotDifferentiableError("cholesky of a complex matrix has no derivative rule here (only real matrices)")
     return np.linalg.cholesky(a, upper=upper) if upper else np.linalg.cholesky(a)
 
 
@@ -133,7 +134,7 @@ cholesky = defop(
 
 def _eigh(a, UPLO="L"):
     if np.iscomplexobj(a):
-        raise ValueError("eigh of a complex (Hermitian) matrix has no derivative rule here (only real symmetric)")
+        raise NotDifferentiableError("eigh of a complex (Hermitian) matrix has no derivative rule here (only real symmetric)")
     return factorise("eigh", np.linalg.eigh, a, UPLO=UPLO)
 
 
@@ -181,13 +182,18 @@ register_multi(Multi("eigh", (eigh_values, eigh_vectors), aliases=(np.linalg.eig
 def _svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     a = np.asarray(a)
     if np.iscomplexobj(a):
-        raise ValueError("svd of a complex matrix has no derivative rule here (only real matrices)")
+        raise NotDifferentiableError("svd of a complex matrix has no derivative rule here (only real matrices)")
     if hermitian:
-        raise ValueError("svd(..., hermitian=True) has no derivative rule here; call it without hermitian=True")
-    if full_matrices and a.shape[-1] != a.shape[-2]:
-        raise ValueError("svd(..., full_matrices=True) of a non-square matrix: the extra singular vectors "
-                         "have no derivative; pass full_matrices=False (the reduced svd)")
+        raise NotDifferentiableError("svd(..., hermitian=True) has no derivative rule here; call it without hermitian=True")
     return factorise("svd", np.linalg.svd, a, full_matrices=False)
+
+
+def _svd_vectors(a, full_matrices=True, compute_uv=True, hermitian=False):
+    """(u, s, vh) of the reduced svd, refusing the full one where it differs (non-square a)."""
+    if full_matrices and np.shape(a)[-1] != np.shape(a)[-2]:
+        raise NotDifferentiableError("np.linalg.svd(a) of a non-square matrix gives full_matrices=True by default, and the "
+                         "extra singular vectors have no derivative; pass full_matrices=False (the reduced svd)")
+    return _svd(a, full_matrices, compute_uv, hermitian)
 
 
 _SVD_DOMAIN = Domain((Real(),), tuple(Case((s,), {"full_matrices": False}) for s in ((3, 2), (2, 3), (2, 3, 2)))
@@ -218,7 +224,7 @@ svd_s = defop(
         ">>> svd_s(np.diag([1.0, 2.0]))\narray([2., 1.])")
 
 svd_u = defop(
-    "svd_u", lambda a, full_matrices=True, compute_uv=True, hermitian=False: _svd(a, full_matrices, compute_uv, hermitian)[0],
+    "svd_u", lambda a, full_matrices=True, compute_uv=True, hermitian=False: _svd_vectors(a, full_matrices, compute_uv, hermitian)[0],
     jvp=(lambda t, out, a, full_matrices=True, compute_uv=True, hermitian=False: add(
         matmul(out, mul(_svd_gaps(svd_s(a, False)), add(mul(_svd_p(t, out, svd_vh(a, False)), _cols(svd_s(a, False))),
                                                          mul(_rows(svd_s(a, False)), mT(_svd_p(t, out, svd_vh(a, False))))))),
@@ -231,7 +237,7 @@ svd_u = defop(
         "matrices.\n\n>>> svd_u(np.diag([1.0, 2.0]))\narray([[0., 1.],\n       [1., 0.]])")
 
 svd_vh = defop(
-    "svd_vh", lambda a, full_matrices=True, compute_uv=True, hermitian=False: _svd(a, full_matrices, compute_uv, hermitian)[2],
+    "svd_vh", lambda a, full_matrices=True, compute_uv=True, hermitian=False: _svd_vectors(a, full_matrices, compute_uv, hermitian)[2],
     jvp=(lambda t, out, a, full_matrices=True, compute_uv=True, hermitian=False: mT(add(
         matmul(mT(out), mul(_svd_gaps(svd_s(a, False)), add(mul(_rows(svd_s(a, False)), _svd_p(t, svd_u(a, False), out)),
                                                              mul(mT(_svd_p(t, svd_u(a, False), out)), _cols(svd_s(a, False)))))),
@@ -256,11 +262,11 @@ register_multi(Multi("svd", (svd_u, svd_s, svd_vh), aliases=(np.linalg.svd,),
 def _qr(a, mode="reduced"):
     a = np.asarray(a)
     if np.iscomplexobj(a):
-        raise ValueError("qr of a complex matrix has no derivative rule here (only real matrices)")
+        raise NotDifferentiableError("qr of a complex matrix has no derivative rule here (only real matrices)")
     if a.shape[-2] < a.shape[-1]:
-        raise ValueError("qr of a wide matrix (fewer rows than columns) has no derivative rule here")
+        raise NotDifferentiableError("qr of a wide matrix (fewer rows than columns) has no derivative rule here")
     if mode not in ("reduced", "r") and not (mode == "complete" and a.shape[-2] == a.shape[-1]):
-        raise ValueError(f"qr(..., mode={mode!r}) has no derivative rule here; use mode='reduced'")
+        raise NotDifferentiableError(f"qr(..., mode={mode!r}) has no derivative rule here; use mode='reduced'")
     return factorise("qr", np.linalg.qr, a, mode="reduced")
 
 

@@ -6,8 +6,11 @@ solves with the transposed matrix, `det`'s scales the inverse's transpose by the
 `mT` is the transpose of the last two axes (a stack of matrices transposes matrix by matrix).
 """
 
+import inspect
+
 import numpy as np
 
+from ..errors import NotDifferentiableError
 from .core import Multi, defop, ndim_of, register_multi, shape_of
 from .domain import Case, Domain, Real
 from .elementwise import add, div, mul, neg, sub
@@ -17,6 +20,22 @@ from .shape import concatenate, expand_dims, getitem, swapaxes
 from .constant import zeros_like
 
 mT = lambda x: swapaxes(x, -1, -2)  # noqa: E731  (inlined into the rules by adsct)
+
+
+def real_only(fn, name: str):
+    """fn, refusing complex input: its rules are those of a real function (not holomorphic).
+
+    >>> real_only(np.abs, "abs")(np.array([1j]))
+    Traceback (most recent call last):
+    ...
+    ad.errors.NotDifferentiableError: abs of a complex array has no derivative rule here (only real arrays)
+    """
+    def checked(a, *args, **kwargs):
+        if np.iscomplexobj(a):
+            raise NotDifferentiableError(f"{name} of a complex array has no derivative rule here (only real arrays)")
+        return fn(a, *args, **kwargs)
+    checked.__signature__ = inspect.signature(fn)
+    return checked
 
 
 def conditioned(*matrices, bound: float = 30.0) -> bool:
@@ -136,7 +155,7 @@ det = defop(
     doc="np.linalg.det, on a matrix or a stack of them.\n\n>>> float(det(np.diag([2.0, 3.0])))\n6.0")
 
 slogdet_logabsdet = defop(
-    "slogdet_logabsdet", lambda a: np.linalg.slogdet(a)[1],
+    "slogdet_logabsdet", real_only(lambda a: np.linalg.slogdet(a)[1], "np.linalg.slogdet"),
     jvp=(lambda t, out, a: sum(mul(mT(inv(a)), t), axis=(-2, -1)),),
     vjp=(lambda g, out, a: _scaled_inverse_transpose(g, a),),
     domain=_WELL_CONDITIONED(tuple(Case((s,), {}) for s in _SQUARE)),
@@ -189,7 +208,7 @@ _residual_rows = lambda x, a, p: sub(x, matmul(a, matmul(p, x)))  # (1 - a p) x 
 _residual_cols = lambda x, a, p: sub(x, matmul(matmul(x, p), a))  # x (1 - p a)  # noqa: E731
 
 pinv = defop(
-    "pinv", lambda a: np.linalg.pinv(a),
+    "pinv", real_only(lambda a: np.linalg.pinv(a), "np.linalg.pinv"),
     jvp=(lambda t, out, a: add(neg(matmul(out, matmul(t, out))),
                                add(matmul(matmul(out, mT(out)), mT(_residual_rows(t, a, out))),
                                    matmul(mT(_residual_cols(t, a, out)), matmul(mT(out), out)))),),

@@ -18,6 +18,7 @@ from .decompositions import svd_u, svd_vh
 from .domain import Case, Domain, Real, distinct_extremes
 from .elementwise import abs, div, mul, pow, sign
 from .linalg import matmul
+from .linsolve import real_only
 from .reductions import restore_axes, sum, tie_share
 from .shape import getitem, transpose
 
@@ -125,7 +126,8 @@ _MATRIX = [((3, 3), {"ord": "fro"}), ((3, 2), {"ord": "nuc"}), ((2, 3), {"ord": 
            ((3, 2, 2), {"axis": (1, 2), "ord": 2})]
 
 norm = defop(
-    "norm", lambda x, ord=None, axis=None, keepdims=False: np.linalg.norm(x, ord, axis, keepdims),
+    "norm", real_only(lambda x, ord=None, axis=None, keepdims=False: np.linalg.norm(x, ord, axis, keepdims),
+                      "np.linalg.norm"),
     jvp=(lambda t, out, x, ord=None, axis=None, keepdims=False: sum(
         mul(t, _weights(x, out, ord, axis, keepdims)), _axes(ord, axis, ndim_of(x)), keepdims),),
     vjp=(lambda g, out, x, ord=None, axis=None, keepdims=False: mul(
