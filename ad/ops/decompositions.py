@@ -17,63 +17,20 @@ finite wrong number); the derivatives of the values alone stay finite.
 import numpy as np
 
 from ..errors import NotDifferentiableError
-from .core import Multi, defop, register_multi, shape_of
+from .core import Multi, defop, register_multi
 from .domain import Case, Domain, PositiveDefinite, Real
-from .elementwise import add, div, mul, neg, sub, where
+from .elementwise import add, div, mul, neg, sub
 from .linalg import matmul
 from .linsolve import mT, solve
+from .memo import factorise
 from .reductions import sum
 from .shape import expand_dims, swapaxes
+from .triangles import antisymmetric, from_triangle, half_lower, inverse_gaps, lower_axis, onto_triangle, qr_fold, \
+    strict_lower
 
-# -- one factorisation for all the outputs ------------------------------------------------------------
-
-_CACHE: list = []  # (name, params, a copy of the input, outputs), most recent first
-
-
-def factorise(name: str, fn, a, **params) -> tuple:
-    """fn(a, **params) as a tuple of fresh arrays, computed once for the same input values.
-
-    >>> w, v = factorise("eigh", np.linalg.eigh, np.diag([2.0, 1.0]))
-    >>> w
-    array([1., 2.])
-    """
-    a = np.asarray(a)
-    for entry_name, entry_params, entry_a, outputs in list(_CACHE):
-        if entry_name == name and entry_params == params and entry_a.shape == a.shape \
-                and entry_a.dtype == a.dtype and np.array_equal(entry_a, a):
-            return tuple(np.copy(x) for x in outputs)  # (a caller may write into its result)
-    outputs = tuple(fn(a, **params))
-    _CACHE.insert(0, (name, params, a.copy(), outputs))
-    del _CACHE[4:]
-    return tuple(np.copy(x) for x in outputs)
-
-
-# -- masks and the triangle NumPy reads ----------------------------------------------------------------
-
-def _tri(shape, k=0):
-    """The lower-triangle mask of the matrices of `shape` (below the k-th diagonal)."""
-    return np.tri(shape[-2], shape[-1], k, dtype=bool)
-
-
-def _eye(shape):
-    return np.eye(shape[-2], shape[-1], dtype=bool)
-
-
-def _lower_axis(uplo="L", upper=False) -> int:
-    """-1 when NumPy reads the lower triangle, -2 for the upper one (swapaxes(x, -1, -2) mirrors it)."""
-    return -2 if (upper is True or str(uplo).upper() == "U") else -1
-
+# -- the triangle NumPy reads, mirrored for the upper one -------------------------------------------------
 
 _mirror = lambda x, axis: swapaxes(x, -1, axis)  # noqa: E731  (the identity for axis -1)
-_from_lower = lambda x: add(where(_tri(shape_of(x)), x, 0.0), mT(where(_tri(shape_of(x), -1), x, 0.0)))  # noqa: E731
-_to_lower = lambda x: add(where(_tri(shape_of(x)), x, 0.0), where(_tri(shape_of(x), -1), mT(x), 0.0))  # noqa: E731
-_from_triangle = lambda x, axis: _mirror(_from_lower(_mirror(x, axis)), axis)  # noqa: E731
-_to_triangle = lambda x, axis: _mirror(_to_lower(_mirror(x, axis)), axis)  # noqa: E731
-# The lower triangle with half the diagonal.
-_phi = lambda x: where(_tri(shape_of(x), -1), x, mul(where(_eye(shape_of(x)), x, 0.0), 0.5))  # noqa: E731
-# F[i, j] = 1 / (w[j] - w[i]) off the diagonal, 0 on it.
-_inverse_gaps = lambda w: where(_eye(shape_of(w)[-1:] * 2), 0.0, div(1.0, where(  # noqa: E731
-    _eye(shape_of(w)[-1:] * 2), 1.0, sub(expand_dims(w, -2), expand_dims(w, -1)))))
 
 
 def _continuous_near(fn, a, h: float = 0.02) -> bool:
@@ -104,8 +61,8 @@ def _square_cases(*shapes):
 # With s the symmetric matrix NumPy reads and l its factor: dl = l phi(l^-1 ds l^-T);
 # the VJP is l^-T phi(l^T g) l^-1, then onto the triangle.
 
-_cholesky_jvp = lambda ds, l: matmul(l, _phi(mT(solve(l, mT(solve(l, ds))))))  # noqa: E731
-_cholesky_vjp = lambda g, l: mT(solve(mT(l), mT(solve(mT(l), _phi(matmul(mT(l), g))))))  # noqa: E731
+_cholesky_jvp = lambda ds, l: matmul(l, half_lower(mT(solve(l, mT(solve(l, ds))))))  # noqa: E731
+_cholesky_vjp = lambda g, l: mT(solve(mT(l), mT(solve(mT(l), half_lower(matmul(mT(l), g))))))  # noqa: E731
 
 
 def _cholesky(a, upper=False):
@@ -116,12 +73,12 @@ def _cholesky(a, upper=False):
 
 cholesky = defop(
     "cholesky", _cholesky,
-    jvp=(lambda t, out, a, upper=False: _mirror(_cholesky_jvp(_from_triangle(t, _lower_axis(upper=upper)),
-                                                              _mirror(out, _lower_axis(upper=upper))),
-                                                _lower_axis(upper=upper)),),
-    vjp=(lambda g, out, a, upper=False: _to_triangle(_cholesky_vjp(_mirror(g, _lower_axis(upper=upper)),
-                                                                   _mirror(out, _lower_axis(upper=upper))),
-                                                     _lower_axis(upper=upper)),),
+    jvp=(lambda t, out, a, upper=False: _mirror(_cholesky_jvp(from_triangle(t, lower_axis(upper=upper)),
+                                                              _mirror(out, lower_axis(upper=upper))),
+                                                lower_axis(upper=upper)),),
+    vjp=(lambda g, out, a, upper=False: onto_triangle(_cholesky_vjp(_mirror(g, lower_axis(upper=upper)),
+                                                                    _mirror(out, lower_axis(upper=upper))),
+                                                      lower_axis(upper=upper)),),
     domain=Domain((PositiveDefinite(),), _square_cases((3, 3), (2, 3, 3), (1, 1)) + (Case(((3, 3),), {"upper": True}),),
                   valid=lambda a, upper=False: PositiveDefinite().holds(a, upper)),
     aliases=(np.linalg.cholesky,),
@@ -145,25 +102,25 @@ def _distinct_eigenvalues(a, UPLO="L", gap=0.1) -> bool:
 
 _EIGH_DOMAIN = Domain((Real(),), _square_cases((3, 3), (2, 3, 3), (1, 1)) + (Case(((3, 3),), {"UPLO": "U"}),),
                       valid=_distinct_eigenvalues)
-_in_basis = lambda t, v, axis: matmul(mT(v), matmul(_from_triangle(t, axis), v))  # noqa: E731  v^T ds v
+_in_basis = lambda t, v, axis: matmul(mT(v), matmul(from_triangle(t, axis), v))  # noqa: E731  v^T ds v
 
 eigh_values = defop(
     "eigh_values", lambda a, UPLO="L": _eigh(a, UPLO)[0],
-    jvp=(lambda t, out, a, UPLO="L": sum(mul(eigh_vectors(a, UPLO), matmul(_from_triangle(t, _lower_axis(UPLO)),
+    jvp=(lambda t, out, a, UPLO="L": sum(mul(eigh_vectors(a, UPLO), matmul(from_triangle(t, lower_axis(UPLO)),
                                                                          eigh_vectors(a, UPLO))), axis=-2),),
-    vjp=(lambda g, out, a, UPLO="L": _to_triangle(matmul(mul(eigh_vectors(a, UPLO), expand_dims(g, -2)),
-                                                         mT(eigh_vectors(a, UPLO))), _lower_axis(UPLO)),),
+    vjp=(lambda g, out, a, UPLO="L": onto_triangle(matmul(mul(eigh_vectors(a, UPLO), expand_dims(g, -2)),
+                                                         mT(eigh_vectors(a, UPLO))), lower_axis(UPLO)),),
     domain=_EIGH_DOMAIN, aliases=(np.linalg.eigvalsh,),
     doc="The eigenvalues of a symmetric matrix, ascending: np.linalg.eigvalsh, and eigh's first output.\n\n"
         ">>> eigh_values(np.diag([2.0, 1.0]))\narray([1., 2.])")
 
 eigh_vectors = defop(
     "eigh_vectors", lambda a, UPLO="L": _eigh(a, UPLO)[1],
-    jvp=(lambda t, out, a, UPLO="L": matmul(out, mul(_inverse_gaps(eigh_values(a, UPLO)),
-                                                     _in_basis(t, out, _lower_axis(UPLO)))),),
-    vjp=(lambda g, out, a, UPLO="L": _to_triangle(matmul(out, matmul(mul(_inverse_gaps(eigh_values(a, UPLO)),
+    jvp=(lambda t, out, a, UPLO="L": matmul(out, mul(inverse_gaps(eigh_values(a, UPLO)),
+                                                     _in_basis(t, out, lower_axis(UPLO)))),),
+    vjp=(lambda g, out, a, UPLO="L": onto_triangle(matmul(out, matmul(mul(inverse_gaps(eigh_values(a, UPLO)),
                                                                          matmul(mT(out), g)), mT(out))),
-                                                  _lower_axis(UPLO)),),
+                                                  lower_axis(UPLO)),),
     domain=_EIGH_DOMAIN,
     doc="The eigenvectors of a symmetric matrix (columns, in eigh's order): eigh's second output.  Where "
         "eigenvalues repeat they are not differentiable: the rules give inf/nan there, as JAX's do.\n\n"
@@ -209,9 +166,8 @@ def _distinct_singular_values(a, gap=0.1) -> bool:
 
 _rows = lambda s: expand_dims(s, -1)  # noqa: E731  (S x scales rows)
 _cols = lambda s: expand_dims(s, -2)  # noqa: E731  (x S scales columns)
-_svd_gaps = lambda s: _inverse_gaps(mul(s, s))  # noqa: E731
+_svd_gaps = lambda s: inverse_gaps(mul(s, s))  # noqa: E731
 _svd_p = lambda t, u, vh: matmul(mT(u), matmul(t, mT(vh)))  # noqa: E731
-_antisym = lambda x: sub(x, mT(x))  # noqa: E731
 
 svd_s = defop(
     "svd_s", lambda a, full_matrices=True, compute_uv=True, hermitian=False: _svd(a, full_matrices, compute_uv, hermitian)[1],
@@ -230,7 +186,7 @@ svd_u = defop(
                                                          mul(_rows(svd_s(a, False)), mT(_svd_p(t, out, svd_vh(a, False))))))),
         div(sub(matmul(t, mT(svd_vh(a, False))), matmul(out, _svd_p(t, out, svd_vh(a, False)))), _cols(svd_s(a, False)))),),
     vjp=(lambda g, out, a, full_matrices=True, compute_uv=True, hermitian=False: matmul(add(
-        matmul(out, mul(mul(_svd_gaps(svd_s(a, False)), _antisym(matmul(mT(out), g))), _cols(svd_s(a, False)))),
+        matmul(out, mul(mul(_svd_gaps(svd_s(a, False)), antisymmetric(matmul(mT(out), g))), _cols(svd_s(a, False)))),
         div(sub(g, matmul(out, matmul(mT(out), g))), _cols(svd_s(a, False)))), svd_vh(a, False)),),
     domain=_SVD_DOMAIN,
     doc="The left singular vectors (columns), svd's first output; full_matrices=True only for square "
@@ -244,7 +200,7 @@ svd_vh = defop(
         div(sub(matmul(mT(t), svd_u(a, False)), matmul(mT(out), mT(_svd_p(t, svd_u(a, False), out)))),
             _cols(svd_s(a, False))))),),
     vjp=(lambda g, out, a, full_matrices=True, compute_uv=True, hermitian=False: matmul(svd_u(a, False), add(
-        matmul(mul(_rows(svd_s(a, False)), mul(_svd_gaps(svd_s(a, False)), _antisym(matmul(out, mT(g))))), out),
+        matmul(mul(_rows(svd_s(a, False)), mul(_svd_gaps(svd_s(a, False)), antisymmetric(matmul(out, mT(g))))), out),
         div(sub(g, matmul(matmul(g, mT(out)), out)), _rows(svd_s(a, False))))),),
     domain=_SVD_DOMAIN,
     doc="The right singular vectors (rows), svd's third output.\n\n"
@@ -270,12 +226,10 @@ def _qr(a, mode="reduced"):
     return factorise("qr", np.linalg.qr, a, mode="reduced")
 
 
-_strict_lower = lambda x: where(_tri(shape_of(x), -1), x, 0.0)  # noqa: E731
 _qr_b = lambda t, r: mT(solve(mT(r), mT(t)))  # noqa: E731  (da r^-1)
-_qr_omega = lambda c: _antisym(_strict_lower(c))  # noqa: E731
+_qr_omega = lambda c: antisymmetric(strict_lower(c))  # noqa: E731
 # The cotangent of a from those of b (direct) and c = q^T b (cc): (direct + q cc') r^-T.
-_qr_back = lambda direct, cc, q, r: mT(solve(r, mT(add(direct, matmul(q, add(cc, _strict_lower(  # noqa: E731
-    sub(mT(cc), cc))))))))
+_qr_back = lambda direct, cc, q, r: mT(solve(r, mT(add(direct, matmul(q, qr_fold(cc))))))  # noqa: E731
 _QR_DOMAIN = Domain((Real(),), _square_cases((3, 2), (3, 3), (2, 3, 2)) + (Case(((3, 3),), {"mode": "complete"}),),
                     valid=lambda a, **_: _full_rank_columns(a))
 
