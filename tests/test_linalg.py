@@ -111,3 +111,17 @@ def test_solve_of_one_vector_against_a_stack_of_matrices():
 def test_linalg_without_a_derivative_is_refused_clearly(call, message):
     with pytest.raises(NotDifferentiableError, match=message.replace("(", r"\(")):
         adoo.grad(lambda a: np.sum(call(a)[0]))(TALL)
+
+
+def test_adlib_has_the_functions_with_several_outputs():
+    from ad import adlib
+    a = A @ A.T
+
+    def f(a):
+        w, v = np.linalg.eigh(a)
+        return np.sum(w * v[0]) + np.linalg.slogdet(a)[1]
+    with adlib.Tape() as tape:
+        x = tape.var(a)
+        w, v = adlib.eigh(x)
+        y = adlib.add(adlib.sum(adlib.mul(w, adlib.getitem(v, 0))), adlib.slogdet(x)[1])
+    np.testing.assert_allclose(tape.gradient(y, [x])[0], numeric.grad(f, a), rtol=1e-6, atol=1e-8)
