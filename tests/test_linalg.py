@@ -125,3 +125,13 @@ def test_adlib_has_the_functions_with_several_outputs():
         w, v = adlib.eigh(x)
         y = adlib.add(adlib.sum(adlib.mul(w, adlib.getitem(v, 0))), adlib.slogdet(x)[1])
     np.testing.assert_allclose(tape.gradient(y, [x])[0], numeric.grad(f, a), rtol=1e-6, atol=1e-8)
+
+
+def test_adsct_computes_the_argument_of_a_function_with_several_outputs_once():
+    def f(a):
+        w, v = np.linalg.eigh(a @ a.T)
+        return np.sum(w * v[0])
+    forward_sweep = adsct.source(f).split("# reverse sweep")[0]
+    products = [line for line in forward_sweep.splitlines() if " @ " in line and not line.strip().startswith("#")]
+    assert len(products) == 1, forward_sweep
+    np.testing.assert_allclose(adsct.grad(f)(A), numeric.grad(f, A), rtol=1e-6, atol=1e-8)

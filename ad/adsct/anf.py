@@ -596,7 +596,13 @@ class Normaliser:
                                     f"(they decide which outputs it returns)") from None
         if isinstance(chosen, ops.Op):
             return self.apply(chosen, args, keywords, node)
-        return Structured(tuple(self.apply(part, args, keywords, node) for part in chosen))
+        if any(isinstance(a, ast.Starred) for a in args) or any(k.arg is None for k in keywords):
+            raise self.parsed.error(node, "*args and **kwargs in calls are not supported by this version of adsct")
+        inputs, params = chosen[0].bind(tuple(args), {k.arg: k.value for k in keywords})
+        inputs = [self.expr(a) for a in inputs]  # once, for all the outputs
+        params = {k: self.static(v) for k, v in params.items()}
+        return Structured(tuple(self.emit(part, [clone(x) for x in inputs], {k: clone(v) for k, v in params.items()},
+                                          node) for part in chosen))
 
     def resolve(self, func: ast.expr):
         """The object a call's function expression names, from globals, closure and builtins."""
