@@ -2,6 +2,9 @@
 `inv`, `cholesky` and `eigh`, under adoo and adsct, against the gradient formula written by
 hand with the same NumPy calls (one BLAS thread, medians of interleaved rounds).
 
+With the gradient in both a and b, solve's two VJPs each solve with a^T (the registry's rules
+are one per input): three solves where the hand-written gradient shares one, two in all.
+
 Run: python benchmarks/bench_linalg.py
 """
 
@@ -49,6 +52,11 @@ def solve_by_hand(a, b):
     return np.sum(x * W4), (-gb @ x.T, gb)
 
 
+def solve_a_by_hand(a, b):
+    x = np.linalg.solve(a, b)
+    return np.sum(x * W4), -np.linalg.solve(a.T, W4) @ x.T
+
+
 def inv_by_hand(a):
     x = np.linalg.inv(a)
     return np.sum(x * W), -x.T @ W @ x.T
@@ -78,7 +86,8 @@ def eigh_by_hand(a):
 
 
 CASES = {
-    "solve": (solve_loss, solve_by_hand, (A, B), (0, 1)),
+    "solve, gradient in a": (solve_loss, solve_a_by_hand, (A, B), 0),
+    "solve, gradient in a and b": (solve_loss, solve_by_hand, (A, B), (0, 1)),
     "inv": (inv_loss, inv_by_hand, (A,), 0),
     "cholesky": (cholesky_loss, cholesky_by_hand, (SPD,), 0),
     "eigh": (eigh_loss, eigh_by_hand, (SPD,), 0),

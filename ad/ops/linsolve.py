@@ -15,7 +15,6 @@ from .core import Multi, defop, ndim_of, register_multi, shape_of
 from .domain import Case, Domain, Real
 from .elementwise import add, div, mul, neg, sub
 from .linalg import matmul, matmul_vjp_a, ranked_matmul
-from .memo import factorise
 from .reductions import sum
 from .shape import concatenate, expand_dims, getitem, swapaxes
 from .constant import zeros_like
@@ -106,17 +105,12 @@ inv = defop(
         "array([[0.5 , 0.  ],\n       [0.  , 0.25]])")
 
 
-def _solve_now(a, b, vector=None):
+def _solve(a, b, vector=None):
     if vector is None or vector == (np.ndim(b) == 1):
         return np.linalg.solve(a, b)
     if vector:  # a stack of vectors (the rules' cotangents of a 1-D b broadcast against a stack of matrices)
         return np.linalg.solve(a, np.asarray(b)[..., None])[..., 0]
     raise ValueError("solve: a 1-D b is a vector")
-
-
-def _solve(a, b, vector=None):
-    # remembered: the VJPs of a and of b both solve with a^T and the same cotangent
-    return factorise("solve", _solve_now, a, b, vector=vector)
 
 
 def _vector(b_ndim: int, vector=None) -> bool:

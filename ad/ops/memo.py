@@ -1,10 +1,11 @@
 """A small memory of recent factorisations, keyed by the values of their inputs.
 
 The outputs of one factorisation are separate ops (`eigh_values`, `eigh_vectors`), and rules
-ask again for outputs the forward pass computed (`eigh_vectors`' rule needs the eigenvalues;
-`solve`'s VJPs for a and for b both solve with a^T).  Remembering the last few results, keyed
-by an exact comparison of the inputs (O(n^2), against the O(n^3) factorisation), makes each of
-them one factorisation.  Results are handed out as copies, so writing into one changes nothing.
+ask again for outputs the forward pass computed (`eigh_vectors`' rule needs the eigenvalues).
+Remembering the last few results, keyed by an exact comparison of the inputs (O(n^2), against
+the O(n^3) factorisation), makes each of them one factorisation.  Results are handed out as
+copies, so writing into one changes nothing.  (`solve` is not remembered: on 200 x 200 matrices
+the copies cost a third of a solve, more than the second solve its two VJPs share.)
 """
 
 import numpy as np
