@@ -135,3 +135,15 @@ def test_adsct_computes_the_argument_of_a_function_with_several_outputs_once():
     products = [line for line in forward_sweep.splitlines() if " @ " in line and not line.strip().startswith("#")]
     assert len(products) == 1, forward_sweep
     np.testing.assert_allclose(adsct.grad(f)(A), numeric.grad(f, A), rtol=1e-6, atol=1e-8)
+
+
+def test_numpy2_linalg_spellings():
+    stack = np.stack([A, A.T @ A])
+
+    def f(x):
+        return (np.sum(np.linalg.vector_norm(x, axis=(0, 2), ord=3)) + np.linalg.vector_norm(x)
+                + np.sum(np.linalg.matrix_norm(x, ord="nuc")) + np.sum(np.linalg.trace(x))
+                + np.sum(np.linalg.matmul(np.linalg.matrix_transpose(x), x) * x))
+    expected = numeric.grad(f, stack, method="richardson")
+    np.testing.assert_allclose(adoo.grad(f)(stack), expected, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(adsct.grad(f)(stack), expected, rtol=1e-7, atol=1e-9)

@@ -94,6 +94,24 @@ trace_vjp = defop(
         ">>> trace_vjp(2.0, np.zeros((2, 2)))\narray([[2., 0.],\n       [0., 2.]])")
 
 
+matrix_trace = defop(
+    "matrix_trace", lambda x, offset=0: np.trace(x, offset, -2, -1),
+    jvp=(lambda t, out, x, offset=0: trace(t, offset, -2, -1),),
+    vjp=(lambda g, out, x, offset=0: trace_vjp(g, x, offset, -2, -1),),
+    domain=Domain((Real(),), (Case(((3, 3),), {}), Case(((2, 3, 2),), {"offset": -1}))),
+    aliases=(np.linalg.trace,), holomorphic=True,
+    doc="np.linalg.trace: the trace of each matrix in the last two axes.\n\n"
+        ">>> matrix_trace(np.stack([np.eye(2), 2 * np.eye(2)]))\narray([2., 4.])")
+
+matrix_transpose = defop(
+    "matrix_transpose", lambda x: np.swapaxes(x, -1, -2),
+    jvp=(lambda t, out, x: matrix_transpose(t),), vjp=(lambda g, out, x: matrix_transpose(g),),
+    domain=Domain((Real(),), (Case(((2, 3),), {}), Case(((2, 3, 2),), {}))),
+    aliases=(np.linalg.matrix_transpose,), holomorphic=True,
+    doc="np.linalg.matrix_transpose: each matrix in the last two axes transposed.\n\n"
+        ">>> matrix_transpose(np.array([[1.0, 2.0]]))\narray([[1.],\n       [2.]])")
+
+
 # -- inverse and solve -----------------------------------------------------------------------------
 
 inv = defop(

@@ -23,8 +23,13 @@ from .reductions import restore_axes, sum, tie_share
 from .shape import getitem, transpose
 
 
-def _family(ord, axis, ndim: int):
-    """(family, the reduced axes) of np.linalg.norm(x, ord, axis) for an x of `ndim` dimensions."""
+def _family(ord, axis, ndim: int, vector: bool = False):
+    """(family, the reduced axes) of np.linalg.norm(x, ord, axis) for an x of `ndim` dimensions;
+    with vector=True, of np.linalg.vector_norm (a vector norm over any axes, all by default)."""
+    if vector:
+        axes = tuple(range(ndim)) if axis is None else ((axis,) if isinstance(axis, int) else tuple(axis))
+        family = "max" if ord in (np.inf, -np.inf) else "count" if ord == 0 else "p"
+        return family, tuple(a % ndim for a in axes)
     if axis is None:
         if ord is None:
             return "p", tuple(range(ndim))
@@ -43,16 +48,16 @@ def _family(ord, axis, ndim: int):
     return "maxsum", axes
 
 
-def _of_family(ord, axis, ndim, family) -> bool:
-    return _family(ord, axis, ndim)[0] == family
+def _of_family(ord, axis, ndim, family, vector=False) -> bool:
+    return _family(ord, axis, ndim, vector)[0] == family
 
 
-def _axes(ord, axis, ndim) -> tuple:
-    return _family(ord, axis, ndim)[1]
+def _axes(ord, axis, ndim, vector=False) -> tuple:
+    return _family(ord, axis, ndim, vector)[1]
 
 
 def _p_minus_one(ord) -> float:
-    return 1.0 if ord in (None, "fro") else float(ord) - 1.0
+    return 1.0 if ord in (None, "fro", "f") else float(ord) - 1.0
 
 
 def _summed_axis(ord, axes) -> int:
@@ -91,21 +96,30 @@ _uv = lambda y, ord: matmul(getitem(svd_u(y, False), _singular_columns(ord)),  #
                             getitem(svd_vh(y, False), _singular_rows(ord)))
 _spectral_weights = lambda x, ord, axes: transpose(_uv(transpose(x, _to_end(axes, ndim_of(x))), ord),  # noqa: E731
                                                    _from_end(axes, ndim_of(x)))
-_weights = lambda x, out, ord, axis, keepdims: (  # noqa: E731
-    _p_weights(x, out, ord, _axes(ord, axis, ndim_of(x)), keepdims) if _of_family(ord, axis, ndim_of(x), "p") else
-    _max_weights(x, out, _axes(ord, axis, ndim_of(x)), keepdims) if _of_family(ord, axis, ndim_of(x), "max") else
-    _maxsum_weights(x, out, ord, _axes(ord, axis, ndim_of(x)), keepdims) if _of_family(ord, axis, ndim_of(x), "maxsum") else
-    _spectral_weights(x, ord, _axes(ord, axis, ndim_of(x))) if _of_family(ord, axis, ndim_of(x), "spectral") else
+_weights = lambda x, out, ord, axis, keepdims, vector: (  # noqa: E731
+    _p_weights(x, out, ord, _axes(ord, axis, ndim_of(x), vector), keepdims)
+    if _of_family(ord, axis, ndim_of(x), "p", vector) else
+    _max_weights(x, out, _axes(ord, axis, ndim_of(x), vector), keepdims)
+    if _of_family(ord, axis, ndim_of(x), "max", vector) else
+    _maxsum_weights(x, out, ord, _axes(ord, axis, ndim_of(x), vector), keepdims)
+    if _of_family(ord, axis, ndim_of(x), "maxsum", vector) else
+    _spectral_weights(x, ord, _axes(ord, axis, ndim_of(x), vector))
+    if _of_family(ord, axis, ndim_of(x), "spectral", vector) else
     zeros_like(x))
+# The JVP and VJP of every norm: the weights summed against t, or spread by g.
+_norm_jvp = lambda t, out, x, ord, axis, keepdims, vector: sum(  # noqa: E731
+    mul(t, _weights(x, out, ord, axis, keepdims, vector)), _axes(ord, axis, ndim_of(x), vector), keepdims)
+_norm_vjp = lambda g, out, x, ord, axis, keepdims, vector: mul(  # noqa: E731
+    restore_axes(g, x, _axes(ord, axis, ndim_of(x), vector), keepdims), _weights(x, out, ord, axis, keepdims, vector))
 
 
-def _smooth_here(x, ord=None, axis=None, keepdims=False, gap=0.1) -> bool:
+def _smooth_here(x, ord=None, axis=None, keepdims=False, vector=False, gap=0.1) -> bool:
     """Whether the norm is differentiable at x with room for finite differences: no ties between
     extremes, distinct and non-zero singular values."""
     x = np.asarray(x, dtype=np.float64)
-    family, axes = _family(ord, axis, x.ndim)
+    family, axes = _family(ord, axis, x.ndim, vector)
     if family == "max":
-        return distinct_extremes(np.abs(x), axes[0])
+        return distinct_extremes(np.abs(x), axes)
     if family == "maxsum":
         sums = np.sum(np.abs(x), axis=_summed_axis(ord, axes), keepdims=True)
         other = axes[1] if _summed_axis(ord, axes) == axes[0] else axes[0]
@@ -128,13 +142,39 @@ _MATRIX = [((3, 3), {"ord": "fro"}), ((3, 2), {"ord": "nuc"}), ((2, 3), {"ord": 
 norm = defop(
     "norm", real_only(lambda x, ord=None, axis=None, keepdims=False: np.linalg.norm(x, ord, axis, keepdims),
                       "np.linalg.norm"),
-    jvp=(lambda t, out, x, ord=None, axis=None, keepdims=False: sum(
-        mul(t, _weights(x, out, ord, axis, keepdims)), _axes(ord, axis, ndim_of(x)), keepdims),),
-    vjp=(lambda g, out, x, ord=None, axis=None, keepdims=False: mul(
-        restore_axes(g, x, _axes(ord, axis, ndim_of(x)), keepdims), _weights(x, out, ord, axis, keepdims)),),
+    jvp=(lambda t, out, x, ord=None, axis=None, keepdims=False: _norm_jvp(t, out, x, ord, axis, keepdims, False),),
+    vjp=(lambda g, out, x, ord=None, axis=None, keepdims=False: _norm_vjp(g, out, x, ord, axis, keepdims, False),),
     domain=Domain((Real(-2.0, 2.0, avoid=(0.0,), gap=0.1),), tuple(Case((s,), p) for s, p in _VECTOR + _MATRIX),
                   valid=_smooth_here),
     aliases=(np.linalg.norm,),
     doc="np.linalg.norm: vector norms (the 2-norm by default, any ord along an axis) and matrix norms "
         "('fro', 'nuc', 1, -1, 2, -2, inf, -inf over two axes).\n\n"
         ">>> float(norm(np.array([3.0, 4.0]))), float(norm(np.eye(2), 'nuc'))\n(5.0, 2.0)")
+
+_POSITIVE_AWAY_FROM_ZERO = Real(-2.0, 2.0, avoid=(0.0,), gap=0.1)
+
+vector_norm = defop(
+    "vector_norm", real_only(lambda x, axis=None, keepdims=False, ord=2:
+                             np.linalg.vector_norm(x, axis=axis, keepdims=keepdims, ord=ord), "np.linalg.vector_norm"),
+    jvp=(lambda t, out, x, axis=None, keepdims=False, ord=2: _norm_jvp(t, out, x, ord, axis, keepdims, True),),
+    vjp=(lambda g, out, x, axis=None, keepdims=False, ord=2: _norm_vjp(g, out, x, ord, axis, keepdims, True),),
+    domain=Domain((_POSITIVE_AWAY_FROM_ZERO,), tuple(Case((s,), p) for s, p in (
+        ((3,), {}), ((2, 3), {}), ((2, 3), {"ord": 1, "axis": 0}), ((2, 3, 2), {"ord": np.inf, "axis": (0, 2)}),
+        ((2, 3), {"ord": -np.inf, "keepdims": True}), ((2, 3), {"ord": 3, "axis": (0, 1)}), ((3,), {"ord": 0}))),
+        valid=lambda x, axis=None, keepdims=False, ord=2: _smooth_here(x, ord, axis, keepdims, vector=True)),
+    aliases=(np.linalg.vector_norm,),
+    doc="np.linalg.vector_norm: a vector norm over `axis` (all axes by default, whatever x's shape).\n\n"
+        ">>> float(vector_norm(np.array([[3.0], [4.0]])))\n5.0")
+
+matrix_norm = defop(
+    "matrix_norm", real_only(lambda x, keepdims=False, ord="fro": np.linalg.matrix_norm(x, keepdims=keepdims, ord=ord),
+                             "np.linalg.matrix_norm"),
+    jvp=(lambda t, out, x, keepdims=False, ord="fro": _norm_jvp(t, out, x, ord, (-2, -1), keepdims, False),),
+    vjp=(lambda g, out, x, keepdims=False, ord="fro": _norm_vjp(g, out, x, ord, (-2, -1), keepdims, False),),
+    domain=Domain((_POSITIVE_AWAY_FROM_ZERO,), tuple(Case((s,), p) for s, p in (
+        ((3, 3), {}), ((2, 3, 2), {"ord": "nuc"}), ((3, 2), {"ord": 2, "keepdims": True}), ((2, 3), {"ord": 1}),
+        ((2, 2, 3), {"ord": -np.inf}))),
+        valid=lambda x, keepdims=False, ord="fro": _smooth_here(x, ord, (-2, -1), keepdims)),
+    aliases=(np.linalg.matrix_norm,),
+    doc="np.linalg.matrix_norm: a matrix norm of each matrix in the last two axes ('fro' by default).\n\n"
+        ">>> float(matrix_norm(np.eye(2), ord='nuc'))\n2.0")
