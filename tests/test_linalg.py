@@ -147,3 +147,12 @@ def test_numpy2_linalg_spellings():
     expected = numeric.grad(f, stack, method="richardson")
     np.testing.assert_allclose(adoo.grad(f)(stack), expected, rtol=1e-7, atol=1e-9)
     np.testing.assert_allclose(adsct.grad(f)(stack), expected, rtol=1e-7, atol=1e-9)
+
+
+def test_named_results_in_adsct():
+    def f(a):
+        result = np.linalg.svd(a, full_matrices=False)
+        return np.sum(np.linalg.eigh(a).eigenvalues * result.S) + np.linalg.slogdet(a).logabsdet
+    expected = numeric.grad(f, A, method="richardson")
+    np.testing.assert_allclose(adsct.grad(f)(A), expected, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(adoo.grad(f)(A), expected, rtol=1e-7, atol=1e-9)

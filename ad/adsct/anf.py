@@ -470,6 +470,9 @@ class Normaliser:
                 return self.emit(ops.get("transpose"), [value], {}, node)
             if node.attr in _STRUCTURE:
                 return self.plain(ast.Attribute(value, node.attr, ast.Load()))
+            if isinstance(value, Structured) and node.attr in getattr(value.value, "_fields", ()):
+                part = getattr(value.value, node.attr)  # a named result: np.linalg.eigh(a).eigenvalues
+                return part if isinstance(part, ast.Name) else Structured(part)
             raise self.parsed.error(node, f"attribute .{node.attr} of a value is not supported",
                                     "supported: .T, .shape, .ndim, .size, .dtype")
         return self.outside(node)  # a module attribute such as np.pi: a constant
@@ -601,8 +604,8 @@ class Normaliser:
         inputs, params = chosen[0].bind(tuple(args), {k.arg: k.value for k in keywords})
         inputs = [self.expr(a) for a in inputs]  # once, for all the outputs
         params = {k: self.static(v) for k, v in params.items()}
-        return Structured(tuple(self.emit(part, [clone(x) for x in inputs], {k: clone(v) for k, v in params.items()},
-                                          node) for part in chosen))
+        return Structured(multi.result(*(self.emit(part, [clone(x) for x in inputs], {k: clone(v) for k, v in params.items()},
+                                                   node) for part in chosen)))  # (NumPy's named tuple)
 
     def resolve(self, func: ast.expr):
         """The object a call's function expression names, from globals, closure and builtins."""
