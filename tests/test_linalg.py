@@ -156,3 +156,18 @@ def test_named_results_in_adsct():
     expected = numeric.grad(f, A, method="richardson")
     np.testing.assert_allclose(adsct.grad(f)(A), expected, rtol=1e-7, atol=1e-9)
     np.testing.assert_allclose(adoo.grad(f)(A), expected, rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", sorted(ops.MULTI))
+def test_every_function_with_several_outputs_gives_numpys_values(name):
+    from registry_strategies import _values
+    multi = ops.MULTI[name]
+    differentiable = [part for part in multi.parts if part.differentiable]
+    case = differentiable[0].domain.cases[0]
+    a = _values(np.random.default_rng(1), differentiable[0].domain.spec(0), case.shapes[0], np.float64)
+    for alias in multi.aliases:
+        assert ops.lookup(alias) is multi
+        ours, numpys = multi(a, **case.params), alias(a, **case.params)
+        assert type(ours) is type(numpys) and len(ours) == len(numpys)
+        for mine, theirs in zip(ours, numpys):
+            np.testing.assert_allclose(mine, theirs, rtol=1e-12, atol=1e-12)

@@ -1,5 +1,6 @@
-"""Linear algebra without a factorisation in the result: `trace`, `inv`, `solve`, `det`,
-`slogdet`'s log-determinant, `matrix_power` and `pinv`, on stacks of matrices as NumPy has them.
+"""Linear algebra without a factorisation in the result: `trace` (and np.linalg's `trace` and
+`matrix_transpose`), `inv`, `solve`, `det`, `slogdet`, `matrix_power` and `pinv`, on stacks of
+matrices as NumPy has them.
 
 The rules stay matrix-shaped, never a dense Jacobian: `inv`'s reuses its output, `solve`'s
 solves with the transposed matrix, `det`'s scales the inverse's transpose by the output.
@@ -11,13 +12,13 @@ import inspect
 import numpy as np
 
 from ..errors import NotDifferentiableError
+from .constant import zeros_like
 from .core import Multi, defop, ndim_of, register_multi, shape_of
 from .domain import Case, Domain, Real
-from .elementwise import add, div, mul, neg, sub
+from .elementwise import add, mul, neg, sub
 from .linalg import matmul, matmul_vjp_a, ranked_matmul
 from .reductions import sum
 from .shape import concatenate, expand_dims, getitem, swapaxes
-from .constant import zeros_like
 
 mT = lambda x: swapaxes(x, -1, -2)  # noqa: E731  (inlined into the rules by adsct)
 

@@ -1,4 +1,5 @@
-"""`np.linalg.norm`: vector and matrix norms, every `ord`, `axis` and `keepdims` NumPy has.
+"""`np.linalg.norm`: vector and matrix norms, every `ord`, `axis` and `keepdims` NumPy has
+(and NumPy 2's `np.linalg.vector_norm` and `np.linalg.matrix_norm`).
 
 The derivative of every norm is a weighting of x: d norm = sum(w * dx) over the reduced axes.
 The weights of each family:
@@ -130,6 +131,7 @@ def _smooth_here(x, ord=None, axis=None, keepdims=False, vector=False, gap=0.1) 
     return True
 
 
+_AWAY_FROM_ZERO = Real(-2.0, 2.0, avoid=(0.0,), gap=0.1)  # (|x|^(p-1) and sign(x) are smooth there)
 _VECTOR = [((3,), {}), ((3,), {"ord": 1}), ((3,), {"ord": 3}), ((3,), {"ord": 0.5}), ((3,), {"ord": -1}),
            ((3,), {"ord": np.inf}), ((3,), {"ord": -np.inf}), ((3,), {"ord": 0}), ((2, 3), {}),
            ((2, 3), {"axis": 1}), ((2, 3), {"axis": 0, "ord": 1, "keepdims": True}),
@@ -144,21 +146,20 @@ norm = defop(
                       "np.linalg.norm"),
     jvp=(lambda t, out, x, ord=None, axis=None, keepdims=False: _norm_jvp(t, out, x, ord, axis, keepdims, False),),
     vjp=(lambda g, out, x, ord=None, axis=None, keepdims=False: _norm_vjp(g, out, x, ord, axis, keepdims, False),),
-    domain=Domain((Real(-2.0, 2.0, avoid=(0.0,), gap=0.1),), tuple(Case((s,), p) for s, p in _VECTOR + _MATRIX),
+    domain=Domain((_AWAY_FROM_ZERO,), tuple(Case((s,), p) for s, p in _VECTOR + _MATRIX),
                   valid=_smooth_here),
     aliases=(np.linalg.norm,),
     doc="np.linalg.norm: vector norms (the 2-norm by default, any ord along an axis) and matrix norms "
         "('fro', 'nuc', 1, -1, 2, -2, inf, -inf over two axes).\n\n"
         ">>> float(norm(np.array([3.0, 4.0]))), float(norm(np.eye(2), 'nuc'))\n(5.0, 2.0)")
 
-_POSITIVE_AWAY_FROM_ZERO = Real(-2.0, 2.0, avoid=(0.0,), gap=0.1)
 
 vector_norm = defop(
     "vector_norm", real_only(lambda x, axis=None, keepdims=False, ord=2:
                              np.linalg.vector_norm(x, axis=axis, keepdims=keepdims, ord=ord), "np.linalg.vector_norm"),
     jvp=(lambda t, out, x, axis=None, keepdims=False, ord=2: _norm_jvp(t, out, x, ord, axis, keepdims, True),),
     vjp=(lambda g, out, x, axis=None, keepdims=False, ord=2: _norm_vjp(g, out, x, ord, axis, keepdims, True),),
-    domain=Domain((_POSITIVE_AWAY_FROM_ZERO,), tuple(Case((s,), p) for s, p in (
+    domain=Domain((_AWAY_FROM_ZERO,), tuple(Case((s,), p) for s, p in (
         ((3,), {}), ((2, 3), {}), ((2, 3), {"ord": 1, "axis": 0}), ((2, 3, 2), {"ord": np.inf, "axis": (0, 2)}),
         ((2, 3), {"ord": -np.inf, "keepdims": True}), ((2, 3), {"ord": 3, "axis": (0, 1)}), ((3,), {"ord": 0}))),
         valid=lambda x, axis=None, keepdims=False, ord=2: _smooth_here(x, ord, axis, keepdims, vector=True)),
@@ -171,7 +172,7 @@ matrix_norm = defop(
                              "np.linalg.matrix_norm"),
     jvp=(lambda t, out, x, keepdims=False, ord="fro": _norm_jvp(t, out, x, ord, (-2, -1), keepdims, False),),
     vjp=(lambda g, out, x, keepdims=False, ord="fro": _norm_vjp(g, out, x, ord, (-2, -1), keepdims, False),),
-    domain=Domain((_POSITIVE_AWAY_FROM_ZERO,), tuple(Case((s,), p) for s, p in (
+    domain=Domain((_AWAY_FROM_ZERO,), tuple(Case((s,), p) for s, p in (
         ((3, 3), {}), ((2, 3, 2), {"ord": "nuc"}), ((3, 2), {"ord": 2, "keepdims": True}), ((2, 3), {"ord": 1}),
         ((2, 2, 3), {"ord": -np.inf}))),
         valid=lambda x, keepdims=False, ord="fro": _smooth_here(x, ord, (-2, -1), keepdims)),
