@@ -185,7 +185,8 @@ class Program:
 def compile_source(text: str, namespace: dict | None = None):
     """`def program(...)` in `text` as a function, under a file name of its own, with np, ops
     and `namespace` as its globals."""
-    return define(text, "program", {"np": np, "ops": ops, **(namespace or {})}, f"<random program {next(_COUNTER)}>")
+    return define(text, "program", {"np": np, "ops": ops, "inf": np.inf, **(namespace or {})},  # (repr(np.inf): ord=inf)
+                  f"<random program {next(_COUNTER)}>")
 
 
 # -- drawing programs ------------------------------------------------------------------------

@@ -8,10 +8,12 @@ from hypothesis import strategies as st
 from ad.ops.domain import Boolean, Real
 
 
-def _values(rng, spec, shape, dtype):
+def domain_values(rng, spec, shape, dtype):
     """Inputs for one argument: uniform in the spec's range, pushed out of its avoid-zones."""
     if isinstance(spec, Boolean):
         return rng.random(shape) < 0.5
+    if hasattr(spec, "sample"):  # a structured set, such as positive definite matrices
+        return spec.sample(rng, shape).astype(dtype)
     x = rng.uniform(spec.low, spec.high, size=shape)
     for a in spec.avoid:
         near = np.abs(x - a) < spec.gap
@@ -28,7 +30,7 @@ def op_inputs(draw, op, dtype=np.float64):
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     inputs = []
     for i, shape in enumerate(case.shapes):
-        x = _values(rng, op.domain.spec(i), shape, dtype)
+        x = domain_values(rng, op.domain.spec(i), shape, dtype)
         if shape == () and dtype == np.float64 and isinstance(op.domain.spec(i), Real) and draw(st.booleans()):
             x = float(x)
         inputs.append(x)

@@ -89,8 +89,8 @@ def test_numpy_functions_on_var_map_to_their_op(name):
     op = ops.get(name)
     rng = np.random.default_rng(0)
     case = op.domain.cases[-1]
-    from registry_strategies import _values
-    inputs = [_values(rng, op.domain.spec(i), s, np.float64) for i, s in enumerate(case.shapes)]
+    from registry_strategies import domain_values
+    inputs = [domain_values(rng, op.domain.spec(i), s, np.float64) for i, s in enumerate(case.shapes)]
     for _, alias in [(n, a) for n, a in NUMPY_ALIASES if n == name]:
         active = [i for i in range(len(inputs)) if op.vjp_rule(i) is not None]
         if op.nin is None:

@@ -476,7 +476,7 @@ def test_a_pytree_passed_to_a_call_adsct_does_not_open_goes_in_whole():
     np.testing.assert_allclose(adsct.grad(g)((np.ones(2), np.ones(2)))[0], [2.0, 2.0])
 
     def h(p):
-        return np.linalg.norm(p[0]) + np.sum(p[1])  # no rule, with a differentiated value: refused
+        return np.sum(np.i0(p[0])) + np.sum(p[1])  # no rule, with a differentiated value: refused
     with pytest.raises(NotDifferentiableError):
         adsct.grad(h)((np.ones(2), np.ones(2)))
 

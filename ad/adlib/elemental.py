@@ -27,5 +27,8 @@ def elemental(op):
 
 
 def generate() -> dict:
-    """{name: elemental function} for every op in the registry."""
-    return {name: elemental(op) for name, op in ops.REGISTRY.items()}
+    """{name: elemental function} for every op in the registry, and for the functions with several
+    outputs (`adlib.eigh(a)` gives the two handles of `eigh_values` and `eigh_vectors`)."""
+    functions = {name: elemental(op) for name, op in ops.REGISTRY.items()}
+    functions.update((name, elemental(multi)) for name, multi in ops.MULTI.items())
+    return functions

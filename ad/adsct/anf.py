@@ -519,6 +519,9 @@ class Normaliser:
                 return self.emit(ops.get("transpose"), [value], {}, node)
             if node.attr in _STRUCTURE:
                 return self.plain(ast.Attribute(value, node.attr, ast.Load()))
+            if isinstance(value, Structured) and node.attr in getattr(value.value, "_fields", ()):
+                part = getattr(value.value, node.attr)  # a named result: np.linalg.eigh(a).eigenvalues
+                return part if isinstance(part, ast.Name) else Structured(part)
             raise self.parsed.error(node, f"attribute .{node.attr} of a value is not supported",
                                     "supported: .T, .shape, .ndim, .size, .dtype")
         return self.outside(node)  # a module attribute such as np.pi: a constant
@@ -593,6 +596,8 @@ class Normaliser:
             return result
         target = self.resolve(func)
         op = target if isinstance(target, ops.Op) else ops.lookup(target)
+        if isinstance(op, ops.Multi):
+            return self.apply_multi(op, list(node.args), node.keywords, node)
         if op is None and (isinstance(target, functools.partial) or _is_callable_object(target)):
             target = as_function(target)  # what calling it does: a function to inline
         if op is None and _inlinable(target):
@@ -671,6 +676,24 @@ class Normaliser:
         inputs = [self.expr(a) for a in inputs]
         params = {k: self.static(v) for k, v in params.items()}
         return self.emit(op, inputs, params, node)
+
+    def apply_multi(self, multi, args, keywords, node):
+        """A function with several outputs (np.linalg.svd): one statement per output it returns."""
+        try:
+            _, params = multi.parts[0].bind(tuple(args), {k.arg: k.value for k in keywords})
+            chosen = multi.selected({k: ast.literal_eval(v) for k, v in params.items()})
+        except (TypeError, ValueError) as error:
+            raise self.parsed.error(node, f"{multi.name}: {error}; its parameters must be literal constants here "
+                                    f"(they decide which outputs it returns)") from None
+        if isinstance(chosen, ops.Op):
+            return self.apply(chosen, args, keywords, node)
+        if any(isinstance(a, ast.Starred) for a in args) or any(k.arg is None for k in keywords):
+            raise self.parsed.error(node, "*args and **kwargs in calls are not supported by this version of adsct")
+        inputs, params = chosen[0].bind(tuple(args), {k.arg: k.value for k in keywords})
+        inputs = [self.expr(a) for a in inputs]  # once, for all the outputs
+        params = {k: self.static(v) for k, v in params.items()}
+        return Structured(multi.result(*(self.emit(part, [clone(x) for x in inputs], {k: clone(v) for k, v in params.items()},
+                                                   node) for part in chosen)))  # (NumPy's named tuple)
 
     def resolve(self, func: ast.expr):
         """The object a call's function expression names, from globals, closure and builtins."""

@@ -10,13 +10,13 @@ differentiation engine are handed to it.  See `ad.ops.core.Op` for the record's 
 
 import numpy as np
 
-from .core import REGISTRY, Op, UnknownOpError, defop, get, lookup, ndim_of, register, register_engine, shape_of
-from . import constant, shape, writes, elementwise, complex_ops, reductions, linalg  # noqa: E402  (order: rules use earlier ops)
+from .core import MULTI, REGISTRY, Multi, Op, UnknownOpError, defop, get, lookup, ndim_of, register, register_engine, register_multi, shape_of
+from . import constant, shape, writes, elementwise, complex_ops, reductions, linalg, linsolve, triangles, decompositions, norms  # noqa: E402  (order: rules use earlier ops)
 
 # Every op is also an attribute of this package: ad.ops.sin, ad.ops.matmul, ...
 globals().update(REGISTRY)
 
-__all__ = ["REGISTRY", "Op", "UnknownOpError", "defop", "get", "lookup", "register", "register_engine",
+__all__ = ["REGISTRY", "MULTI", "Multi", "register_multi", "Op", "UnknownOpError", "defop", "get", "lookup", "register", "register_engine",
            "shape_of", "ndim_of", "differentiable_ops"] + sorted(REGISTRY)
 
 

@@ -28,6 +28,8 @@ __all__ = [
     "shape_of",
     "ndim_of",
     "is_complex",
+    "Multi",
+    "register_multi",
 ]
 
 
@@ -76,17 +78,20 @@ def narrower_float(value, like):
     cast to the dtype of the value it belongs to, so float32 code stays float32 even where a
     rule mixes in a float64 constant.
 
-    >>> narrower_float(np.ones(2), np.float32(1.0)), narrower_float(np.ones(2), 1.0)
-    (dtype('float32'), None)
+    >>> narrower_float(np.ones(2), np.float32(1.0)), narrower_float(1.0, np.float32(1.0)), narrower_float(np.ones(2), 1.0)
+    (dtype('float32'), dtype('float32'), None)
     """
     to = getattr(like, "dtype", None)
-    if to is None or type(value) is float:
+    if to is None:
         return None
-    source = getattr(value, "dtype", None)
+    to = np.dtype(to)
+    if to.kind != "f" or to.itemsize >= 8:  # (float64, the common case, is never narrower)
+        return None
+    source = np.dtype(np.float64) if isinstance(value, float) else getattr(value, "dtype", None)
     if source is None:
         return None
-    to, source = np.dtype(to), np.dtype(source)
-    return to if to.kind == "f" and source.kind == "f" and source.itemsize > to.itemsize else None
+    source = np.dtype(source)
+    return to if source.kind == "f" and source.itemsize > to.itemsize else None
 
 
 def ndim_of(x) -> int:
@@ -340,6 +345,67 @@ def register(op: Op) -> Op:
     return op
 
 
+@dataclass(eq=False)
+class Multi:
+    """A NumPy function with several outputs (`np.linalg.eigh` gives `(w, v)`), made of one op
+    per output; the parts take the same arguments and share the factorisation (see their impls).
+
+    `choose(params)` names the parts a call returns, by name: a tuple of names gives a tuple,
+    a single name gives that output alone (`np.linalg.svd(a, compute_uv=False)` is only `s`).
+    Engines see the parts: each is an ordinary op with its own rules.
+
+    >>> m = Multi("pair", (get("sin"), get("cos")), choose=lambda params: ("sin", "cos"))
+    >>> [float(v) for v in m(0.0)]
+    [0.0, 1.0]
+    """
+
+    name: str
+    parts: tuple
+    aliases: tuple = ()
+    choose: Optional[Callable] = None
+    result: Callable = lambda *values: values  # NumPy's result type (a named tuple), built from the outputs
+    doc: str = ""
+
+    def __post_init__(self):
+        self.__doc__ = self.doc
+
+    def selected(self, params: dict):
+        """The part (an Op) or the tuple of parts a call with these static parameters returns."""
+        by_name = {part.name: part for part in self.parts}
+        chosen = self.choose(params) if self.choose is not None else tuple(p.name for p in self.parts)
+        return by_name[chosen] if isinstance(chosen, str) else tuple(by_name[c] for c in chosen)
+
+    def __call__(self, *args, **kwargs):
+        _, params = self.parts[0].bind(args, kwargs)
+        chosen = self.selected(params)
+        if isinstance(chosen, Op):
+            return chosen(*args, **kwargs)
+        return self.result(*(part(*args, **kwargs) for part in chosen))
+
+    def __repr__(self) -> str:
+        return f"<multi-output function {self.name}: {', '.join(p.name for p in self.parts)}>"
+
+
+MULTI: dict[str, Multi] = {}
+
+
+def register_multi(multi: Multi) -> Multi:
+    """Register a multi-output function: its aliases then look up to it (see `lookup`).
+
+    >>> lookup(np.linalg.eigh).name
+    'eigh'
+    """
+    if multi.name in MULTI or multi.name in REGISTRY:
+        raise ValueError(f"{multi.name!r} is already registered")
+    for alias in multi.aliases:
+        if alias in _ALIASES:
+            raise ValueError(f"{alias!r} already aliases {_ALIASES[alias].name!r}")
+    MULTI[multi.name] = multi
+    for alias in multi.aliases:
+        _ALIASES[alias] = multi
+    return multi
+
+
 def defop(name: str, impl: Callable, *, nin: Optional[int] = 1, jvp=None, vjp=None, domain=None,
           aliases: tuple = (), differentiable: bool = True, holomorphic: bool = False, doc: str = "",
           scalar: Optional[tuple] = None, view: bool = False) -> Op:
@@ -370,7 +436,8 @@ def get(name: str) -> Op:
 
 
 def lookup(fn) -> Optional[Op]:
-    """The op a NumPy / `math` / `operator` callable stands for, or None.
+    """The op a NumPy / `math` / `operator` callable stands for, or None (a `Multi` for the
+    functions with several outputs, such as np.linalg.svd).
 
     >>> lookup(np.sin).name, lookup(len) is None
     ('sin', True)

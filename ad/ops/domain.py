@@ -134,3 +134,27 @@ def distinct_extremes(x, axis=None, keepdims=False, gap: float = 0.05) -> bool:
         return True
     s = np.sort(lanes, axis=1)
     return bool(np.all(s[:, -1] - s[:, -2] >= gap) and np.all(s[:, 1] - s[:, 0] >= gap))
+
+
+@dataclass(frozen=True)
+class PositiveDefinite(Real):
+    """Symmetric positive definite matrices (stacks of them), as `cholesky` needs: drawn as
+    b b^T / n + I/2 with b uniform in [-1, 1], so every entry lies in [low, high]."""
+
+    low: float = -2.0
+    high: float = 3.0
+
+    def sample(self, rng, shape):
+        """A random matrix (or stack) of `shape` from this set."""
+        b = rng.uniform(-1.0, 1.0, shape)
+        n = shape[-1]
+        return b @ np.swapaxes(b, -1, -2) / n + 0.5 * np.eye(n)
+
+    def holds(self, a, upper: bool = False) -> bool:
+        """Whether the triangle NumPy reads makes a positive definite matrix, well conditioned."""
+        a = np.asarray(a, dtype=np.float64)
+        if upper:
+            a = np.swapaxes(a, -1, -2)
+        symmetric = np.tril(a) + np.swapaxes(np.tril(a, -1), -1, -2)
+        w = np.linalg.eigvalsh(symmetric)
+        return bool(np.all(w[..., 0] > 0.05) and np.all(w[..., -1] < 30 * w[..., 0]))

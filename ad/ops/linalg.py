@@ -119,7 +119,7 @@ matmul = defop(
          lambda t, out, a, b: matmul(a, t)),
     vjp=(lambda g, out, a, b: matmul_vjp_a(g, b, ndim_of(a), ndim_of(b)),
          lambda g, out, a, b: matmul_vjp_b(g, a, ndim_of(a), ndim_of(b))),
-    domain=Domain((Real(), Real()), _MATMUL_CASES), aliases=(np.matmul, operator.matmul), holomorphic=True,
+    domain=Domain((Real(), Real()), _MATMUL_CASES), aliases=(np.matmul, np.linalg.matmul, operator.matmul), holomorphic=True,
     doc="Matrix product a @ b (NumPy semantics: batching, 1-D operands).\n\n"
         ">>> matmul(np.eye(2), np.array([1.0, 2.0]))\narray([1., 2.])")
 

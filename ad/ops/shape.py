@@ -74,7 +74,7 @@ def _unbroadcast(value, like):
         value = np.real(value)
     narrower = narrower_float(value, like)  # (and a float32 value's is float32)
     if narrower is not None:
-        value = value.astype(narrower)
+        value = np.asarray(value).astype(narrower)[()]
     shape, value_shape = shape_of(like), shape_of(value)
     if value_shape == shape:  # most calls: nothing was broadcast
         return value
