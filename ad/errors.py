@@ -34,3 +34,26 @@ class LeakedValueError(TypeError):
     >>> isinstance(LeakedValueError("..."), TypeError)
     True
     """
+
+
+def user_line() -> str:
+    """Where the user's code is running now, for errors raised while it runs (adoo): " (at
+    file, line N: text)" of the innermost frame outside the `ad` package, or "".
+
+    >>> user_line().startswith(" (at ")
+    True
+    """
+    import linecache
+    import os
+    import sys
+
+    package = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    frame = sys._getframe(1)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame = frame.f_back
+    if frame is None:
+        return ""
+    code = frame.f_code
+    text = linecache.getline(code.co_filename, frame.f_lineno).strip()
+    return f" (at {code.co_filename}, line {frame.f_lineno}: {text})" if text else \
+        f" (at {code.co_filename}, line {frame.f_lineno})"

@@ -2,7 +2,7 @@
 
 The programs read like everyday NumPy code: `b = a` (an alias), `v = a[1:]` (a view),
 `acc += np.sin(x)` (an in-place update when `acc` is an array, a re-binding when it is a
-float), `a = a * 2.0` (a re-binding), `for x in range(2):` (a loop variable that takes over
+float), `a[1:] *= np.cos(s)` and `a[a > 0.5] = 1.0` (writes into part of an array), `a = a * 2.0` (a re-binding), `for x in range(2):` (a loop variable that takes over
 an argument's name) and `if np.sum(a) > 0.5:`.  The value of the program is `np.sum` of some
 names still alive at the end, so an update that a strategy loses changes the value.
 
@@ -181,6 +181,28 @@ class _Writer:
         self.bind(name, broadcast(shape, rhs[1]))
         return [f"{name} {op} {rhs[0]}"]
 
+    def item_write(self):
+        """`a[...] = ...` or `a[...] op= ...` on an array: a write into part of it (its aliases
+        and views see it)."""
+        arrays = self.arrays()
+        if not arrays:
+            return self.update()
+        a = self.pick(arrays)
+        shape = self.shapes[a]
+        regions = [("[0]", shape[1:]), ("[1:]", (shape[0] - 1,) + shape[1:]), (f"[{a} > 0.5]", None)]
+        if len(shape) == 2:
+            regions += [("[:, 0]", shape[:1]), ("[1, 1:]", (shape[1] - 1,))]
+        index, region = self.draw(st.sampled_from(regions))
+        op = self.draw(st.sampled_from(["=", "+=", "*="]))
+        if region is None:  # a boolean mask: only a number fits every selection
+            fits = lambda s: s == ()  # noqa: E731
+        else:
+            fits = lambda s: broadcast(region, s) == region  # noqa: E731
+        rhs = self.operand("+=" if op == "=" else op, fits)
+        if rhs is None:
+            return []
+        return [f"{a}{index} {op} {rhs[0]}"]
+
     def loop(self, depth: int):
         count = self.draw(st.integers(1, 2))
         reuse = [n for n in self.shapes if n not in self.fixed] if depth == 0 else []
@@ -218,7 +240,7 @@ class _Writer:
         return lines
 
     def statement(self, depth: int):
-        kinds = ["assign", "alias", "update", "alias", "update", "assign", "buffer", "alias", "update"]
+        kinds = ["assign", "alias", "update", "alias", "update", "assign", "buffer", "alias", "update", "write"]
         if depth < 2:
             kinds += ["for", "if"]
         kind = self.draw(st.sampled_from(kinds))
@@ -226,7 +248,7 @@ class _Writer:
         if kind in ("for", "if"):
             return self.loop(depth) if kind == "for" else self.branch(depth)
         return {"assign": self.assignment, "alias": self.alias_or_view, "buffer": self.fresh_buffer,
-                "update": self.update}[kind]()
+                "update": self.update, "write": self.item_write}[kind]()
 
     def block(self, depth: int):
         lines = []

@@ -433,3 +433,21 @@ def swapping_names_in_a_loop(x):
 
 def test_swapping_names_by_tuple_assignment():
     _check_every_mode(swapping_names_in_a_loop, 0.6)
+
+
+def reshaped_then_taken_over(x, y):
+    x = x.reshape(-1)
+    for x in range(2):  # the loop variable takes over the reshaped array's name
+        y = x + y * 1.5
+    return np.sum(y)
+
+
+def test_adjoint_of_a_value_a_loop_variable_took_over_has_its_shape():
+    # The reverse sweep restarts the older value's adjoint as a zero of its shape; a scalar
+    # 0.0 made reshape's rule fail ("cannot reshape array of size 1").
+    x, y = np.array([0.3, -0.4, 0.9]), np.array([1.0, 2.0, 3.0])
+    gradient = adsct.grad(reshaped_then_taken_over, argnums=(0, 1))(x, y)
+    expected = numeric.grad(reshaped_then_taken_over, x, y, argnums=(0, 1))
+    for got, want in zip(gradient, expected):
+        np.testing.assert_allclose(got, want, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(adsct.hessian(reshaped_then_taken_over, argnums=1)(x, y), 0.0, atol=1e-12)

@@ -33,7 +33,7 @@ import numpy as np
 
 from .. import ops
 from ..derived import plain
-from ..errors import NotDifferentiableError
+from ..errors import NotDifferentiableError, user_line
 from . import var as var_module
 from .dual import Dual, _dual
 from .traced import Traced
@@ -86,7 +86,8 @@ def _assign(handle, new) -> None:
     if type(new) is not type(handle) and isinstance(new, Traced):
         raise NotDifferentiableError(
             f"an in-place update writes a {type(new).__name__} into a {type(handle).__name__}: the array "
-            f"belongs to a different transform than the value written into it; write `a = a + x` instead")
+            f"belongs to a different transform than the value written into it; write `a = a + x` instead"
+            + user_line())
     if type(handle) is Dual:
         if type(new) is Dual:
             handle.primal, handle.tangent, handle._ad_level = new.primal, new.tangent, new._ad_level
@@ -163,7 +164,7 @@ def write(handle, new) -> None:
         raise NotDifferentiableError(
             "an in-place update of an argument whose array was also passed as another argument (f(a, a)): "
             "the two arguments are differentiated separately, so the update cannot reach the other one; "
-            "pass a copy (f(a, a.copy())) or write `x = x + ...`")
+            "pass a copy (f(a, a.copy())) or write `x = x + ...`" + user_line())
     view = base_of(handle)
     if view is not None:  # a view: the write lands in its base, which then refreshes this view
         base, write_back, params, op = view
@@ -171,7 +172,7 @@ def write(handle, new) -> None:
             raise NotDifferentiableError(
                 f"this array is a view made by {op.name}, which shares memory with its input in NumPy; adoo "
                 f"cannot carry a write into it back to that input: write into a copy ({op.name}(...).copy()) "
-                f"or into the input itself")
+                f"or into the input itself" + user_line())
         write(base, WRITE_BACK[write_back](base, new, params))
     else:
         _assign(handle, new)
@@ -218,10 +219,10 @@ Traced.__imod__ = _in_place(Traced.__mod__)
 def _write_out(self, ufunc, op, inputs, out):
     """`ufunc(*inputs, out=(handle,))`: compute, then write into the handle (see `write`)."""
     if len(out) != 1 or not isinstance(out[0], Traced):
-        raise TypeError(
+        raise NotDifferentiableError(
             f"numpy.{ufunc.__name__}(..., out=...) would write a traced value into a plain NumPy array "
             f"(as `y += x` does when y is a plain array), losing its derivative: create y from a traced value "
-            f"(y = np.zeros_like(x)) or write `y = y + x`")
+            f"(y = np.zeros_like(x)) or write `y = y + x`" + user_line())
     write(out[0], op(*inputs))
     return out[0]
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import ops
 from ..derived import plain, plain_tree
-from ..errors import NotDifferentiableError
+from ..errors import NotDifferentiableError, user_line
 
 # NumPy functions that only look at a value's structure or compare it: their results carry
 # no derivative, so they run on the plain values.
@@ -219,11 +219,11 @@ class Traced:
                 raise TypeError(f"numpy.{ufunc.__name__}.reduce: unsupported arguments {sorted(set(kwargs) - set(allowed))}")
             return ops.get(_REDUCERS[ufunc])(*inputs, **{"axis": 0, **allowed})
         if method != "__call__":
-            raise NotDifferentiableError(f"numpy.{ufunc.__name__}.{method} has no derivative rule in ad.ops")
+            raise NotDifferentiableError(f"numpy.{ufunc.__name__}.{method} has no derivative rule in ad.ops" + user_line())
         op = ops.lookup(ufunc)
         if op is None:
             raise NotDifferentiableError(f"numpy.{ufunc.__name__} has no derivative rule in ad.ops; "
-                                         f"add an op to the registry or rewrite with registered functions")
+                                         f"add an op to the registry or rewrite with registered functions" + user_line())
         if kwargs:
             raise TypeError(f"numpy.{ufunc.__name__}: keyword arguments {sorted(kwargs)} are not supported "
                             f"on traced values")
@@ -236,4 +236,4 @@ class Traced:
         if func in _STRUCTURAL:
             return func(*plain_tree(args), **plain_tree(kwargs))
         raise NotDifferentiableError(f"{_numpy_name(func)} has no derivative rule in ad.ops; add an op "
-                                     f"to the registry or rewrite with registered functions")
+                                     f"to the registry or rewrite with registered functions" + user_line())

@@ -8,10 +8,10 @@ reverse sweep mirrors the structure and pops in the opposite order:
 
     forward                       reverse
     saved.append(y)               y_new = y; y = saved.pop()      (inputs as they were)
-    y = y * x                     by_new = by; by = 0.0
+    y = y * x                     by_new = by; by = zeros_like(y)
                                   bx = bx + ...by_new...; by = by + ...by_new...
 
-Every adjoint starts at 0.0 and accumulates.  Forward mode keeps the structure as it is and
+Every adjoint starts at 0.0 (a zero of the restored value's shape after a pop) and accumulates.  Forward mode keeps the structure as it is and
 puts each tangent statement after its statement.
 """
 
@@ -143,7 +143,9 @@ class ReverseControlFlow(Generator):
         out.append(_assign(new_value, _name(target)))
         out.append(_assign(target, _pop()))  # the inputs as the statement saw them
         out.append(_assign(new_adjoint, _name(adjoint)))
-        out.append(_assign(adjoint, ast.Constant(0.0)))  # the older value's adjoint starts afresh
+        # the older value's adjoint starts afresh, as a zero of its shape: rules such as reshape's
+        # and matmul's need one when nothing reaches it (a name a loop variable took over)
+        out.append(_assign(adjoint, ast.Call(helper("zeros_like"), [_name(target)], [])))
         out += self.contributions(stmt, _name(new_adjoint), _name(new_value))
         return out
 

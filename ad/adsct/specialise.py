@@ -39,6 +39,8 @@ class _ToScalar(ast.NodeTransformer):
         if isinstance(func, ast.Name) and func.id.startswith(HELPER) and func.id[len(HELPER):] in _DROPPED \
                 and node.args:
             return node.args[0]
+        if isinstance(func, ast.Name) and func.id == HELPER + "zeros_like":
+            return ast.Constant(0.0)  # (a float's zero)
         if isinstance(func, ast.Attribute) and is_helper(func.value, "ops") and not node.keywords:
             name = _math_name(func.attr)
             if name is not None:
