@@ -451,3 +451,16 @@ def test_adjoint_of_a_value_a_loop_variable_took_over_has_its_shape():
     for got, want in zip(gradient, expected):
         np.testing.assert_allclose(got, want, rtol=1e-7, atol=1e-9)
     np.testing.assert_allclose(adsct.hessian(reshaped_then_taken_over, argnums=1)(x, y), 0.0, atol=1e-12)
+
+
+def reshaped_in_a_loop_and_unused(x, y):
+    y = x * 0.5
+    for i in range(2):
+        x = x.reshape(-1)  # overwritten in the loop, never read afterwards
+    return np.sum(y)
+
+
+def test_adjoint_of_a_value_overwritten_in_a_loop_and_never_read_has_its_shape():
+    x, y = np.array([0.3, -0.4, 0.9]), np.array([1.0, 2.0, 3.0])
+    np.testing.assert_allclose(adsct.grad(reshaped_in_a_loop_and_unused)(x, y), 0.5)
+    np.testing.assert_allclose(adsct.hessian(reshaped_in_a_loop_and_unused)(x, y), 0.0, atol=1e-12)

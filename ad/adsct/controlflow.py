@@ -64,8 +64,9 @@ class ReverseControlFlow(Generator):
             returned = _name(self.fresh(f"{result.id}_value"))
             body.append(_assign(returned.id, result))
         body.append(_comment("reverse sweep"))
-        for name in sorted(self.active):
-            body.append(_assign(self.derivative_name(name), ast.Constant(0.0)))
+        for name in sorted(self.active):  # (a name overwritten in a loop: a zero of its last value's shape)
+            zero = ast.Call(helper("zeros_like"), [_name(name)], []) if name in self.saved_names else ast.Constant(0.0)
+            body.append(_assign(self.derivative_name(name), zero))
         if isinstance(result, ast.Name) and result.id in self.active:
             seeded = ast.Call(helper("cotangent_of"), [_name(seed), result], [])
             body.append(_assign(self.derivative_name(result.id), _plus(_name(self.derivative_name(result.id)), seeded)))
