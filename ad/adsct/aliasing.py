@@ -35,7 +35,7 @@ from __future__ import annotations
 import ast
 
 from .. import ops
-from .anf import If, Loop, Program, Stmt, walk
+from .anf import If, Program, Stmt, loops, walk
 from .astutil import fresh_name
 from .inplace import SharedUpdate, refuse_shared_update, same_array
 
@@ -173,7 +173,7 @@ def _alias_classes(program: Program, local: set) -> _Classes:
             linked.append(stmt.updates[1])
         for name in linked:
             classes.union(stmt.target, name)
-    for loop in _loops(program.body):
+    for loop in loops(program.body):
         if loop.target is not None:  # for row in A: each row is a view of A
             for name in _names(loop.iterable) & local:
                 classes.union(loop.target, name)
@@ -232,19 +232,8 @@ def _bound(body: list, bound_in: set, record: dict) -> set:
     return bound
 
 
-def _loops(body: list):
-    for item in body:
-        if isinstance(item, If):
-            yield from _loops(item.body)
-            yield from _loops(item.orelse)
-        elif isinstance(item, Loop):
-            yield item
-            yield from _loops(item.test_body)
-            yield from _loops(item.body)
-
-
 def _loop_targets(body: list) -> set:
-    return {loop.target for loop in _loops(body) if loop.target is not None}
+    return {loop.target for loop in loops(body) if loop.target is not None}
 
 
 def _with_guards(body: list, before: dict, after: dict) -> list:
@@ -280,7 +269,7 @@ def _describe(program: Program, name: str) -> str:
     for stmt in walk(program.body):
         if stmt.target == name and stmt.origin is not None:
             return _described_by(stmt.origin, stmt.source or program.parsed)
-    for loop in _loops(program.body):
+    for loop in loops(program.body):
         if loop.target == name:
             return _described_by(loop.origin, loop.source or program.parsed)
     return f"the global `{name}`"

@@ -95,16 +95,16 @@ def walk(body: list):
             yield from walk(item.body)
 
 
-def _loops(body: list):
+def loops(body: list):
     """Every Loop in a body, into branches and loops."""
     for item in body:
         if isinstance(item, If):
-            yield from _loops(item.body)
-            yield from _loops(item.orelse)
+            yield from loops(item.body)
+            yield from loops(item.orelse)
         elif isinstance(item, Loop):
             yield item
-            yield from _loops(item.test_body)
-            yield from _loops(item.body)
+            yield from loops(item.test_body)
+            yield from loops(item.body)
 
 
 def has_control_flow(body: list) -> bool:
@@ -832,7 +832,7 @@ def check_activity(program: Program, active_args) -> set:
     while len(varied) != before:  # loops carry activity backwards: repeat until nothing changes
         before = len(varied)
         _propagate(program, varied)
-    for loop in _loops(program.body):
+    for loop in loops(program.body):
         if isinstance(loop.iterable, ast.Name) and loop.iterable.id in varied:
             raise (loop.source or program.parsed).error(
                 loop.origin, "a loop over the items of a differentiated array",

@@ -336,13 +336,17 @@ def register(op: Op) -> Op:
             raise ValueError(f"op {op.name!r} is differentiable but every vjp rule is None")
         if op.nin is not None and [r is None for r in op.jvp] != [r is None for r in op.vjp]:
             raise ValueError(f"op {op.name!r}: jvp and vjp must cover the same inputs")
-    for alias in op.aliases:
+    _check_aliases(op)
+    REGISTRY[op.name] = op
+    _ALIASES.update(dict.fromkeys(op.aliases, op))
+    return op
+
+
+def _check_aliases(entry) -> None:
+    """Refuse an op or multi-output function whose NumPy spellings another one already took."""
+    for alias in entry.aliases:
         if alias in _ALIASES:
             raise ValueError(f"{alias!r} already aliases op {_ALIASES[alias].name!r}")
-    REGISTRY[op.name] = op
-    for alias in op.aliases:
-        _ALIASES[alias] = op
-    return op
 
 
 @dataclass(eq=False)
@@ -397,12 +401,9 @@ def register_multi(multi: Multi) -> Multi:
     """
     if multi.name in MULTI or multi.name in REGISTRY:
         raise ValueError(f"{multi.name!r} is already registered")
-    for alias in multi.aliases:
-        if alias in _ALIASES:
-            raise ValueError(f"{alias!r} already aliases {_ALIASES[alias].name!r}")
+    _check_aliases(multi)
     MULTI[multi.name] = multi
-    for alias in multi.aliases:
-        _ALIASES[alias] = multi
+    _ALIASES.update(dict.fromkeys(multi.aliases, multi))
     return multi
 
 
