@@ -573,6 +573,8 @@ class Normaliser:
         if any(isinstance(a, ast.Starred) for a in args) or any(k.arg is None for k in keywords):
             raise self.parsed.error(node, "*args and **kwargs in calls are not supported by this version of adsct")
         if op.nin is None:  # concatenate([a, b], axis=...): the list holds the inputs
+            if args and getattr(op, "subscripts_first", False) and not isinstance(args[0], (ast.List, ast.Tuple)):
+                args = [ast.List(list(args[1:]), ast.Load()), args[0]]  # einsum("ij,j", a, b): arrays after
             if not args or not isinstance(args[0], (ast.List, ast.Tuple)):
                 raise self.parsed.error(node, f"{op.name} needs a literal list of arrays here")
             args = [tuple(args[0].elts)] + list(args[1:])
