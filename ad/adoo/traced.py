@@ -225,5 +225,8 @@ class Traced:
             return op(*args, **kwargs)
         if func in _STRUCTURAL:
             return func(*plain_tree(args), **plain_tree(kwargs))
+        composite = ops.compose.composite(func)  # np.split (several outputs), np.select (lists)
+        if composite is not None:
+            return composite(*args, **kwargs)
         raise NotDifferentiableError(f"{_numpy_name(func)} has no derivative rule in ad.ops; add an op "
                                      f"to the registry or rewrite with registered functions")

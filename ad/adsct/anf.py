@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import inspect
 import re
 import types
 from dataclasses import dataclass, field
@@ -512,6 +513,8 @@ class Normaliser:
             return self.apply(op, args, node.keywords, node)
         target = self.resolve(func)
         op = target if isinstance(target, ops.Op) else ops.lookup(target)
+        if op is None and ops.compose.composite(target) is not None:
+            return self.composite(target, node)
         if op is None and _inlinable(target):
             return self.inline(target, node)
         if op is None and getattr(target, "__ad_derivative__", None) is not None:
@@ -536,6 +539,39 @@ class Normaliser:
                 return name
             return self.outside(node)  # no local value involved: a constant expression
         return self.apply(op, list(node.args), node.keywords, node)
+
+    def composite(self, target, node: ast.Call):
+        """np.split and friends as getitems (a list of pieces), np.select as nested wheres."""
+        try:
+            bound = inspect.signature(ops.compose.composite(target)).bind(*node.args, **{k.arg: k.value for k in node.keywords})
+        except TypeError as error:
+            raise self.parsed.error(node, f"{_describe(target, node.func)}: {error}") from None
+        bound.apply_defaults()
+        if target is np.select:
+            conditions, choices = bound.arguments["condlist"], bound.arguments["choicelist"]
+            if not (isinstance(conditions, (ast.List, ast.Tuple)) and isinstance(choices, (ast.List, ast.Tuple))):
+                raise self.parsed.error(node, "np.select needs literal lists of conditions and choices here")
+            default = bound.arguments["default"]
+            result = default if isinstance(default, ast.AST) else ast.Constant(default)
+            for condition, choice in reversed(list(zip(conditions.elts, choices.elts))):
+                result = self.emit(ops.get("where"), [self.expr(condition), self.expr(choice), self.expr(result)], {}, node)
+            return result
+        sections, axis = bound.arguments["indices_or_sections"], bound.arguments["axis"]
+        try:  # the number of pieces must be known now: a number or a list of positions written out
+            count = ops.compose.split_count(ast.literal_eval(sections))
+        except ValueError:
+            raise self.parsed.error(node, f"{_describe(target, node.func)}: write the sections as a number or a list of "
+                                    f"numbers here, so that the number of pieces is known") from None
+        x = self.expr(bound.arguments["ary"])
+        shape = self.plain(ast.Call(ast.Name(self.root.inject("shape_of", ops.shape_of), ast.Load()), [x], []))
+        split_slot, fn = self.root.inject("split_slot", ops.compose.split_slot), self.root.inject("split_function", target)
+        pieces = []
+        for k in range(count):
+            index = self.plain(ast.Call(ast.Name(split_slot, ast.Load()), [
+                shape, ast.Name(fn, ast.Load()), self.static(sections),
+                self.static(axis) if isinstance(axis, ast.AST) else ast.Constant(axis), ast.Constant(k)], []))
+            pieces.append(self.emit(ops.get("getitem"), [x], {"index": index}, node))
+        return Structured(pieces)
 
     def inline(self, callee, node: ast.Call) -> ast.expr:
         """A call to a user function: its body, normalised in place (with its own names)."""
