@@ -150,6 +150,27 @@ class Traced:
     def min(self, axis=None, keepdims=False):
         return ops.min(self, axis, keepdims)
 
+    def var(self, axis=None, *, ddof=0, keepdims=False):
+        return ops.var(self, axis, ddof, keepdims)
+
+    def std(self, axis=None, *, ddof=0, keepdims=False):
+        return ops.std(self, axis, ddof, keepdims)
+
+    def cumsum(self, axis=None):
+        return ops.cumsum(self, axis)
+
+    def cumprod(self, axis=None):
+        return ops.cumprod(self, axis)
+
+    def diagonal(self, offset=0, axis1=0, axis2=1):
+        return ops.diagonal(self, offset, axis1, axis2)
+
+    def repeat(self, repeats, axis=None):
+        return ops.repeat(self, repeats, axis)
+
+    def take(self, indices, axis=None):
+        return ops.take(self, indices, axis)
+
     def copy(self):
         return ops.copy(self)
 
