@@ -155,10 +155,13 @@ average = register(_NumPyAverage(
 
 # -- order statistics: quantile, percentile, median ----------------------------------------------------
 
-def _order_weights(x, q, axis=None):
-    q = np.asarray(q, dtype=float)
-    if q.ndim:
+def _one_q(q):
+    if np.ndim(q):
         raise ValueError("quantiles of several q at once are not supported on traced values: call once per q")
+    return q
+
+
+def _order_weights(x, q, axis=None):
     x = np.asarray(x)
     axes = _normalise_axes(axis, x.ndim)
     moved = np.moveaxis(x, axes, tuple(range(x.ndim - len(axes), x.ndim)))
@@ -196,7 +199,7 @@ _QUANTILE_CASES = (Case(((5,),), {}), Case(((2, 3),), {"axis": 1}), Case(((2, 3)
                    Case(((2, 3, 2),), {"axis": (0, 2)}))
 
 quantile = defop(
-    "quantile", lambda x, q, axis=None, keepdims=False: np.quantile(x, q, axis=axis, keepdims=keepdims),
+    "quantile", lambda x, q, axis=None, keepdims=False: np.quantile(x, _one_q(q), axis=axis, keepdims=keepdims),
     jvp=(lambda t, out, x, q, axis=None, keepdims=False: sum(mul(t, order_weights(x, q, axis)), axis, keepdims),),
     vjp=(lambda g, out, x, q, axis=None, keepdims=False: mul(restore_axes(g, x, axis, keepdims), order_weights(x, q, axis)),),
     domain=Domain((Real(),), tuple(Case(c.shapes, {"q": 0.3, **c.params}) for c in _QUANTILE_CASES), valid=_no_ties),
@@ -206,7 +209,7 @@ quantile = defop(
         ">>> float(quantile(np.array([1.0, 2.0, 3.0, 4.0]), 0.5))\n2.5")
 
 percentile = defop(
-    "percentile", lambda x, q, axis=None, keepdims=False: np.percentile(x, q, axis=axis, keepdims=keepdims),
+    "percentile", lambda x, q, axis=None, keepdims=False: np.percentile(x, _one_q(q), axis=axis, keepdims=keepdims),
     jvp=(lambda t, out, x, q, axis=None, keepdims=False: sum(mul(t, order_weights(x, _percent(q), axis)), axis, keepdims),),
     vjp=(lambda g, out, x, q, axis=None, keepdims=False: mul(restore_axes(g, x, axis, keepdims),
                                                              order_weights(x, _percent(q), axis)),),
