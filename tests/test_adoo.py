@@ -162,8 +162,8 @@ def test_transforms_run_in_parallel_threads():
 # -- errors -------------------------------------------------------------------------------------
 
 def test_numpy_function_without_a_rule_raises_not_differentiable():
-    with pytest.raises(NotDifferentiableError, match="numpy.cumsum"):
-        adoo.grad(lambda x: np.sum(np.cumsum(x)))(np.ones(3))
+    with pytest.raises(NotDifferentiableError, match="numpy.nancumsum"):
+        adoo.grad(lambda x: np.sum(np.nancumsum(x)))(np.ones(3))
     with pytest.raises(NotDifferentiableError, match="numpy.arctan2"):
         adoo.grad(lambda x: np.arctan2(x, 1.0))(0.5)
 
