@@ -151,7 +151,7 @@ class Traced:
         return ops.min(self, axis, keepdims)
 
     def var(self, axis=None, *, ddof=0, keepdims=False):
-        return ops.var(self, axis, ddof, keepdims)
+        return ops.variance(self, axis, ddof, keepdims)
 
     def std(self, axis=None, *, ddof=0, keepdims=False):
         return ops.std(self, axis, ddof, keepdims)

@@ -35,7 +35,7 @@ _COMPARE = {ast.Gt: "greater", ast.GtE: "greater_equal", ast.Lt: "less", ast.LtE
             ast.Eq: "equal", ast.NotEq: "not_equal"}
 _METHODS = {"sum": "sum", "mean": "mean", "max": "max", "min": "min", "prod": "prod", "dot": "dot",
             "reshape": "reshape", "transpose": "transpose", "clip": "clip", "squeeze": "squeeze",
-            "swapaxes": "swapaxes", "ravel": "reshape", "flatten": "reshape", "var": "var", "std": "std",
+            "swapaxes": "swapaxes", "ravel": "reshape", "flatten": "reshape", "var": "variance", "std": "std",
             "cumsum": "cumsum", "cumprod": "cumprod", "diagonal": "diagonal", "repeat": "repeat", "take": "take"}
 _STRUCTURE = {"shape", "ndim", "size", "dtype"}
 

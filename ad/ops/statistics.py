@@ -1,4 +1,4 @@
-"""Statistics: `var`, `std`, `average` (with weights), `quantile`/`percentile`/`median`,
+"""Statistics: `variance` (np.var), `std`, `average` (with weights), `quantile`/`percentile`/`median`,
 `nansum`, `nanmean`.
 
 Their rules spread a reduction's cotangent back over x (`restore_axes`) times a weight of
@@ -32,15 +32,16 @@ def deviation_scale(shape, axis, ddof):
 deviation_weights = lambda x, axis, ddof: mul(sub(x, mean(x, axis, True)), deviation_scale(shape_of(x), axis, ddof))  # noqa: E731
 
 
-var = defop(
-    "var", lambda x, axis=None, ddof=0, keepdims=False: np.var(x, axis=axis, ddof=ddof, keepdims=keepdims),
+# (named variance: `var` is adlib's function that puts an input on its tape)
+variance = defop(
+    "variance", lambda x, axis=None, ddof=0, keepdims=False: np.var(x, axis=axis, ddof=ddof, keepdims=keepdims),
     jvp=(lambda t, out, x, axis=None, ddof=0, keepdims=False: sum(mul(t, deviation_weights(x, axis, ddof)), axis, keepdims),),
     vjp=(lambda g, out, x, axis=None, ddof=0, keepdims=False: mul(restore_axes(g, x, axis, keepdims),
                                                                   deviation_weights(x, axis, ddof)),),
     domain=Domain((Real(),), reduction_cases() + (Case(((2, 3),), {"axis": 1, "ddof": 1}),)),
     aliases=(np.var,),
     doc="Variance over `axis`: mean((x - mean(x))**2) * N / (N - ddof).\n\n"
-        ">>> float(var(np.array([1.0, 3.0])))\n1.0")
+        ">>> float(variance(np.array([1.0, 3.0])))\n1.0")
 
 
 def _spread(x, axis=None, ddof=0, keepdims=False, gap=0.05):

@@ -37,6 +37,11 @@ def vector_if_scalar(shape):
     return tuple(shape) or (1,)
 
 
+# The reverse rule of every copy: g's entries added at the `positions` of x they were copied from.
+# (A lambda of registry ops, inlined into generated code like the rules that call it.)
+_added_back = lambda g, x, positions: reshape(scatter_add(g, positions, vector_if_scalar(shape_of(x))), shape_of(x))  # noqa: E731
+
+
 def copied(fn, shape, *args):
     """1.0 if every entry of `fn(x, *args)` is copied from x, else a 0/1 mask that is 0 where
     fn fills in zeros (padding, the off-diagonal entries of `diag`).
@@ -81,9 +86,11 @@ rot90 = defop(
     "rot90", lambda x, k=1, axes=(0, 1): np.rot90(x, k, axes),
     jvp=(lambda t, out, x, k=1, axes=(0, 1): rot90(t, k, axes),),
     vjp=(lambda g, out, x, k=1, axes=(0, 1): rot90(g, -k, axes),),
-    domain=Domain((Real(),), (Case(((2, 3),), {}), Case(((2, 3),), {"k": 2}), Case(((2, 3, 2),), {"k": -1, "axes": (2, 0)}))),
+    domain=Domain((Real(),), (Case(((2, 3),), {}), Case(((2, 3),), {"k": 2}),
+                              Case(((2, 3, 2),), {"k": -1, "axes": (2, 0)}))),
     aliases=(np.rot90,), holomorphic=True,
-    doc="Rotate by k quarter turns in the plane of `axes`.\n\n>>> rot90(np.array([[1.0, 2.0]]))\narray([[2.],\n       [1.]])")
+    doc="Rotate by k quarter turns in the plane of `axes`.\n\n"
+        ">>> rot90(np.array([[1.0, 2.0]]))\narray([[2.],\n       [1.]])")
 
 
 def _negated(shift):
@@ -164,11 +171,13 @@ def _pad_with_zeros(x, pad_width, mode):
 pad = defop(
     "pad", _pad,
     jvp=(lambda t, out, x, pad_width, mode="constant", constant_values=0: pad(t, pad_width, mode),),
-    vjp=(lambda g, out, x, pad_width, mode="constant", constant_values=0: scatter_add(
-        mul(g, copied(_pad_with_zeros, shape_of(x), pad_width, mode)),
-        sources(_pad_with_zeros, shape_of(x), pad_width, mode), shape_of(x)),),
-    domain=Domain((Real(),), (Case(((3,),), {"pad_width": 2}), Case(((2, 3),), {"pad_width": ((1, 0), (0, 2)), "constant_values": 1.5}),
-                              Case(((3,),), {"pad_width": (1, 2), "mode": "edge"}), Case(((2, 3),), {"pad_width": 2, "mode": "reflect"}),
+    vjp=(lambda g, out, x, pad_width, mode="constant", constant_values=0: _added_back(
+        mul(g, copied(_pad_with_zeros, shape_of(x), pad_width, mode)), x,
+        sources(_pad_with_zeros, shape_of(x), pad_width, mode)),),
+    domain=Domain((Real(),), (Case(((3,),), {"pad_width": 2}),
+                              Case(((2, 3),), {"pad_width": ((1, 0), (0, 2)), "constant_values": 1.5}),
+                              Case(((3,),), {"pad_width": (1, 2), "mode": "edge"}),
+                              Case(((2, 3),), {"pad_width": 2, "mode": "reflect"}),
                               Case(((2, 3),), {"pad_width": ((1, 1), (2, 0)), "mode": "symmetric"}),
                               Case(((3,),), {"pad_width": 4, "mode": "wrap"}))),
     aliases=(np.pad,), holomorphic=True,
@@ -178,7 +187,7 @@ pad = defop(
 repeat = defop(
     "repeat", lambda x, repeats, axis=None: np.repeat(x, repeats, axis),
     jvp=(lambda t, out, x, repeats, axis=None: repeat(t, repeats, axis),),
-    vjp=(lambda g, out, x, repeats, axis=None: reshape(scatter_add(g, sources(np.repeat, shape_of(x), repeats, axis), vector_if_scalar(shape_of(x))), shape_of(x)),),
+    vjp=(lambda g, out, x, repeats, axis=None: _added_back(g, x, sources(np.repeat, shape_of(x), repeats, axis)),),
     domain=Domain((Real(),), (Case(((3,),), {"repeats": 2}), Case(((2, 3),), {"repeats": 2, "axis": 1}),
                               Case(((2, 3),), {"repeats": np.array([1, 0, 3]), "axis": -1}), Case(((),), {"repeats": 3}))),
     aliases=(np.repeat,), holomorphic=True,
@@ -188,7 +197,7 @@ repeat = defop(
 tile = defop(
     "tile", lambda x, reps: np.tile(x, reps),
     jvp=(lambda t, out, x, reps: tile(t, reps),),
-    vjp=(lambda g, out, x, reps: reshape(scatter_add(g, sources(np.tile, shape_of(x), reps), vector_if_scalar(shape_of(x))), shape_of(x)),),
+    vjp=(lambda g, out, x, reps: _added_back(g, x, sources(np.tile, shape_of(x), reps)),),
     domain=Domain((Real(),), (Case(((3,),), {"reps": 2}), Case(((2, 3),), {"reps": (2, 1)}), Case(((3,),), {"reps": (2, 1, 2)}),
                               Case(((),), {"reps": 2}))),
     aliases=(np.tile,), holomorphic=True,
@@ -197,8 +206,8 @@ tile = defop(
 diagonal = defop(
     "diagonal", lambda x, offset=0, axis1=0, axis2=1: np.diagonal(x, offset, axis1, axis2).copy(),
     jvp=(lambda t, out, x, offset=0, axis1=0, axis2=1: diagonal(t, offset, axis1, axis2),),
-    vjp=(lambda g, out, x, offset=0, axis1=0, axis2=1: scatter_add(
-        g, sources(np.diagonal, shape_of(x), offset, axis1, axis2), shape_of(x)),),
+    vjp=(lambda g, out, x, offset=0, axis1=0, axis2=1: _added_back(
+        g, x, sources(np.diagonal, shape_of(x), offset, axis1, axis2)),),
     domain=Domain((Real(),), (Case(((3, 3),), {}), Case(((2, 3),), {"offset": 1}), Case(((3, 2),), {"offset": -1}),
                               Case(((2, 3, 2),), {"axis1": 1, "axis2": 2}), Case(((2, 3, 3),), {"axis1": -1, "axis2": -2}))),
     aliases=(np.diagonal,), holomorphic=True,
@@ -208,7 +217,7 @@ diagonal = defop(
 diag = defop(
     "diag", lambda x, k=0: np.diag(x, k),
     jvp=(lambda t, out, x, k=0: diag(t, k),),
-    vjp=(lambda g, out, x, k=0: scatter_add(mul(g, copied(np.diag, shape_of(x), k)), sources(np.diag, shape_of(x), k), shape_of(x)),),
+    vjp=(lambda g, out, x, k=0: _added_back(mul(g, copied(np.diag, shape_of(x), k)), x, sources(np.diag, shape_of(x), k)),),
     domain=Domain((Real(),), (Case(((3,),), {}), Case(((3,),), {"k": -1}), Case(((3, 3),), {}), Case(((2, 3),), {"k": 1}))),
     aliases=(np.diag,), holomorphic=True,
     doc="A vector's diagonal matrix (on diagonal k), or a matrix's k-th diagonal.\n\n"
@@ -231,7 +240,7 @@ triu = defop(
 take = defop(
     "take", lambda x, indices, axis=None: np.take(x, indices, axis),
     jvp=(lambda t, out, x, indices, axis=None: take(t, indices, axis),),
-    vjp=(lambda g, out, x, indices, axis=None: reshape(scatter_add(g, sources(np.take, shape_of(x), indices, axis), vector_if_scalar(shape_of(x))), shape_of(x)),),
+    vjp=(lambda g, out, x, indices, axis=None: _added_back(g, x, sources(np.take, shape_of(x), indices, axis)),),
     domain=Domain((Real(),), (Case(((3,),), {"indices": np.array([2, 0, 2])}), Case(((2, 3),), {"indices": 4}),
                               Case(((2, 3),), {"indices": np.array([[1, 0], [-1, 1]]), "axis": 1}),
                               Case(((),), {"indices": np.array([0, 0])}))),
@@ -242,7 +251,7 @@ take = defop(
 take_along_axis = defop(
     "take_along_axis", lambda x, indices, axis=-1: np.take_along_axis(x, indices, axis),
     jvp=(lambda t, out, x, indices, axis=-1: take_along_axis(t, indices, axis),),
-    vjp=(lambda g, out, x, indices, axis=-1: scatter_add(g, sources(np.take_along_axis, shape_of(x), indices, axis), shape_of(x)),),
+    vjp=(lambda g, out, x, indices, axis=-1: _added_back(g, x, sources(np.take_along_axis, shape_of(x), indices, axis)),),
     domain=Domain((Real(),), (Case(((3,),), {"indices": np.array([2, 0, 2])}),
                               Case(((2, 3),), {"indices": np.array([[1, 0], [2, 2]]), "axis": 1}),
                               Case(((2, 3),), {"indices": np.array([[1, 0, 1]]), "axis": 0}),
@@ -256,7 +265,8 @@ take_along_axis = defop(
 argsort = _constant("argsort", lambda x, axis=-1, kind=None: np.argsort(x, axis=axis, kind=kind), aliases=(np.argsort,),
                     doc="The permutation that sorts x along `axis`; constant in x.\n\n"
                         ">>> argsort(np.array([3.0, 1.0, 2.0]))\narray([1, 2, 0])")
-argpartition = _constant("argpartition", lambda x, kth, axis=-1: np.argpartition(x, kth, axis=axis), aliases=(np.argpartition,),
+argpartition = _constant("argpartition", lambda x, kth, axis=-1: np.argpartition(x, kth, axis=axis),
+                         aliases=(np.argpartition,),
                          doc="The permutation np.partition applies along `axis`; constant in x.\n\n"
                              ">>> int(argpartition(np.array([3.0, 1.0, 2.0]), 0)[0])\n1")
 
@@ -272,8 +282,8 @@ _SORT_CASES = (Case(((4,),), {}), Case(((2, 3),), {}), Case(((2, 3),), {"axis": 
 sort = defop(
     "sort", lambda x, axis=-1, kind=None: np.sort(x, axis=axis, kind=kind),
     jvp=(lambda t, out, x, axis=-1, kind=None: take_along_axis(t, argsort(x, axis, kind), axis),),
-    vjp=(lambda g, out, x, axis=-1, kind=None: scatter_add(
-        g, sources(np.take_along_axis, shape_of(x), argsort(x, axis, kind), axis), shape_of(x)),),
+    vjp=(lambda g, out, x, axis=-1, kind=None: _added_back(
+        g, x, sources(np.take_along_axis, shape_of(x), argsort(x, axis, kind), axis)),),
     domain=Domain((Real(),), _SORT_CASES, valid=_no_ties), aliases=(np.sort,),
     doc="x's entries in increasing order along `axis` (flattened when None); the derivative follows "
         "each entry to its sorted place (at ties, the place argsort gives it).\n\n"
@@ -282,8 +292,8 @@ sort = defop(
 partition = defop(
     "partition", lambda x, kth, axis=-1: np.partition(x, kth, axis=axis),
     jvp=(lambda t, out, x, kth, axis=-1: take_along_axis(t, argpartition(x, kth, axis), axis),),
-    vjp=(lambda g, out, x, kth, axis=-1: scatter_add(
-        g, sources(np.take_along_axis, shape_of(x), argpartition(x, kth, axis), axis), shape_of(x)),),
+    vjp=(lambda g, out, x, kth, axis=-1: _added_back(
+        g, x, sources(np.take_along_axis, shape_of(x), argpartition(x, kth, axis), axis)),),
     domain=Domain((Real(),), (Case(((5,),), {"kth": 2}), Case(((3, 2),), {"kth": (0, 2), "axis": 0}),
                               Case(((2, 3),), {"kth": -1})), valid=_no_ties),
     aliases=(np.partition,),
@@ -332,7 +342,8 @@ def _join(name, fn, cases, doc, aliases=()):
         name, lambda *xs: fn(xs), nin=None,
         jvp=lambda i, t, out, *xs: scatter_add(ravel(t), joined(fn, i, xs), shape_of(out)),
         vjp=lambda i, g, out, *xs: reshape(getitem(g, joined(fn, i, xs)), shape_of(xs[i])),
-        domain=Domain(Real(), tuple(Case(shapes, {}) for shapes in cases)), aliases=(fn,) + aliases, holomorphic=True, doc=doc)
+        domain=Domain(Real(), tuple(Case(shapes, {}) for shapes in cases)), aliases=(fn,) + aliases,
+        holomorphic=True, doc=doc)
 
 
 hstack = _join("hstack", np.hstack, (((3,), (2,)), ((2, 3), (2, 1)), ((), ())),
@@ -348,7 +359,7 @@ column_stack = _join("column_stack", np.column_stack, (((3,), (3,)), ((3,), (3, 
                      ">>> column_stack([np.ones(2), np.zeros(2)]).shape\n(2, 2)")
 
 
-def _append_slot(x_shape, values_shape, axis, part):
+def _append_slot(x_shape, axis, part):
     """Where arr (part 0) or values (part 1) sit in np.append(arr, values, axis)."""
     if axis is None:
         n = int(np.prod(x_shape))
@@ -361,8 +372,8 @@ append = defop(
     "append", lambda x, values, axis=None: np.append(x, values, axis), nin=2,
     jvp=(lambda t, out, x, values, axis=None: append(t, zeros_like(values), axis),
          lambda t, out, x, values, axis=None: append(zeros_like(x), t, axis)),
-    vjp=(lambda g, out, x, values, axis=None: reshape(getitem(g, _append_slot(shape_of(x), shape_of(values), axis, 0)), shape_of(x)),
-         lambda g, out, x, values, axis=None: reshape(getitem(g, _append_slot(shape_of(x), shape_of(values), axis, 1)), shape_of(values))),
+    vjp=(lambda g, out, x, values, axis=None: reshape(getitem(g, _append_slot(shape_of(x), axis, 0)), shape_of(x)),
+         lambda g, out, x, values, axis=None: reshape(getitem(g, _append_slot(shape_of(x), axis, 1)), shape_of(values))),
     domain=Domain((Real(), Real()), (Case(((3,), (2,)), {}), Case(((2, 3), ()), {}), Case(((2, 3), (1, 3)), {"axis": 0}),
                                      Case(((2, 3), (2, 2)), {"axis": -1}))),
     aliases=(np.append,), holomorphic=True,
