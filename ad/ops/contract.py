@@ -103,6 +103,11 @@ class _SubscriptsFirst(Op):
             args = (list(args[1:]), args[0])
         return super().bind(args, kwargs)
 
+    def numpy_arguments(self, inputs, params):
+        """(args, kwargs) calling np.einsum as this op's `inputs` and `params` do."""
+        params = dict(params)
+        return (params.pop("subscripts"), *inputs), params
+
 
 einsum = register(_SubscriptsFirst(
     "einsum", _einsum, None,

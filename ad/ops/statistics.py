@@ -132,6 +132,11 @@ class _NumPyAverage(Op):
     def __call__(self, *args, **kwargs):
         return self.apply(*self.bind(args, kwargs))
 
+    def numpy_arguments(self, inputs, params):
+        """(args, kwargs) calling np.average as this op's `inputs` and `params` do."""
+        x, weights = inputs
+        return (x,), dict(params, weights=weights)
+
 
 average = register(_NumPyAverage(
     "average", _average, 2,

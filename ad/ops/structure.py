@@ -337,21 +337,25 @@ def joined(fn, i, xs):
     return np.nonzero(labels == i)
 
 
-def _join(name, fn, cases, doc, aliases=()):
+def _join(name, fn, cases, doc, impl=None, aliases=()):
+    # (variadic rules are called through the registry, with the op's parameters as keywords)
     return defop(
-        name, lambda *xs: fn(xs), nin=None,
-        jvp=lambda i, t, out, *xs: scatter_add(ravel(t), joined(fn, i, xs), shape_of(out)),
-        vjp=lambda i, g, out, *xs: reshape(getitem(g, joined(fn, i, xs)), shape_of(xs[i])),
+        name, impl or (lambda *xs: fn(xs)), nin=None,
+        jvp=lambda i, t, out, *xs, **params: scatter_add(ravel(t), joined(fn, i, xs), shape_of(out)),
+        vjp=lambda i, g, out, *xs, **params: reshape(getitem(g, joined(fn, i, xs)), shape_of(xs[i])),
         domain=Domain(Real(), tuple(Case(shapes, {}) for shapes in cases)), aliases=(fn,) + aliases,
         holomorphic=True, doc=doc)
 
 
+# (np.row_stack, deprecated and gone in later NumPy, is vstack: it calls np.vstack with dtype= and casting=)
 hstack = _join("hstack", np.hstack, (((3,), (2,)), ((2, 3), (2, 1)), ((), ())),
                "Join along the second axis (the first for vectors).\n\n"
-               ">>> hstack([np.ones(2), np.zeros(1)])\narray([1., 1., 0.])")
+               ">>> hstack([np.ones(2), np.zeros(1)])\narray([1., 1., 0.])",
+               impl=lambda *xs, dtype=None, casting="same_kind": np.hstack(xs, dtype=dtype, casting=casting))
 vstack = _join("vstack", np.vstack, (((3,), (3,)), ((2, 3), (3,), (1, 3))),
                "Join along the first axis, vectors as rows.\n\n>>> vstack([np.ones(2), np.zeros(2)]).shape\n(2, 2)",
-               aliases=(np.row_stack,) if hasattr(np, "row_stack") else ())  # (row_stack: removed in NumPy 2.4)
+               impl=lambda *xs, dtype=None, casting="same_kind": np.vstack(xs, dtype=dtype, casting=casting),
+               aliases=(np.row_stack,) if hasattr(np, "row_stack") else ())
 dstack = _join("dstack", np.dstack, (((3,), (3,)), ((2, 3), (2, 3, 2))),
                "Join along the third axis.\n\n>>> dstack([np.ones((2, 2)), np.zeros((2, 2))]).shape\n(2, 2, 2)")
 column_stack = _join("column_stack", np.column_stack, (((3,), (3,)), ((3,), (3, 2))),
