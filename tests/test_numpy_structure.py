@@ -204,3 +204,15 @@ def test_quantiles_of_several_q_at_once_are_refused():
 def test_functions_without_a_rule_still_raise():
     with pytest.raises(NotDifferentiableError, match="nanmax"):
         ad.grad(lambda x: np.nanmax(x), strategy="adoo")(np.arange(3.0))
+
+
+def with_constant_lists(x):
+    return (np.sum(np.append(x, [1.0, 2.0]) ** 2) + np.sum(np.maximum(x, [0.1, 0.2, 0.3]) ** 2)
+            + np.sum(np.vstack([x, [1.0, 2.0, 3.0]]) ** 2))
+
+
+@pytest.mark.parametrize("strategy", NUMPY_STRATEGIES)
+def test_a_list_of_constants_is_an_array_argument(strategy):
+    x = np.array([0.5, -0.3, 0.9])
+    assert ad.value_and_grad(with_constant_lists, strategy=strategy)(x)[0] == pytest.approx(with_constant_lists(x))
+    assert_gradient_matches_numeric(with_constant_lists, x, strategy, hessian=True)

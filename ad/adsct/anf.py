@@ -619,7 +619,9 @@ class Normaliser:
             inputs, params = op.bind(tuple(args), {k.arg: k.value for k in keywords})
         except TypeError as error:
             raise self.parsed.error(node, str(error)) from None
-        inputs = [self.expr(a) for a in inputs]
+        # a list of constants is a constant array input (np.append(x, [1.0, 2.0])), not a pytree
+        inputs = [self.outside(a) if isinstance(a, (ast.List, ast.Tuple)) and not self.mentions_locals(a) else self.expr(a)
+                  for a in inputs]
         params = {k: self.static(v) for k, v in params.items()}
         return self.emit(op, inputs, params, node)
 
