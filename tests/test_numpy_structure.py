@@ -216,3 +216,10 @@ def test_a_list_of_constants_is_an_array_argument(strategy):
     x = np.array([0.5, -0.3, 0.9])
     assert ad.value_and_grad(with_constant_lists, strategy=strategy)(x)[0] == pytest.approx(with_constant_lists(x))
     assert_gradient_matches_numeric(with_constant_lists, x, strategy, hessian=True)
+
+
+@pytest.mark.parametrize("function", [np.sort, np.var, np.std, np.median])
+def test_orderings_and_spreads_of_complex_values_are_refused(function):
+    # (NumPy sorts complex numbers lexicographically, and var takes |x - mean|**2: no rule here)
+    with pytest.raises(ValueError, match="complex values"):
+        ad.grad(lambda z: np.real(np.sum(function(z * 1j))), strategy="adoo")(np.array([1.0, 2.0, 4.0]))

@@ -34,14 +34,22 @@ def lane_shape(shape, axis):
 
 
 def first_pad(ndim, axis):
-    """pad_width putting one entry before the start of `axis`."""
+    """pad_width putting one entry before the start of `axis`.
+
+    >>> first_pad(2, -1)
+    ((0, 0), (1, 0))
+    """
     width = [(0, 0)] * ndim
     width[axis % ndim] = (1, 0)
     return tuple(width)
 
 
 def all_but_last(ndim, axis):
-    """The index dropping the last entry along `axis`."""
+    """The index dropping the last entry along `axis`.
+
+    >>> all_but_last(2, 1)
+    (slice(None, None, None), slice(0, -1, None))
+    """
     return (slice(None),) * (axis % ndim) + (slice(0, -1),)
 
 

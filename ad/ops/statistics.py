@@ -16,6 +16,7 @@ from .domain import Case, Domain, Real, reduction_cases
 from .elementwise import div, mul, sub
 from .reductions import _count, _normalise_axes, mean, restore_axes, sum
 from .shape import broadcast_to, reshape
+from .structure import real_values
 
 
 def deviation_scale(shape, axis, ddof):
@@ -34,7 +35,8 @@ deviation_weights = lambda x, axis, ddof: mul(sub(x, mean(x, axis, True)), devia
 
 # (named variance: `var` is adlib's function that puts an input on its tape)
 variance = defop(
-    "variance", lambda x, axis=None, ddof=0, keepdims=False: np.var(x, axis=axis, ddof=ddof, keepdims=keepdims),
+    "variance", lambda x, axis=None, ddof=0, keepdims=False: np.var(real_values(x, "np.var"), axis=axis, ddof=ddof,
+                                                                    keepdims=keepdims),
     jvp=(lambda t, out, x, axis=None, ddof=0, keepdims=False: sum(mul(t, deviation_weights(x, axis, ddof)), axis, keepdims),),
     vjp=(lambda g, out, x, axis=None, ddof=0, keepdims=False: mul(restore_axes(g, x, axis, keepdims),
                                                                   deviation_weights(x, axis, ddof)),),
@@ -56,7 +58,8 @@ def _reduced_size(case):
 
 # d std = d var / (2 std)
 std = defop(
-    "std", lambda x, axis=None, ddof=0, keepdims=False: np.std(x, axis=axis, ddof=ddof, keepdims=keepdims),
+    "std", lambda x, axis=None, ddof=0, keepdims=False: np.std(real_values(x, "np.std"), axis=axis, ddof=ddof,
+                                                               keepdims=keepdims),
     jvp=(lambda t, out, x, axis=None, ddof=0, keepdims=False: div(
         sum(mul(t, deviation_weights(x, axis, ddof)), axis, keepdims), mul(out, 2.0)),),
     vjp=(lambda g, out, x, axis=None, ddof=0, keepdims=False: mul(restore_axes(div(g, mul(out, 2.0)), x, axis, keepdims),
@@ -205,7 +208,8 @@ _QUANTILE_CASES = (Case(((5,),), {}), Case(((2, 3),), {"axis": 1}), Case(((2, 3)
                    Case(((2, 3, 2),), {"axis": (0, 2)}))
 
 quantile = defop(
-    "quantile", lambda x, q, axis=None, keepdims=False: np.quantile(x, _one_q(q), axis=axis, keepdims=keepdims),
+    "quantile", lambda x, q, axis=None, keepdims=False: np.quantile(real_values(x, "np.quantile"), _one_q(q), axis=axis,
+                                                                           keepdims=keepdims),
     jvp=(lambda t, out, x, q, axis=None, keepdims=False: sum(mul(t, order_weights(x, q, axis)), axis, keepdims),),
     vjp=(lambda g, out, x, q, axis=None, keepdims=False: mul(restore_axes(g, x, axis, keepdims), order_weights(x, q, axis)),),
     domain=Domain((Real(),), tuple(Case(c.shapes, {"q": 0.3, **c.params}) for c in _QUANTILE_CASES), valid=_no_ties),
@@ -215,7 +219,8 @@ quantile = defop(
         ">>> float(quantile(np.array([1.0, 2.0, 3.0, 4.0]), 0.5))\n2.5")
 
 percentile = defop(
-    "percentile", lambda x, q, axis=None, keepdims=False: np.percentile(x, _one_q(q), axis=axis, keepdims=keepdims),
+    "percentile", lambda x, q, axis=None, keepdims=False: np.percentile(real_values(x, "np.percentile"), _one_q(q),
+                                                                               axis=axis, keepdims=keepdims),
     jvp=(lambda t, out, x, q, axis=None, keepdims=False: sum(mul(t, order_weights(x, _percent(q), axis)), axis, keepdims),),
     vjp=(lambda g, out, x, q, axis=None, keepdims=False: mul(restore_axes(g, x, axis, keepdims),
                                                              order_weights(x, _percent(q), axis)),),
@@ -225,7 +230,7 @@ percentile = defop(
         ">>> float(percentile(np.array([1.0, 2.0, 3.0, 4.0]), 50))\n2.5")
 
 median = defop(
-    "median", lambda x, axis=None, keepdims=False: np.median(x, axis=axis, keepdims=keepdims),
+    "median", lambda x, axis=None, keepdims=False: np.median(real_values(x, "np.median"), axis=axis, keepdims=keepdims),
     jvp=(lambda t, out, x, axis=None, keepdims=False: sum(mul(t, order_weights(x, 0.5, axis)), axis, keepdims),),
     vjp=(lambda g, out, x, axis=None, keepdims=False: mul(restore_axes(g, x, axis, keepdims), order_weights(x, 0.5, axis)),),
     domain=Domain((Real(),), _QUANTILE_CASES + (Case(((4,),), {}),), valid=_no_ties),

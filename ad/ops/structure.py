@@ -18,6 +18,17 @@ from .elementwise import mul
 from .shape import getitem, reshape, scatter_add, transpose
 
 
+def real_values(x, what):
+    """x, checked to be real: `what` (sorting, variance, ...) has no rule for complex values.
+
+    >>> real_values(np.ones(2), "np.sort")
+    array([1., 1.])
+    """
+    if np.iscomplexobj(x):
+        raise ValueError(f"{what} of complex values has no derivative rule in ad.ops")
+    return x
+
+
 def sources(fn, shape, *args):
     """Where in an array of `shape` each entry of `fn(x, *args)` comes from, as an index tuple.
 
@@ -280,7 +291,7 @@ def _no_ties(x, *params, axis=-1, **other):
 _SORT_CASES = (Case(((4,),), {}), Case(((2, 3),), {}), Case(((2, 3),), {"axis": 0}), Case(((2, 3),), {"axis": None}))
 
 sort = defop(
-    "sort", lambda x, axis=-1, kind=None: np.sort(x, axis=axis, kind=kind),
+    "sort", lambda x, axis=-1, kind=None: np.sort(real_values(x, "np.sort"), axis=axis, kind=kind),
     jvp=(lambda t, out, x, axis=-1, kind=None: take_along_axis(t, argsort(x, axis, kind), axis),),
     vjp=(lambda g, out, x, axis=-1, kind=None: _added_back(
         g, x, sources(np.take_along_axis, shape_of(x), argsort(x, axis, kind), axis)),),
@@ -290,7 +301,7 @@ sort = defop(
         ">>> sort(np.array([3.0, 1.0, 2.0]))\narray([1., 2., 3.])")
 
 partition = defop(
-    "partition", lambda x, kth, axis=-1: np.partition(x, kth, axis=axis),
+    "partition", lambda x, kth, axis=-1: np.partition(real_values(x, "np.partition"), kth, axis=axis),
     jvp=(lambda t, out, x, kth, axis=-1: take_along_axis(t, argpartition(x, kth, axis), axis),),
     vjp=(lambda g, out, x, kth, axis=-1: _added_back(
         g, x, sources(np.take_along_axis, shape_of(x), argpartition(x, kth, axis), axis)),),
