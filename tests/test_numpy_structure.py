@@ -223,3 +223,16 @@ def test_orderings_and_spreads_of_complex_values_are_refused(function):
     # (NumPy sorts complex numbers lexicographically, and var takes |x - mean|**2: no rule here)
     with pytest.raises(ValueError, match="complex values"):
         ad.grad(lambda z: np.real(np.sum(function(z * 1j))), strategy="adoo")(np.array([1.0, 2.0, 4.0]))
+
+
+def differences_with_ends(x):
+    m = x.reshape(2, 3)
+    return (np.sum(np.diff(x, prepend=0.0) ** 2) + np.sum(np.diff(m, n=2, axis=0, prepend=np.ones((1, 3)), append=2.0) ** 3)
+            + np.sum(np.diff(m, append=[[1.0], [2.0]]) ** 2))
+
+
+@pytest.mark.parametrize("strategy", NUMPY_STRATEGIES)
+def test_diff_with_prepend_and_append(strategy):
+    x = RNG.standard_normal(6)
+    assert ad.value_and_grad(differences_with_ends, strategy=strategy)(x)[0] == pytest.approx(differences_with_ends(x))
+    assert_gradient_matches_numeric(differences_with_ends, x, strategy, hessian=True)

@@ -324,15 +324,44 @@ def _sign_of_order(n):
     return -1.0 if n % 2 else 1.0
 
 
-# The transpose of a difference is minus a difference of the zero-padded cotangent.
+def _diff(x, n=1, axis=-1, prepend=None, append=None):
+    ends = {k: v for k, v in (("prepend", prepend), ("append", append)) if v is not None}
+    return np.diff(x, n, axis, **ends)
+
+
+def zero_end(end):
+    """The tangent of a constant `prepend=`/`append=` of np.diff: zeros of its shape (None stays None).
+
+    >>> zero_end(np.ones(2)), zero_end(None)
+    (array([0., 0.]), None)
+    """
+    return None if end is None else np.zeros_like(np.asarray(end, dtype=float))[()]
+
+
+def diff_slot(x_shape, axis, prepend):
+    """Where x sits along `axis` in the array np.diff extends with `prepend=`.
+
+    >>> diff_slot((3,), -1, None), diff_slot((3,), -1, 0.0)
+    ((slice(0, 3, None),), (slice(1, 4, None),))
+    """
+    axis = axis % len(x_shape)
+    start = 0 if prepend is None else (np.shape(prepend)[axis] if np.ndim(prepend) == len(x_shape) else 1)
+    return (slice(None),) * axis + (slice(start, start + x_shape[axis]),)
+
+
+# The transpose of a difference is minus a difference of the zero-padded cotangent (then x's part of
+# the array np.diff extended with prepend= and append=, which are constants here).  (Those two are
+# tested in tests/test_numpy_structure.py, not by the domain: NumPy's result takes their float64.)
 diff = defop(
-    "diff", lambda x, n=1, axis=-1: np.diff(x, n, axis),
-    jvp=(lambda t, out, x, n=1, axis=-1: diff(t, n, axis),),
-    vjp=(lambda g, out, x, n=1, axis=-1: mul(diff(pad(g, _axis_pad(ndim_of(x), axis, n)), n, axis), _sign_of_order(n)),),
+    "diff", _diff,
+    jvp=(lambda t, out, x, n=1, axis=-1, prepend=None, append=None: diff(t, n, axis, zero_end(prepend), zero_end(append)),),
+    vjp=(lambda g, out, x, n=1, axis=-1, prepend=None, append=None: getitem(
+        mul(diff(pad(g, _axis_pad(ndim_of(x), axis, n)), n, axis), _sign_of_order(n)), diff_slot(shape_of(x), axis, prepend)),),
     domain=Domain((Real(),), (Case(((4,),), {}), Case(((4,),), {"n": 2}), Case(((2, 3),), {"axis": 0}),
                               Case(((2, 4),), {"n": 3}))),
     aliases=(np.diff,), holomorphic=True,
-    doc="n-th differences x[i + 1] - x[i] along `axis`.\n\n>>> diff(np.array([1.0, 4.0, 9.0]))\narray([3., 5.])")
+    doc="n-th differences x[i + 1] - x[i] along `axis`, x first extended by the constants `prepend` and "
+        "`append` if given.\n\n>>> diff(np.array([1.0, 4.0, 9.0]), prepend=0.0)\narray([1., 3., 5.])")
 
 # -- joining: hstack, vstack, ... put each input's entries, in order, at the places `joined` finds ------
 
