@@ -196,9 +196,17 @@ def test_sort_follows_each_entry_to_its_place(strategy):
     np.testing.assert_array_equal(g[np.argsort(x)], weights)
 
 
-def test_quantiles_of_several_q_at_once_are_refused():
-    with pytest.raises(ValueError, match="once per q"):
-        ad.grad(lambda x: np.sum(np.quantile(x, [0.25, 0.75])), strategy="adoo")(np.arange(4.0))
+def several_percentiles(x):
+    m = x.reshape(3, 4)
+    return np.sum(np.percentile(m, [10, 50, 90], axis=1) ** 2) + np.sum(np.quantile(m, np.array([[0.2], [0.7]]), axis=0,
+                                                                                     keepdims=True) ** 3)
+
+
+@pytest.mark.parametrize("strategy", NUMPY_STRATEGIES)
+def test_several_quantiles_at_once(strategy):
+    x = RNG.permutation(np.linspace(-2.0, 2.0, 12))  # (no ties: each order statistic is smooth)
+    assert ad.value_and_grad(several_percentiles, strategy=strategy)(x)[0] == pytest.approx(several_percentiles(x))
+    assert_gradient_matches_numeric(several_percentiles, x, strategy, hessian=True)
 
 
 def test_functions_without_a_rule_still_raise():

@@ -14,7 +14,7 @@ from .constant import _constant, float_dtype
 from .core import Op, defop, ndim_of, register, shape_of
 from .domain import Case, Domain, Real, reduction_cases
 from .elementwise import div, mul, sub
-from .reductions import _count, _normalise_axes, mean, restore_axes, sum
+from .reductions import _count, _kept_shape, _normalise_axes, mean, restore_axes, sum
 from .shape import broadcast_to, reshape
 from .structure import real_values
 
@@ -164,35 +164,53 @@ average = register(_NumPyAverage(
 
 # -- order statistics: quantile, percentile, median ----------------------------------------------------
 
-def _one_q(q):
-    if np.ndim(q):
-        raise ValueError("quantiles of several q at once are not supported on traced values: call once per q")
-    return q
-
-
 def _order_weights(x, q, axis=None):
     x = np.asarray(x)
     axes = _normalise_axes(axis, x.ndim)
     moved = np.moveaxis(x, axes, tuple(range(x.ndim - len(axes), x.ndim)))
     lanes = moved.reshape(moved.shape[:moved.ndim - len(axes)] + (-1,))
+    order = np.argsort(lanes, axis=-1, kind="stable")
     n = lanes.shape[-1]
-    position = float(q) * (n - 1)  # NumPy's default ("linear") interpolation between order statistics
-    low = int(np.floor(position))
-    high, fraction = min(low + 1, n - 1), position - low
-    sorted_weights = np.zeros(lanes.shape, dtype=np.result_type(x, 1.0).type(0).real.dtype)
-    sorted_weights[..., low] += 1.0 - fraction
-    sorted_weights[..., high] += fraction
-    weights = np.empty_like(sorted_weights)
-    np.put_along_axis(weights, np.argsort(lanes, axis=-1, kind="stable"), sorted_weights, axis=-1)
-    return np.moveaxis(weights.reshape(moved.shape), tuple(range(x.ndim - len(axes), x.ndim)), axes)
+    dtype = np.result_type(x, 1.0).type(0).real.dtype
+    result = []
+    for one_q in np.ravel(q):  # NumPy's default ("linear") interpolation between two order statistics
+        position = float(one_q) * (n - 1)
+        low = int(np.floor(position))
+        high, fraction = min(low + 1, n - 1), position - low
+        sorted_weights = np.zeros(lanes.shape, dtype=dtype)
+        sorted_weights[..., low] += 1.0 - fraction
+        sorted_weights[..., high] += fraction
+        weights = np.empty_like(sorted_weights)
+        np.put_along_axis(weights, order, sorted_weights, axis=-1)
+        result.append(np.moveaxis(weights.reshape(moved.shape), tuple(range(x.ndim - len(axes), x.ndim)), axes))
+    return np.stack(result)
 
 
 order_weights = _constant(
     "order_weights", _order_weights,
     domain=Domain((Real(),), (Case(((2, 3),), {"q": 0.3, "axis": 1}),)),
-    doc="Weights of x's entries in quantile(x, q, axis): 1 - f and f on the two order statistics it "
-        "interpolates (at ties, those argsort puts first); constant in x.\n\n"
-        ">>> order_weights(np.array([3.0, 1.0, 2.0]), 0.25)\narray([0. , 0.5, 0.5])")
+    doc="Weights of x's entries in quantile(x, q, axis), one x-shaped array per q (a leading axis): 1 - f "
+        "and f on the two order statistics it interpolates (at ties, those argsort puts first); constant "
+        "in x.\n\n>>> order_weights(np.array([3.0, 1.0, 2.0]), 0.25)\narray([[0. , 0.5, 0.5]])")
+
+
+def quantile_axes(ndim, axis):
+    """The reduced axes of x once order_weights has put one axis for the q in front.
+
+    >>> quantile_axes(2, None), quantile_axes(2, -1)
+    ((1, 2), (2,))
+    """
+    return tuple(a + 1 for a in _normalise_axes(axis, ndim))
+
+
+def quantile_kept(q, x_shape, axis):
+    """The shape a quantile's cotangent takes to broadcast against order_weights: one entry per q,
+    then x's shape with the reduced axes as 1.
+
+    >>> quantile_kept([0.1, 0.9], (2, 3), 1)
+    (2, 2, 1)
+    """
+    return (int(np.size(q)),) + _kept_shape(tuple(x_shape), axis)
 
 
 def _percent(q):
@@ -204,35 +222,45 @@ def _no_ties(x, *args, **params):
     return bool(np.all(np.diff(values) >= 0.05))
 
 
+# The order statistics are linear in x once its order is fixed: out = sum(weights * x) over the axes,
+# for each q (so several q at once work as one).
+_quantile_tangent = lambda t, out, x, q, axis, keepdims: reshape(  # noqa: E731
+    sum(mul(order_weights(x, q, axis), t), quantile_axes(ndim_of(x), axis), True), shape_of(out))
+_quantile_cotangent = lambda g, x, q, axis: sum(mul(reshape(g, quantile_kept(q, shape_of(x), axis)),  # noqa: E731
+                                                    order_weights(x, q, axis)), 0)
+
 _QUANTILE_CASES = (Case(((5,),), {}), Case(((2, 3),), {"axis": 1}), Case(((2, 3),), {"axis": 0, "keepdims": True}),
                    Case(((2, 3, 2),), {"axis": (0, 2)}))
 
 quantile = defop(
-    "quantile", lambda x, q, axis=None, keepdims=False: np.quantile(real_values(x, "np.quantile"), _one_q(q), axis=axis,
-                                                                           keepdims=keepdims),
-    jvp=(lambda t, out, x, q, axis=None, keepdims=False: sum(mul(t, order_weights(x, q, axis)), axis, keepdims),),
-    vjp=(lambda g, out, x, q, axis=None, keepdims=False: mul(restore_axes(g, x, axis, keepdims), order_weights(x, q, axis)),),
-    domain=Domain((Real(),), tuple(Case(c.shapes, {"q": 0.3, **c.params}) for c in _QUANTILE_CASES), valid=_no_ties),
+    "quantile", lambda x, q, axis=None, keepdims=False: np.quantile(real_values(x, "np.quantile"), q, axis=axis,
+                                                                    keepdims=keepdims),
+    jvp=(lambda t, out, x, q, axis=None, keepdims=False: _quantile_tangent(t, out, x, q, axis, keepdims),),
+    vjp=(lambda g, out, x, q, axis=None, keepdims=False: _quantile_cotangent(g, x, q, axis),),
+    domain=Domain((Real(),), tuple(Case(c.shapes, {"q": 0.3, **c.params}) for c in _QUANTILE_CASES)
+                  # (q in float32: NumPy gives a float64 q's dtype to the result, and the tests check float32)
+                  + (Case(((2, 3),), {"q": np.array([0.1, 0.5, 0.8], np.float32), "axis": 1}),), valid=_no_ties),
     aliases=(np.quantile,),
-    doc="The q-th quantile over `axis` (0 <= q <= 1, one q; NumPy's linear interpolation). The derivative "
-        "goes to the one or two entries interpolated; at tied entries, to those argsort puts first.\n\n"
-        ">>> float(quantile(np.array([1.0, 2.0, 3.0, 4.0]), 0.5))\n2.5")
+    doc="The q-th quantile over `axis` (0 <= q <= 1, or an array of them; NumPy's linear interpolation). "
+        "The derivative goes to the one or two entries interpolated; at tied entries, to those argsort "
+        "puts first.\n\n>>> float(quantile(np.array([1.0, 2.0, 3.0, 4.0]), 0.5))\n2.5")
 
 percentile = defop(
-    "percentile", lambda x, q, axis=None, keepdims=False: np.percentile(real_values(x, "np.percentile"), _one_q(q),
-                                                                               axis=axis, keepdims=keepdims),
-    jvp=(lambda t, out, x, q, axis=None, keepdims=False: sum(mul(t, order_weights(x, _percent(q), axis)), axis, keepdims),),
-    vjp=(lambda g, out, x, q, axis=None, keepdims=False: mul(restore_axes(g, x, axis, keepdims),
-                                                             order_weights(x, _percent(q), axis)),),
-    domain=Domain((Real(),), tuple(Case(c.shapes, {"q": 75.0, **c.params}) for c in _QUANTILE_CASES), valid=_no_ties),
+    "percentile", lambda x, q, axis=None, keepdims=False: np.percentile(real_values(x, "np.percentile"), q, axis=axis,
+                                                                        keepdims=keepdims),
+    jvp=(lambda t, out, x, q, axis=None, keepdims=False: _quantile_tangent(t, out, x, _percent(q), axis, keepdims),),
+    vjp=(lambda g, out, x, q, axis=None, keepdims=False: _quantile_cotangent(g, x, _percent(q), axis),),
+    domain=Domain((Real(),), tuple(Case(c.shapes, {"q": 75.0, **c.params}) for c in _QUANTILE_CASES)
+                  + (Case(((2, 3),), {"q": np.array([5.0, 95.0], np.float32), "axis": 0, "keepdims": True}),),
+                  valid=_no_ties),
     aliases=(np.percentile,),
     doc="The q-th percentile over `axis` (quantile of q / 100).\n\n"
         ">>> float(percentile(np.array([1.0, 2.0, 3.0, 4.0]), 50))\n2.5")
 
 median = defop(
     "median", lambda x, axis=None, keepdims=False: np.median(real_values(x, "np.median"), axis=axis, keepdims=keepdims),
-    jvp=(lambda t, out, x, axis=None, keepdims=False: sum(mul(t, order_weights(x, 0.5, axis)), axis, keepdims),),
-    vjp=(lambda g, out, x, axis=None, keepdims=False: mul(restore_axes(g, x, axis, keepdims), order_weights(x, 0.5, axis)),),
+    jvp=(lambda t, out, x, axis=None, keepdims=False: _quantile_tangent(t, out, x, 0.5, axis, keepdims),),
+    vjp=(lambda g, out, x, axis=None, keepdims=False: _quantile_cotangent(g, x, 0.5, axis),),
     domain=Domain((Real(),), _QUANTILE_CASES + (Case(((4,),), {}),), valid=_no_ties),
     aliases=(np.median,),
     doc="The median over `axis`: the middle entry, or the mean of the two middle ones (they share the "
