@@ -11,7 +11,7 @@ differentiation engine are handed to it.  See `ad.ops.core.Op` for the record's 
 import numpy as np
 
 from .core import REGISTRY, Op, UnknownOpError, defop, get, lookup, ndim_of, register, register_engine, shape_of
-from . import constant, shape, writes, elementwise, reductions, linalg, structure, contract, scans, statistics, compose  # noqa: E402  (order: rules use earlier ops)
+from . import constant, shape, writes, elementwise, reductions, linalg, structure, joins, contract, scans, statistics, compose  # noqa: E402  (order: rules use earlier ops)
 
 # Every op is also an attribute of this package: ad.ops.sin, ad.ops.matmul, ...
 globals().update(REGISTRY)

@@ -14,7 +14,7 @@ import numpy as np
 from .core import Op, defop, ndim_of, register, shape_of
 from .domain import Case, Domain, Real
 from .shape import reshape, transpose
-from .structure import moveaxis, ravel
+from .structure import ravel
 
 
 # -- einsum ---------------------------------------------------------------------------------------
