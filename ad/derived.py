@@ -97,14 +97,36 @@ def distinct(selected: tuple) -> tuple[tuple, tuple]:
     return unique, tuple(unique.index(i) for i in selected)
 
 
-def _restricted(f, args, selected):
+def _restricted(f, args, selected, reruns: bool = False):
     """f as a function of the selected arguments only, the others fixed.  `.restricts` says
-    so, for strategies that transform f's own source rather than run this wrapper."""
+    so, for strategies that transform f's own source rather than run this wrapper.
+
+    With `reruns` (a transform that runs f once per entry, like a forward Jacobian), each run
+    after the first starts from the fixed arrays as the caller passed them: NumPy code may
+    update an argument in place (`y += x`), once per call, as f's caller expects; a run that
+    raises puts them back as they were.
+    """
+    fixed = [leaf for i, a in enumerate(args) if i not in selected for leaf in tree.leaves(a)
+             if type(leaf) is np.ndarray and leaf.flags.writeable] if reruns else []
+    snapshots = [leaf.copy() for leaf in fixed]
+    runs = [0]
+
+    def restore():
+        for leaf, snapshot in zip(fixed, snapshots):
+            np.copyto(leaf, snapshot)
+
     def f_selected(*chosen):
+        if runs[0] and fixed:
+            restore()
+        runs[0] += 1
         full = list(args)
         for i, c in zip(selected, chosen):
             full[i] = c
-        return f(*full)
+        try:
+            return f(*full)
+        except BaseException:
+            restore()  # (a refused run leaves the caller's arrays as they were)
+            raise
     f_selected.restricts = (f, args, selected)
     f_selected.__name__ = getattr(f, "__name__", "f")
     return f_selected
@@ -335,7 +357,7 @@ def jacobian(vjp, jvp, f, argnums=0, mode="reverse"):
         selected, single = select_argnums(argnums, len(args))
         selected, where = distinct(selected)
         chosen = tuple(args[i] for i in selected)
-        f_selected = _restricted(f, args, selected)
+        f_selected = _restricted(f, args, selected, reruns=mode == "forward")
         in_leaves, in_def = tree.flatten(chosen)
         if mode == "reverse":
             value, vjp_fn = vjp(f_selected, *chosen)

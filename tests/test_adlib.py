@@ -145,8 +145,8 @@ def test_conversions_that_would_lose_the_derivative_are_refused(convert):
 def test_numpy_function_without_an_op_is_not_differentiable():
     with adlib.Tape() as tape:
         x = tape.var(np.ones(3))
-    with pytest.raises(NotDifferentiableError, match="cumsum"):
-        np.cumsum(x)
+    with pytest.raises(NotDifferentiableError, match="nancumsum"):
+        np.nancumsum(x)
     assert np.shape(x) == (3,)  # structure queries are fine
 
 

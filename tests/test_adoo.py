@@ -93,7 +93,9 @@ def test_numpy_functions_on_var_map_to_their_op(name):
     inputs = [domain_values(rng, op.domain.spec(i), s, np.float64) for i, s in enumerate(case.shapes)]
     for _, alias in [(n, a) for n, a in NUMPY_ALIASES if n == name]:
         active = [i for i in range(len(inputs)) if op.vjp_rule(i) is not None]
-        if op.nin is None:
+        if hasattr(op, "numpy_arguments"):  # einsum, average: NumPy takes the arrays in its own order
+            call = lambda *xs: alias(*op.numpy_arguments(xs, case.params)[0], **op.numpy_arguments(xs, case.params)[1])
+        elif op.nin is None:
             call = lambda *xs: alias(list(xs), **case.params)
         elif getattr(alias, "__module__", None) == "_operator":  # operator.* takes no keywords
             call = lambda *xs: alias(*xs, *case.params.values())
@@ -162,8 +164,8 @@ def test_transforms_run_in_parallel_threads():
 # -- errors -------------------------------------------------------------------------------------
 
 def test_numpy_function_without_a_rule_raises_not_differentiable():
-    with pytest.raises(NotDifferentiableError, match="numpy.cumsum"):
-        adoo.grad(lambda x: np.sum(np.cumsum(x)))(np.ones(3))
+    with pytest.raises(NotDifferentiableError, match="numpy.nancumsum"):
+        adoo.grad(lambda x: np.sum(np.nancumsum(x)))(np.ones(3))
     with pytest.raises(NotDifferentiableError, match="numpy.arctan2"):
         adoo.grad(lambda x: np.arctan2(x, 1.0))(0.5)
 

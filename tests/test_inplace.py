@@ -136,7 +136,18 @@ def ravel_versus_flatten(X):
     return np.sum(A * X) + np.sum(f)
 
 
+def views_of_numpy_functions(X):
+    A = X * 1.0
+    np.flip(A, 0)[0] *= 2.0                 # the last row of A
+    np.ravel(A)[1] = X[1, 0]
+    np.rot90(A)[0] += np.sin(X[0])          # the last column of A
+    np.moveaxis(A, 0, 1)[1] -= X[:, 0]
+    np.atleast_2d(A)[0, 0] = X[1, 1] ** 2
+    return np.sum(A * X)
+
+
 PROGRAMS = [
+    (views_of_numpy_functions, np.array([[0.5, 1.0], [-0.3, 0.8]])),
     (ravel_versus_flatten, np.array([[0.5, 1.0], [-0.3, 0.8]])),
     (alias_add, np.array([1.0, 2.0])),
     (alias_scale, np.array([1.0, 2.0])),

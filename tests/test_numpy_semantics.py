@@ -106,7 +106,10 @@ def attempt(strategy, label: str, program: SemanticProgram, numpy_after: list, c
     except REFUSALS as err:
         refusal = err
     except Exception as err:  # noqa: BLE001 - any other error is a failure, named as such
-        failure = f"{label} raised {type(err).__name__} instead of refusing clearly: {err}\n{last_frames(err)}"
+        if isinstance(err.__cause__, REFUSALS):  # NumPy re-raising a refusal (`a[0] = traced` into a plain array)
+            refusal = err.__cause__
+        else:
+            failure = f"{label} raised {type(err).__name__} instead of refusing clearly: {err}\n{last_frames(err)}"
     # Raised out here, not inside `except`: hypothesis tells failures apart by where their
     # chained exceptions arose, and every program has lines of its own.
     if failure:

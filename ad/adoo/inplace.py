@@ -81,6 +81,42 @@ def _written(handle, new):
     return new
 
 
+def _in_layout_of(old, new):
+    """`new`'s values in `old`'s memory layout: NumPy's in-place update keeps an array's strides,
+    and whether a later reshape or ravel of it is a view depends on them.
+
+    >>> _in_layout_of(np.zeros((2, 2)), np.ones((2, 2))[::-1]).strides
+    (16, 8)
+    """
+    if type(old) is np.ndarray and type(new) is np.ndarray and new.strides != old.strides \
+            and new.shape == old.shape:
+        laid_out = np.empty_like(old)
+        laid_out[...] = new
+        return laid_out
+    return new
+
+
+def _laid_out(old, new):
+    """`new` with its array in `old`'s layout (`_in_layout_of`), through the engine values of
+    nested derivatives (rebuilt, never changed: they may be shared)."""
+    kind = type(new)
+    if kind is np.ndarray:
+        return _in_layout_of(plain(old), new)
+    if kind is Var:
+        data = _laid_out(old.data if type(old) is Var else old, new.data)
+        if data is new.data:
+            return new
+        copy = Var.__new__(Var)
+        for slot in _VAR_SLOTS:
+            setattr(copy, slot, getattr(new, slot))
+        copy.data = data
+        return copy
+    if kind is Dual:
+        primal = _laid_out(old.primal if type(old) is Dual else old, new.primal)
+        return new if primal is new.primal else _dual(primal, new.tangent, new._ad_level)
+    return new
+
+
 def _assign(handle, new) -> None:
     """Make `handle` hold `new`, keeping its earlier contents for what was computed from them."""
     if type(new) is not type(handle) and isinstance(new, Traced):
@@ -89,17 +125,16 @@ def _assign(handle, new) -> None:
             f"belongs to a different transform than the value written into it; write `a = a + x` instead"
             + user_line())
     if type(handle) is Dual:
+        earlier = handle.primal
         if type(new) is Dual:
             handle.primal, handle.tangent, handle._ad_level = new.primal, new.tangent, new._ad_level
         else:  # no tangent reaches the written value
             handle.primal, handle.tangent = new, np.zeros_like(plain(new))
+        handle.primal = _laid_out(earlier, handle.primal)
         return
-    if handle._op is None and handle._ad_level == 0:
-        raise NotDifferentiableError(
-            "an in-place update of a Var created by hand (a leaf) would lose its gradient: update a copy "
-            "(x.copy()) or write `y = x + ...`")
     if type(new) is not Var:
         new = Var(new, level=handle._ad_level)
+    new.data = _laid_out(handle.data, new.data)
     earlier = Var.__new__(Var)
     for slot in _VAR_SLOTS:
         setattr(earlier, slot, getattr(handle, slot))

@@ -160,6 +160,27 @@ class Traced:
     def min(self, axis=None, keepdims=False):
         return ops.min(self, axis, keepdims)
 
+    def var(self, axis=None, *, ddof=0, keepdims=False):
+        return ops.variance(self, axis, ddof, keepdims)
+
+    def std(self, axis=None, *, ddof=0, keepdims=False):
+        return ops.std(self, axis, ddof, keepdims)
+
+    def cumsum(self, axis=None):
+        return ops.cumsum(self, axis)
+
+    def cumprod(self, axis=None):
+        return ops.cumprod(self, axis)
+
+    def diagonal(self, offset=0, axis1=0, axis2=1):
+        return ops.diagonal(self, offset, axis1, axis2)
+
+    def repeat(self, repeats, axis=None):
+        return ops.repeat(self, repeats, axis)
+
+    def take(self, indices, axis=None):
+        return ops.take(self, indices, axis)
+
     def copy(self):
         return ops.copy(self)
 
@@ -181,13 +202,14 @@ class Traced:
 
     # -- refusing silent constants -------------------------------------------------------------
     def __array__(self, dtype=None, copy=None):
-        raise TypeError(f"cannot convert a traced {type(self).__name__} to a NumPy array: its derivative "
+        raise NotDifferentiableError(f"cannot convert a traced {type(self).__name__} to a NumPy array: its derivative "
                         f"would be lost. Use NumPy functions on it directly (they are traced), or .data "
-                        f"for its value")
+                        f"for its value" + user_line())
 
     def __float__(self):
-        raise TypeError(f"float() of a traced {type(self).__name__} would drop its derivative (math.* "
-                        f"functions do this too): use np.sin etc. or ad.ops, or float(x.data) for the value")
+        raise NotDifferentiableError(f"float() of a traced {type(self).__name__} would drop its derivative (math.* "
+                        f"functions do this too): use np.sin etc. or ad.ops, or float(x.data) for the value"
+                                     + user_line())
 
     def __int__(self):
         return int(plain(self))  # integers carry no derivative
@@ -235,5 +257,8 @@ class Traced:
             return op(*args, **kwargs)
         if func in _STRUCTURAL:
             return func(*plain_tree(args), **plain_tree(kwargs))
+        composite = ops.compose.composite(func)  # np.split (several outputs), np.select (lists)
+        if composite is not None:
+            return composite(*args, **kwargs)
         raise NotDifferentiableError(f"{_numpy_name(func)} has no derivative rule in ad.ops; add an op "
                                      f"to the registry or rewrite with registered functions" + user_line())

@@ -40,6 +40,15 @@ WRITE_BACK = {
     ops.squeeze: lambda base, view, p: ops.reshape(view, ops.shape_of(base)),
     ops.transpose: lambda base, view, p: ops.transpose(view, _inverse_axes(p.get("axes"), ops.ndim_of(base))),
     ops.swapaxes: lambda base, view, p: ops.swapaxes(view, p["axis1"], p["axis2"]),
+    ops.ravel: lambda base, view, p: ops.reshape(view, ops.shape_of(base)),
+    ops.atleast_1d: lambda base, view, p: ops.reshape(view, ops.shape_of(base)),
+    ops.atleast_2d: lambda base, view, p: ops.reshape(view, ops.shape_of(base)),
+    ops.atleast_3d: lambda base, view, p: ops.reshape(view, ops.shape_of(base)),
+    ops.flip: lambda base, view, p: ops.flip(view, p.get("axis")),
+    ops.flipud: lambda base, view, p: ops.flipud(view),
+    ops.fliplr: lambda base, view, p: ops.fliplr(view),
+    ops.moveaxis: lambda base, view, p: ops.moveaxis(view, p["destination"], p["source"]),
+    ops.rot90: lambda base, view, p: ops.rot90(view, -p.get("k", 1), p.get("axes", (0, 1))),
 }
 
 # Ops whose engine result goes through a hook `hook(out, inputs, params) -> out` instead
@@ -53,12 +62,12 @@ def finish(op, out, inputs, params, data):
     if hook is not None:
         return hook(out, inputs, params)
     if type(data) is np.ndarray:
-        if data.base is None:  # a fresh array: the common case, decided at once
-            return out
+        if data.base is None and not op.view:  # a fresh array: the common case, decided at once
+            return out  # (an op flagged `view` may hand back its input array itself)
     elif type(data) not in _ENGINES:
         return out  # a number
     value = plain(data)
-    if type(value) is not np.ndarray or value.base is None:
+    if type(value) is not np.ndarray or (value.base is None and not op.view):
         return out
     for position, x in enumerate(inputs):
         if type(x) in _ENGINES and np.may_share_memory(value, plain(x)):

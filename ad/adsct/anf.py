@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import builtins
 import functools
+import inspect
 import re
 import types
 from dataclasses import dataclass, field
@@ -38,7 +39,8 @@ _COMPARE = {ast.Gt: "greater", ast.GtE: "greater_equal", ast.Lt: "less", ast.LtE
             ast.Eq: "equal", ast.NotEq: "not_equal"}
 _METHODS = {"sum": "sum", "mean": "mean", "max": "max", "min": "min", "prod": "prod", "dot": "dot",
             "reshape": "reshape", "transpose": "transpose", "clip": "clip", "squeeze": "squeeze",
-            "swapaxes": "swapaxes", "ravel": "reshape", "flatten": "reshape"}
+            "swapaxes": "swapaxes", "ravel": "reshape", "flatten": "reshape", "var": "variance", "std": "std",
+            "cumsum": "cumsum", "cumprod": "cumprod", "diagonal": "diagonal", "repeat": "repeat", "take": "take"}
 _STRUCTURE = {"shape", "ndim", "size", "dtype"}
 
 
@@ -600,6 +602,8 @@ class Normaliser:
             return self.apply_multi(op, list(node.args), node.keywords, node)
         if op is None and (isinstance(target, functools.partial) or _is_callable_object(target)):
             target = as_function(target)  # what calling it does: a function to inline
+        if op is None and ops.compose.composite(target) is not None:
+            return self.composite(target, node)
         if op is None and _inlinable(target):
             return self.inline(target, node)
         if op is None and getattr(target, "__ad_derivative__", None) is not None:
@@ -628,6 +632,39 @@ class Normaliser:
             self.plain(ast.Call(helper(NUMBER_FOR_MATH), [result, ast.Constant(_describe(target, func))],
                                 []))
         return result
+
+    def composite(self, target, node: ast.Call):
+        """np.split and friends as getitems (a list of pieces), np.select as nested wheres."""
+        try:
+            bound = inspect.signature(ops.compose.composite(target)).bind(*node.args, **{k.arg: k.value for k in node.keywords})
+        except TypeError as error:
+            raise self.parsed.error(node, f"{_describe(target, node.func)}: {error}") from None
+        bound.apply_defaults()
+        if target is np.select:
+            conditions, choices = bound.arguments["condlist"], bound.arguments["choicelist"]
+            if not (isinstance(conditions, (ast.List, ast.Tuple)) and isinstance(choices, (ast.List, ast.Tuple))):
+                raise self.parsed.error(node, "np.select needs literal lists of conditions and choices here")
+            default = bound.arguments["default"]
+            result = default if isinstance(default, ast.AST) else ast.Constant(default)
+            for condition, choice in reversed(list(zip(conditions.elts, choices.elts))):
+                result = self.emit(ops.get("where"), [self.expr(condition), self.expr(choice), self.expr(result)], {}, node)
+            return result
+        sections, axis = bound.arguments["indices_or_sections"], bound.arguments["axis"]
+        try:  # the number of pieces must be known now: a number or a list of positions written out
+            count = ops.compose.split_count(ast.literal_eval(sections))
+        except ValueError:
+            raise self.parsed.error(node, f"{_describe(target, node.func)}: write the sections as a number or a list of "
+                                    f"numbers here, so that the number of pieces is known") from None
+        x = self.expr(bound.arguments["ary"])
+        shape = self.plain(ast.Call(ast.Name(self.root.inject("shape_of", ops.shape_of), ast.Load()), [x], []))
+        split_slot, fn = self.root.inject("split_slot", ops.compose.split_slot), self.root.inject("split_function", target)
+        pieces = []
+        for k in range(count):
+            index = self.plain(ast.Call(ast.Name(split_slot, ast.Load()), [
+                shape, ast.Name(fn, ast.Load()), self.static(sections),
+                self.static(axis) if isinstance(axis, ast.AST) else ast.Constant(axis), ast.Constant(k)], []))
+            pieces.append(self.emit(ops.get("getitem"), [x], {"index": index}, node))
+        return Structured(pieces)
 
     def inline(self, callee, node: ast.Call) -> ast.expr:
         """A call to a user function: its body, normalised in place (with its own names)."""
@@ -666,6 +703,8 @@ class Normaliser:
         if any(isinstance(a, ast.Starred) for a in args) or any(k.arg is None for k in keywords):
             raise self.parsed.error(node, "*args and **kwargs in calls are not supported by this version of adsct")
         if op.nin is None:  # concatenate([a, b], axis=...): the list holds the inputs
+            if args and getattr(op, "subscripts_first", False) and not isinstance(args[0], (ast.List, ast.Tuple)):
+                args = [ast.List(list(args[1:]), ast.Load()), args[0]]  # einsum("ij,j", a, b): arrays after
             if not args or not isinstance(args[0], (ast.List, ast.Tuple)):
                 raise self.parsed.error(node, f"{op.name} needs a literal list of arrays here")
             args = [tuple(args[0].elts)] + list(args[1:])
@@ -673,7 +712,9 @@ class Normaliser:
             inputs, params = op.bind(tuple(args), {k.arg: k.value for k in keywords})
         except TypeError as error:
             raise self.parsed.error(node, str(error)) from None
-        inputs = [self.expr(a) for a in inputs]
+        # a list of constants is a constant array input (np.append(x, [1.0, 2.0])), not a pytree
+        inputs = [self.outside(a) if isinstance(a, (ast.List, ast.Tuple)) and not self.mentions_locals(a) else self.expr(a)
+                  for a in inputs]
         params = {k: self.static(v) for k, v in params.items()}
         return self.emit(op, inputs, params, node)
 

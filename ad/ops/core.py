@@ -55,6 +55,8 @@ def shape_of(x) -> tuple:
     """
     if type(x) is np.ndarray:  # the common case, and its shape is already a tuple
         return x.shape
+    if isinstance(x, (list, tuple)):  # a constant written as a list: np.append(x, [1.0, 2.0])
+        return np.shape(x)
     return tuple(getattr(x, "shape", ()))
 
 

@@ -11,6 +11,8 @@ import numpy as np
 
 from .core import defop, ndim_of
 from .domain import Case, Domain, Real
+from .contract import tensordot  # (dot's rules are tensordots)
+from .structure import moveaxis
 
 
 # -- the products matmul's rules are made of ------------------------------------------------------
@@ -124,20 +126,46 @@ matmul = defop(
         ">>> matmul(np.eye(2), np.array([1.0, 2.0]))\narray([1., 2.])")
 
 
-def _dot(a, b):
-    if np.ndim(a) > 2 or np.ndim(b) > 2:
-        raise ValueError("dot: arrays with more than 2 dimensions are not supported; use matmul")
-    return np.dot(a, b)
+def dot_transposed(a_ndim, b_ndim, of):
+    """tensordot's `axes` for operand `of`'s cotangent of np.dot(a, b): tensordot(g, b, axes) for
+    "a", tensordot(a, g, axes) for "b" (a scalar operand multiplies).
+
+    >>> dot_transposed(2, 2, "a"), dot_transposed(2, 2, "b")
+    (([1], [1]), ([0], [0]))
+    """
+    if a_ndim == 0 or b_ndim == 0:
+        scalar_is_mine = (a_ndim == 0) == (of == "a")
+        return (b_ndim if of == "a" else a_ndim) if scalar_is_mine else 0
+    if of == "a":  # g's axes: a's leading ones, then b's without its contracted one
+        kept_b = [k for k in range(b_ndim) if k != max(b_ndim - 2, 0)]
+        return list(range(a_ndim - 1, a_ndim - 1 + len(kept_b))), kept_b
+    return list(range(a_ndim - 1)), list(range(a_ndim - 1))
+
+
+def dot_contracted_axis(a_ndim, b_ndim, end):
+    """moveaxis's `end` ("source" or "destination") putting b's contracted axis, first in
+    tensordot(a, g, ...), back in second to last place (nowhere to move for a scalar).
+
+    >>> dot_contracted_axis(2, 3, "source"), dot_contracted_axis(2, 3, "destination")
+    ([0], [1])
+    """
+    if a_ndim == 0 or b_ndim == 0:
+        return []
+    return [0] if end == "source" else [max(b_ndim - 2, 0)]
 
 
 dot = defop(
-    "dot", _dot, nin=2,
+    "dot", lambda a, b: np.dot(a, b), nin=2,
     jvp=(lambda t, out, a, b: dot(t, b),
          lambda t, out, a, b: dot(a, t)),
-    vjp=(lambda g, out, a, b: matmul_vjp_a(g, b, ndim_of(a), ndim_of(b)),  # (np.dot is matmul up to 2-D,
-         lambda g, out, a, b: matmul_vjp_b(g, a, ndim_of(a), ndim_of(b))),  # and mul for a scalar)
+    vjp=(lambda g, out, a, b: tensordot(g, b, dot_transposed(ndim_of(a), ndim_of(b), "a")),
+         lambda g, out, a, b: moveaxis(tensordot(a, g, dot_transposed(ndim_of(a), ndim_of(b), "b")),
+                                       dot_contracted_axis(ndim_of(a), ndim_of(b), "source"),
+                                       dot_contracted_axis(ndim_of(a), ndim_of(b), "destination"))),
     domain=Domain((Real(), Real()), tuple(Case(s, {}) for s in (
-        ((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 2)), ((2, 3), (3, 4)), ((), (2, 3)), ((3,), ())))),
+        ((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 2)), ((2, 3), (3, 4)), ((), (2, 3)), ((3,), ()),
+        ((2, 2, 3), (3,)), ((2, 3), (2, 3, 2)), ((2, 2, 3), (2, 3, 2)), ((3,), (2, 3, 2))))),
     aliases=(np.dot,), holomorphic=True,
-    doc="np.dot for operands of at most 2 dimensions (a scalar operand multiplies).\n\n"
+    doc="np.dot: a product over a's last axis and b's second to last (its only one for a vector); a "
+        "scalar operand multiplies.\n\n"
         ">>> float(dot(np.array([1.0, 2.0]), np.array([3.0, 4.0])))\n11.0")

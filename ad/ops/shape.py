@@ -185,9 +185,23 @@ squeeze = defop(
     doc="Drop length-1 axes.\n\n>>> squeeze(np.ones((1, 3))).shape\n(3,)")
 
 
+def _integer_positions(index, ndim):
+    """The integer arrays of an index naming one position per axis, or None for other indices."""
+    parts = index if isinstance(index, tuple) else (index,)
+    if len(parts) != ndim or not all(isinstance(p, np.ndarray) and p.dtype.kind in "iu" for p in parts):
+        return None
+    return parts
+
+
 def _scatter_add(x, index, shape):
-    dtype = getattr(x, "dtype", np.float64)
-    result = np.zeros(shape, dtype=dtype if np.issubdtype(dtype, np.inexact) else np.float64)
+    dtype = np.dtype(getattr(x, "dtype", np.float64))
+    dtype = dtype if np.issubdtype(dtype, np.inexact) else np.dtype(np.float64)
+    positions = _integer_positions(index, len(shape)) if dtype.kind == "f" else None
+    if positions is not None and shape:  # (the reverse rules of copies: bincount is ~10x faster than add.at)
+        flat = np.ravel_multi_index(np.broadcast_arrays(*positions), shape, mode="wrap")  # (wrap: -1 is the last)
+        weights = np.broadcast_to(x, flat.shape).ravel()
+        return np.bincount(flat.ravel(), weights, minlength=int(np.prod(shape))).reshape(shape).astype(dtype, copy=False)
+    result = np.zeros(shape, dtype=dtype)
     np.add.at(result, index, x)  # add.at accumulates repeated indices, unlike result[index] += x
     return result
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from .core import defop, shape_of
 from .domain import Case, Domain, Real, unary_cases
+from .elementwise import mul
 from .shape import _INDEX_CASES, cotangent_of, getitem, sum_to
 
 
@@ -83,7 +84,7 @@ index_update = defop(
     jvp=(lambda t, out, x, value, index: index_update(t, 0.0, index),
          lambda t, out, x, value, index: scatter_set(t, index, shape_of(out))),
     vjp=(lambda g, out, x, value, index: index_update(g, 0.0, index),
-         lambda g, out, x, value, index: getitem(g, index) * _last_writes(index, shape_of(out))),
+         lambda g, out, x, value, index: mul(getitem(g, index), _last_writes(index, shape_of(out)))),
     domain=Domain((Real(), Real()), _write_cases()), holomorphic=True,
     doc="A copy of x with `x[index] = value` done on it (value broadcasts; where an index repeats, "
         "the last write wins, as in NumPy).\n\n>>> index_update(np.zeros(3), 5.0, slice(1, None))\n"
@@ -93,7 +94,7 @@ scatter_set = defop(
     "scatter_set", _scatter_set,
     jvp=(lambda t, out, x, index, shape: scatter_set(t, index, shape),),
     # (x may broadcast over the region: the rule sums back itself, as one-input rules must for adsct)
-    vjp=(lambda g, out, x, index, shape: sum_to(getitem(g, index) * _last_writes(index, shape), shape_of(x)),),
+    vjp=(lambda g, out, x, index, shape: sum_to(mul(getitem(g, index), _last_writes(index, shape)), shape_of(x)),),
     domain=Domain((Real(),), _scatter_set_cases()), holomorphic=True,
     doc="Zeros of `shape` with x written at `index` (the last write wins where an index repeats).\n\n"
         ">>> scatter_set(np.array([1.0, 2.0]), np.array([0, 0]), (2,))\narray([2., 0.])")
