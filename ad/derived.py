@@ -113,6 +113,7 @@ def _restricted(f, args, selected, reruns: bool = False):
 
     def restore():
         for leaf, snapshot in zip(fixed, snapshots):
+            leaf.flags.writeable = True  # (a strategy may hold it read-only while f runs)
             np.copyto(leaf, snapshot)
 
     def f_selected(*chosen):

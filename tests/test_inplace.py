@@ -293,3 +293,17 @@ def test_updating_an_argument_passed_twice_is_refused():
     with pytest.raises(NotDifferentiableError, match="also passed as another argument"):
         adoo.jvp(f, (a, a[:]), (a, a))
     assert adoo.value_and_grad(f)(a, a.copy())[0] == f(a.copy(), a.copy())
+
+
+def test_a_plain_array_updated_after_an_op_read_it_is_refused():
+    def f(x, y):
+        a = y * np.cos(x)   # the reverse sweep reads y
+        y += y              # NumPy changes y in place afterwards
+        return np.sum(a)
+    x, y = np.array([0.3, -0.5]), np.array([1.0, 2.0])
+    with pytest.raises(NotDifferentiableError, match="already read is updated in place") as caught:
+        adoo.grad(f)(x, y)
+    assert "y += y" in str(caught.value)
+    assert y.flags.writeable  # writable again once the transform is over
+    gradients = adoo.grad(f, argnums=(0, 1))(x, np.array([1.0, 2.0]))  # a traced y: updated as a handle
+    np.testing.assert_allclose(gradients[0], -np.array([1.0, 2.0]) * np.sin(x))

@@ -8,12 +8,15 @@ and NumPy arrays at the top level (engine values only inside an enclosing transf
 
 from __future__ import annotations
 
+import traceback
+
 from .. import derived, tree
+from ..errors import NotDifferentiableError
 from .. import levels
 from .backward import sweep
 from .dual import Dual
 from .inplace import note_shared_arguments
-from .var import Var, any_updates, as_value, earliest
+from .var import RECORDED, Var, any_updates, as_value, earliest, thaw
 
 __all__ = ["grad", "value_and_grad", "jvp", "vjp", "jacobian", "hessian"]
 
@@ -36,6 +39,15 @@ def _constant_arrays(f) -> list:
     return tree.flatten([a for i, a in enumerate(args) if i not in selected])[0]
 
 
+def _changed_after_use(error: ValueError) -> NotDifferentiableError:
+    """The error for NumPy code that updated, in place, an array an op had already read."""
+    frame = traceback.extract_tb(error.__traceback__)[-1]
+    return NotDifferentiableError(
+        f"an array that a differentiated operation has already read is updated in place at "
+        f"{frame.filename}, line {frame.lineno}: {frame.line}; the reverse sweep would read the "
+        f"changed values. Update a copy (y = y.copy() before it is used) or write `y = y + ...`")
+
+
 def vjp(f, *primals):
     """Reverse mode: `(value, vjp_fn)`, where `vjp_fn(cotangent)` returns one cotangent per primal.
 
@@ -47,7 +59,15 @@ def vjp(f, *primals):
     with levels.new_level() as level:
         inputs = [Var(as_value(x), level=level) for x in leaves]
         note_shared_arguments(inputs, leaves, _constant_arrays(f))
-        out = f(*tree.unflatten(treedef, inputs))
+        RECORDED.append([])
+        try:
+            out = f(*tree.unflatten(treedef, inputs))
+        except ValueError as error:
+            if "read-only" in str(error) and RECORDED[-1]:
+                raise _changed_after_use(error) from error
+            raise
+        finally:
+            thaw(RECORDED.pop())
     out_leaves, out_def = tree.flatten(out)
     values = derived.plain_outputs([_plain_out(o, level) for o in out_leaves], f)
     if any_updates():  # f may have updated an input in place: its gradient belongs to the leaf

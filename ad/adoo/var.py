@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
+
 from .. import ops
 from ..ops.core import _ENGINES
 from .. import levels
@@ -107,6 +109,43 @@ class Var(Traced):
 
 
 _new = object.__new__
+
+# The arrays the nodes of each running vjp read in its reverse sweep, made read-only while f
+# runs (one list per vjp, innermost last): NumPy code that changed one in place after using
+# it (`a = y * x; y += 1`) would change what the sweep reads, so NumPy refuses that write,
+# and vjp names it (transforms.vjp).
+RECORDED: list = []
+
+
+def freeze(values) -> None:
+    """Make the writable arrays among `values` read-only until the running vjp ends.
+
+    >>> RECORDED.append([]); y = np.ones(2); freeze((y, 2.0)); y.flags.writeable
+    False
+    >>> thaw(RECORDED.pop()); y.flags.writeable
+    True
+    """
+    recorded = RECORDED[-1]
+    for x in values:
+        if type(x) is np.ndarray and x.flags.writeable:
+            x.flags.writeable = False
+            recorded.append(x)
+
+
+def thaw(arrays) -> None:
+    """Make arrays `freeze` made read-only writable again (a view can be writable again only
+    once its base is: those wait for a second pass)."""
+    pending = list(arrays)
+    while pending:
+        waiting = []
+        for x in pending:
+            try:
+                x.flags.writeable = True
+            except ValueError:
+                waiting.append(x)
+        if len(waiting) == len(pending):
+            return  # (their bases are read-only for a reason of their own)
+        pending = waiting
 
 # Whether any Var was ever updated in place: until then no graph needs repairing.
 _updated = False
@@ -268,6 +307,8 @@ def apply(op, inputs, params):
                 pass  # math refuses (log of a negative, 1/0, ...): NumPy's semantics below
         # values of outer levels (nested derivatives) go through the registry's dispatch
         out = _node(op.compute(raw, params) if plain else op.apply(raw, params), op, raw, parents, params, None, level)
+        if RECORDED:
+            freeze(raw)
     return finish(op, out, inputs, params, out.data if type(out) is Var else out)  # (views: ad.adoo.views)
 
 
