@@ -126,13 +126,16 @@ class _Writer:
             return new[0]
         return self.pick(reusable) if reusable else None
 
-    def assignment(self):
-        text, shape = self.expression()
+    def assign(self, text: str, shape) -> list:
+        """`name = text` for a name `target` picks (no statement where none fits)."""
         name = self.target(shape)
         if name is None:
             return []
         self.bind(name, shape)
         return [f"{name} = {text}"]
+
+    def assignment(self):
+        return self.assign(*self.expression())
 
     def alias_or_view(self):
         arrays = self.arrays()
@@ -145,23 +148,13 @@ class _Writer:
                  (f"{a}.T", shape[::-1])]
         if len(shape) == 2:
             forms += [(f"{a}[:, 0]", shape[:1]), (f"{a}[0]", shape[1:])]
-        text, shape = self.draw(st.sampled_from(forms))
-        name = self.target(shape)
-        if name is None:
-            return []
-        self.bind(name, shape)
-        return [f"{name} = {text}"]
+        return self.assign(*self.draw(st.sampled_from(forms)))
 
     def fresh_buffer(self):
         arrays = self.arrays()
         forms = [(f"{a}.copy()", self.shapes[a]) for a in arrays] + [("0.0", ())]
         forms += [(f"{form}({a})", self.shapes[a]) for a in arrays for form in ("np.zeros_like", "np.ones_like")]
-        text, shape = self.draw(st.sampled_from(forms))
-        name = self.target(shape)
-        if name is None:
-            return []
-        self.bind(name, shape)
-        return [f"{name} = {text}"]
+        return self.assign(*self.draw(st.sampled_from(forms)))
 
     def update(self):
         """`name op= ...`: in place on an array (its aliases and views see it), a re-binding
