@@ -17,7 +17,8 @@ finite wrong number); the derivatives of the values alone stay finite.
 import numpy as np
 
 from ..errors import NotDifferentiableError
-from .core import Multi, defop, register_multi
+from .core import defop
+from .multi import Multi, register_multi
 from .domain import Case, Domain, PositiveDefinite, Real
 from .elementwise import add, div, mul, neg, sub
 from .linalg import matmul

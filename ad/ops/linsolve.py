@@ -13,7 +13,8 @@ import numpy as np
 
 from ..errors import NotDifferentiableError
 from .constant import zeros_like
-from .core import Multi, defop, ndim_of, register_multi, shape_of
+from .core import defop, ndim_of, shape_of
+from .multi import Multi, register_multi
 from .domain import Case, Domain, Real
 from .elementwise import add, mul, neg, sub
 from .linalg import matmul, matmul_vjp_a, ranked_matmul
