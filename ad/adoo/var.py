@@ -110,10 +110,10 @@ class Var(Traced):
 
 _new = object.__new__
 
-# The arrays the nodes of each running vjp read in its reverse sweep, made read-only while f
-# runs (one list per vjp, innermost last): NumPy code that changed one in place after using
-# it (`a = y * x; y += 1`) would change what the sweep reads, so NumPy refuses that write,
-# and vjp names it (transforms.vjp).
+# The plain arrays (constants, not Var data) the nodes of each running vjp read in its reverse
+# sweep, made read-only while f runs (one list per vjp, innermost last): NumPy code that
+# changed one in place after using it (`a = y * x; y += 1`) would change what the sweep
+# reads, so NumPy refuses that write, and vjp names it (transforms.vjp).
 RECORDED: list = []
 
 
@@ -284,13 +284,14 @@ def apply(op, inputs, params):
     for x in inputs:
         if type(x) is Var and x._ad_level > level:
             level = x._ad_level
-    parents, raw, floats, plain = [], [], True, True
+    parents, raw, floats, plain, constants = [], [], True, True, False
     for x in inputs:
         if type(x) is Var and x._ad_level == level:
             parents.append(x)
             x = x.data
         else:
             parents.append(None)
+            constants = constants or type(x) is np.ndarray  # (a caller's array: see freeze)
         raw.append(x)
         floats = floats and type(x) is float
         plain = plain and type(x) not in _ENGINES
@@ -307,7 +308,7 @@ def apply(op, inputs, params):
                 pass  # math refuses (log of a negative, 1/0, ...): NumPy's semantics below
         # values of outer levels (nested derivatives) go through the registry's dispatch
         out = _node(op.compute(raw, params) if plain else op.apply(raw, params), op, raw, parents, params, None, level)
-        if RECORDED:
+        if constants and RECORDED:
             freeze(raw)
     return finish(op, out, inputs, params, out.data if type(out) is Var else out)  # (views: ad.adoo.views)
 

@@ -94,6 +94,15 @@ def narrower_float(value, like):
     return to if source.kind == "f" and source.itemsize > to.itemsize else None
 
 
+def _in_kind_of(derivative, value):
+    """A derivative as its value's kind requires: real for a real value (Re(g * t) for real t),
+    and no wider float than the value's (float32 code stays float32)."""
+    if is_complex(derivative) and not is_complex(value):
+        derivative = _real(derivative)
+    narrower = narrower_float(derivative, value)
+    return derivative if narrower is None else _astype(derivative, narrower)
+
+
 def ndim_of(x) -> int:
     """Number of dimensions of an array, an engine value or a Python number.
 
@@ -258,10 +267,9 @@ class Op:
             total = term if total is None else _add(total, term)
         if total is not None and shape_of(total) != shape_of(out):
             total = _broadcast_to(total, shape_of(out))
-        if total is not None and is_complex(total) and not is_complex(out):
-            total = _real(total)  # a real value's tangent is real
-        narrower = None if total is None else narrower_float(total, out)
-        return total if narrower is None else _astype(total, narrower)
+        if total is None or (type(total) is type(out) and getattr(total, "dtype", None) is getattr(out, "dtype", None)):
+            return total
+        return _in_kind_of(total, out)
 
     def cotangents(self, g, out, inputs: Sequence, params: dict, wanted: Optional[Sequence[bool]] = None) -> list:
         """Cotangents of the inputs, given the output's cotangent `g`.
@@ -286,10 +294,8 @@ class Op:
             x_shape = shape_of(x)
             if shape_of(c) != x_shape:
                 c = _sum_to(c, x_shape)
-            if is_complex(c) and not is_complex(x):
-                c = _real(c)  # a real input's cotangent is real: Re(g * t) for real t
-            narrower = narrower_float(c, x)
-            result.append(c if narrower is None else _astype(c, narrower))
+            result.append(c if type(c) is type(x) and getattr(c, "dtype", None) is getattr(x, "dtype", None)
+                          else _in_kind_of(c, x))  # (the common case, same type and dtype, at once)
         return result
 
     def __repr__(self) -> str:
