@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import traceback
 
+import numpy as np
+
 from .. import derived, tree
 from ..errors import NotDifferentiableError
 from .. import levels
@@ -58,7 +60,8 @@ def vjp(f, *primals):
     leaves, treedef = tree.flatten(primals)
     with levels.new_level() as level:
         inputs = [Var(as_value(x), level=level) for x in leaves]
-        note_shared_arguments(inputs, leaves, _constant_arrays(f))
+        if any(type(x) is np.ndarray for x in leaves):  # (numbers cannot share memory)
+            note_shared_arguments(inputs, leaves, _constant_arrays(f))
         RECORDED.append([])
         try:
             out = f(*tree.unflatten(treedef, inputs))
@@ -95,7 +98,8 @@ def jvp(f, primals, tangents):
     t_leaves = derived.check_tangents(leaves, treedef, tangents)
     with levels.new_level() as level:
         inputs = [Dual(as_value(x), as_value(t), level=level) for x, t in zip(leaves, t_leaves)]
-        note_shared_arguments(inputs, leaves, _constant_arrays(f))
+        if any(type(x) is np.ndarray for x in leaves):  # (numbers cannot share memory)
+            note_shared_arguments(inputs, leaves, _constant_arrays(f))
         out = f(*tree.unflatten(treedef, inputs))
     out_leaves, out_def = tree.flatten(out)
     values, tangents_out = [], []
