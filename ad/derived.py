@@ -17,7 +17,7 @@ import numbers
 
 from . import levels, ops, tree
 from .errors import LeakedValueError
-from .ops.core import _ENGINES, shape_of
+from .ops.core import _ENGINES, narrower_float, shape_of
 from .ops.shape import plain_in_dtype_of
 
 __all__ = ["value_and_grad", "grad", "jacobian", "hessian", "is_traced"]
@@ -250,17 +250,27 @@ def plain_scalar(x):
 
 
 def like_input(g, leaf):
-    """A derivative in its input's form: an array for an array, a Python float for a float."""
+    """A derivative in its input's form: an array for an array, a Python float for a float,
+    and no wider float dtype than the input's (a float32 input gets a float32 gradient).
+
+    >>> like_input(np.ones(2), np.zeros(2, np.float32)).dtype
+    dtype('float32')
+    """
     if type(g) is float and not isinstance(leaf, np.ndarray):
         return g  # the common cases first: a float for a float, an array of the right shape
     if type(g) is np.ndarray and type(leaf) is np.ndarray and g.shape == leaf.shape:
-        return g
+        return g if g.dtype is leaf.dtype else _narrowed(g, leaf)
     if is_traced(g):
         return g
     if isinstance(leaf, np.ndarray) or (is_traced(leaf) and shape_of(leaf)):  # (a constant derivative
-        return np.asarray(g).reshape(shape_of(leaf))                            # of a traced array input)
-    g = np.asarray(g)
+        return _narrowed(np.asarray(g).reshape(shape_of(leaf)), leaf)         # of a traced array input)
+    g = _narrowed(np.asarray(g), leaf)
     return float(g) if g.dtype == np.float64 else g[()]
+
+
+def _narrowed(g: np.ndarray, leaf) -> np.ndarray:
+    narrower = narrower_float(g, leaf)
+    return g if narrower is None else g.astype(narrower)
 
 
 def check_tangents(leaves, treedef, tangents) -> list:

@@ -265,3 +265,16 @@ def test_float32_stays_float32_with_a_python_number_exponent(strategy):
     for name, result in results.items():
         assert np.result_type(result) == np.float32, name
         np.testing.assert_allclose(result, expected[name], rtol=2e-4, atol=1e-5, err_msg=name)
+
+
+def float64_constant_mixed_in(x):
+    return ops.sum(ops.mul(ops.percentile(x, q=np.array([5.0, 95.0]), axis=0), np.float64(1.5)))
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_a_float64_constant_mixed_into_a_one_input_op_keeps_float32_gradients(strategy):
+    x = np.array([[-0.4, 0.6, -0.8], [0.2, 0.45, -0.6]], np.float32)  # (found by the thorough profile)
+    gradient = ad.grad(float64_constant_mixed_in, strategy=strategy)(x)
+    assert gradient.dtype == np.float32
+    np.testing.assert_allclose(gradient, numeric.grad(float64_constant_mixed_in, x.astype(np.float64)),
+                               rtol=2e-4, atol=1e-5)
