@@ -307,3 +307,25 @@ def test_a_plain_array_updated_after_an_op_read_it_is_refused():
     assert y.flags.writeable  # writable again once the transform is over
     gradients = adoo.grad(f, argnums=(0, 1))(x, np.array([1.0, 2.0]))  # a traced y: updated as a handle
     np.testing.assert_allclose(gradients[0], -np.array([1.0, 2.0]) * np.sin(x))
+
+
+def test_threads_keep_their_own_record_of_read_arrays():
+    import threading
+    weights = np.linspace(0.5, 1.5, 40)  # one constant array read by every thread's graph
+    results, errors = {}, []
+
+    def work(k):
+        try:
+            for _ in range(30):
+                results[k] = adoo.grad(lambda x: np.sum(np.sin(x * k) * weights))(np.linspace(0, 1, 40))
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+    threads = [threading.Thread(target=work, args=(k,)) for k in (1.0, 2.0, 3.0, 4.0)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert weights.flags.writeable  # every transform gave it back
+    for k, g in results.items():
+        np.testing.assert_allclose(g, k * np.cos(np.linspace(0, 1, 40) * k) * weights)

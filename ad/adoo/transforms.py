@@ -18,7 +18,7 @@ from .. import levels
 from .backward import sweep
 from .dual import Dual
 from .inplace import note_shared_arguments
-from .var import RECORDED, Var, any_updates, as_value, earliest, thaw
+from .var import Var, any_updates, as_value, earliest, recorded, thaw
 
 __all__ = ["grad", "value_and_grad", "jvp", "vjp", "jacobian", "hessian"]
 
@@ -62,15 +62,16 @@ def vjp(f, *primals):
         inputs = [Var(as_value(x), level=level) for x in leaves]
         if any(type(x) is np.ndarray for x in leaves):  # (numbers cannot share memory)
             note_shared_arguments(inputs, leaves, _constant_arrays(f))
-        RECORDED.append([])
+        stack = recorded()
+        stack.append([])
         try:
             out = f(*tree.unflatten(treedef, inputs))
         except ValueError as error:
-            if "read-only" in str(error) and RECORDED[-1]:
+            if "read-only" in str(error) and stack[-1]:
                 raise _changed_after_use(error) from error
             raise
         finally:
-            thaw(RECORDED.pop())
+            thaw(stack.pop())
     out_leaves, out_def = tree.flatten(out)
     values = derived.plain_outputs([_plain_out(o, level) for o in out_leaves], f)
     if any_updates():  # f may have updated an input in place: its gradient belongs to the leaf

@@ -13,6 +13,7 @@ scalar fast path (`Op.scalar`) computes the value and the local partial derivati
 from __future__ import annotations
 
 import itertools
+import threading
 
 import numpy as np
 
@@ -114,22 +115,33 @@ _new = object.__new__
 # sweep, made read-only while f runs (one list per vjp, innermost last): NumPy code that
 # changed one in place after using it (`a = y * x; y += 1`) would change what the sweep
 # reads, so NumPy refuses that write, and vjp names it (transforms.vjp).
-RECORDED: list = []
+_THREAD = threading.local()  # (each thread runs its own transforms)
+
+
+def recorded() -> list:
+    """This thread's stack of recorded-array lists, one per running vjp."""
+    stack = getattr(_THREAD, "recorded", None)
+    if stack is None:
+        stack = _THREAD.recorded = []
+    return stack
 
 
 def freeze(values) -> None:
     """Make the writable arrays among `values` read-only until the running vjp ends.
 
-    >>> RECORDED.append([]); y = np.ones(2); freeze((y, 2.0)); y.flags.writeable
+    >>> recorded().append([]); y = np.ones(2); freeze((y, 2.0)); y.flags.writeable
     False
-    >>> thaw(RECORDED.pop()); y.flags.writeable
+    >>> thaw(recorded().pop()); y.flags.writeable
     True
     """
-    recorded = RECORDED[-1]
+    stack = recorded()
+    if not stack:
+        return  # (no vjp is running: a graph built by hand is swept at once)
+    recorded_here = stack[-1]
     for x in values:
         if type(x) is np.ndarray and x.flags.writeable:
             x.flags.writeable = False
-            recorded.append(x)
+            recorded_here.append(x)
 
 
 def thaw(arrays) -> None:
@@ -308,7 +320,7 @@ def apply(op, inputs, params):
                 pass  # math refuses (log of a negative, 1/0, ...): NumPy's semantics below
         # values of outer levels (nested derivatives) go through the registry's dispatch
         out = _node(op.compute(raw, params) if plain else op.apply(raw, params), op, raw, parents, params, None, level)
-        if constants and RECORDED:
+        if constants:
             freeze(raw)
     return finish(op, out, inputs, params, out.data if type(out) is Var else out)  # (views: ad.adoo.views)
 
