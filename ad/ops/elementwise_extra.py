@@ -134,8 +134,7 @@ _ANY = Real()
 _NO_ZERO = Real(avoid=(0.0,))
 
 
-def _squared_radius(x, y):
-    return add(square(x), square(y))
+_squared_radius = lambda x, y: add(square(x), square(y))  # noqa: E731  (a lambda: adsct inlines it into the rule)
 
 
 # arctan2(y, x) is the angle of the point (x, y): NumPy's argument order, y first.
