@@ -172,6 +172,8 @@ def test_kinks_at_zero_take_the_derivative_of_abs_there(label, s, f):
     want = np.sign(x) - np.sign(x) + np.sqrt(5.0) * np.sign(x)  # fabs, copysign(., -0.5) = -|x|, hypot = sqrt5 |x|
     np.testing.assert_allclose(s.grad(f)(x), want, err_msg=label)
     np.testing.assert_allclose(s.grad(f)(x[2:]), numeric.grad(f, x[2:], method="central"), rtol=1e-7, err_msg=label)
+    # every piece is linear, so the second derivative is 0, at the kink too (as abs''(0) = 0)
+    np.testing.assert_array_equal(s.hessian(f)(x), np.zeros((4, 4)), err_msg=label)
 
 
 def signed_by_ops(x, y):

@@ -7,7 +7,7 @@ Conventions where the derivative does not exist (they match ad.ops.elementwise: 
 ties split evenly, nan where the value is nan):
 - fabs'(0) = 0, and copysign's x-derivative is 0 at x = 0 (|x| has its kink there); copysign
   does not depend on y except for a jump at y = 0, so y carries no derivative.
-- hypot's derivative at the origin is 0 (hypot(x, 0) is |x|); arctan2's there is nan (its value
+- hypot's derivatives at the origin are 0 (hypot(x, 0) is |x|); arctan2's there is nan (its value
   jumps around the origin, so no number is right).
 - fmax/fmin split a tie evenly, like maximum/minimum, and follow NumPy's nan handling: where one
   input is nan the other is the result, so it gets the whole derivative; both nan gives nan.
@@ -145,7 +145,8 @@ arctan2 = elementwise("arctan2", np.arctan2, (
     doc="The angle of the point (x, y) in (-pi, pi]; note y comes first.\n\n>>> float(arctan2(1.0, 0.0))\n"
         "1.5707963267948966")
 
-_safe_radius = lambda out: where(equal(out, 0.0), 1.0, out)  # noqa: E731  (0 / 1 = 0 at the origin)
+# At the origin divide by inf: x / inf = 0, and so is every derivative of it (abs''(0) = 0 too).
+_safe_radius = lambda out: where(equal(out, 0.0), math.inf, out)  # noqa: E731
 
 hypot = elementwise("hypot", np.hypot, (
     lambda t, out, x, y: mul(t, div(x, _safe_radius(out))),
