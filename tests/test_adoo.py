@@ -166,8 +166,8 @@ def test_transforms_run_in_parallel_threads():
 def test_numpy_function_without_a_rule_raises_not_differentiable():
     with pytest.raises(NotDifferentiableError, match="numpy.nancumsum"):
         adoo.grad(lambda x: np.sum(np.nancumsum(x)))(np.ones(3))
-    with pytest.raises(NotDifferentiableError, match="numpy.arctan2"):
-        adoo.grad(lambda x: np.arctan2(x, 1.0))(0.5)
+    with pytest.raises(NotDifferentiableError, match="numpy.ldexp"):
+        adoo.grad(lambda x: np.ldexp(x, 2))(0.5)
 
 
 @pytest.mark.parametrize("convert", [np.asarray, float, math.sin, lambda v: np.array(v, dtype=float)])

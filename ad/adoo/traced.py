@@ -246,10 +246,10 @@ class Traced:
         if op is None:
             raise NotDifferentiableError(f"numpy.{ufunc.__name__} has no derivative rule in ad.ops; "
                                          f"add an op to the registry or rewrite with registered functions" + user_line())
-        if kwargs:
+        if not op._param_names.issuperset(kwargs):  # (a keyword the op takes, like float_power's dtype, passes)
             raise TypeError(f"numpy.{ufunc.__name__}: keyword arguments {sorted(kwargs)} are not supported "
                             f"on traced values")
-        return op(*inputs)
+        return op(*inputs, **kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
         op = ops.lookup(func)
