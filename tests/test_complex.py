@@ -11,7 +11,9 @@ import math
 import numpy as np
 import pytest
 
+import ad
 from ad import numeric, ops
+from ad.errors import NotDifferentiableError
 from spellings import ids, runs
 
 
@@ -206,3 +208,13 @@ def test_imaginary_part_of_a_real_value_has_zero_gradient(label, s, f):
     assert f(z) == 0.0
     assert s.grad(f)(z) == 0.0, label
     assert s.jvp(f, (z,), (1j,))[1] == 0.0, label
+
+
+@pytest.mark.parametrize("strategy", ["adoo", "adsct"])
+def test_sign_of_a_complex_value_is_refused_not_taken_as_a_constant(strategy):
+    # np.sign(z) = z / |z| for complex z moves with z: a zero derivative would be silently wrong.
+    def f(z):
+        return np.abs(np.sign(z) * z)
+    with pytest.raises(NotDifferentiableError, match="numpy.sign of a complex value"):
+        ad.grad(f, strategy=strategy)(1.0 + 2.0j)
+    assert ad.grad(f, strategy=strategy)(-1.5) == pytest.approx(numeric.grad(f, -1.5))  # real: the sign is a constant

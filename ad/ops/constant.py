@@ -9,6 +9,7 @@ import operator
 
 import numpy as np
 
+from ..errors import NotDifferentiableError
 from .core import defop
 from .domain import Boolean, Domain, Real, axis_cases, broadcast_cases, unary_cases
 
@@ -20,8 +21,16 @@ def _constant(name, impl, nin=1, aliases=(), doc="", domain=None):
 _ANY1 = Domain((Real(),), unary_cases())
 _ANY2 = Domain((Real(), Real()), broadcast_cases(2))
 
-sign = _constant("sign", np.sign, aliases=(np.sign,), domain=_ANY1,
-                 doc="Sign of x: -1, 0 or 1, in x's dtype.\n\n>>> sign(-2.0)\n-1.0")
+def _real_sign(x):
+    if np.iscomplexobj(x):  # z / |z| moves with z: treating it as a constant would be silently wrong
+        raise NotDifferentiableError("numpy.sign of a complex value has a derivative (z / |z| changes with z), "
+                                     "and ad has no rule for it: write z / np.abs(z)")
+    return np.sign(x)
+
+
+sign = _constant("sign", _real_sign, aliases=(np.sign,), domain=_ANY1,
+                 doc="Sign of x: -1, 0 or 1, in x's dtype (real x only: a complex sign has a derivative).\n\n"
+                     ">>> sign(-2.0)\n-1.0")
 floor = _constant("floor", np.floor, aliases=(np.floor, math.floor), domain=_ANY1,
                   doc="Largest integer <= x.\n\n>>> floor(2.7)\n2.0")
 ceil = _constant("ceil", np.ceil, aliases=(np.ceil, math.ceil), domain=_ANY1,
