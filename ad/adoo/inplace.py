@@ -96,6 +96,14 @@ def _in_layout_of(old, new):
     return new
 
 
+def _contents(node: Var, into=None) -> Var:
+    """Copy node's contents (value, op, inputs, parents, stamp, ...) into `into`, or a new Var."""
+    into = Var.__new__(Var) if into is None else into
+    for slot in _VAR_SLOTS:
+        setattr(into, slot, getattr(node, slot))
+    return into
+
+
 def _laid_out(old, new):
     """`new` with its array in `old`'s layout (`_in_layout_of`), through the engine values of
     nested derivatives (rebuilt, never changed: they may be shared)."""
@@ -106,9 +114,7 @@ def _laid_out(old, new):
         data = _laid_out(old.data if type(old) is Var else old, new.data)
         if data is new.data:
             return new
-        copy = Var.__new__(Var)
-        for slot in _VAR_SLOTS:
-            setattr(copy, slot, getattr(new, slot))
+        copy = _contents(new)
         copy.data = data
         return copy
     if kind is Dual:
@@ -135,12 +141,9 @@ def _assign(handle, new) -> None:
     if type(new) is not Var:
         new = Var(new, level=handle._ad_level)
     new.data = _laid_out(handle.data, new.data)
-    earlier = Var.__new__(Var)
-    for slot in _VAR_SLOTS:
-        setattr(earlier, slot, getattr(handle, slot))
+    earlier = _contents(handle)
     earlier._prev = getattr(handle, "_prev", None)
-    for slot in _VAR_SLOTS:
-        setattr(handle, slot, getattr(new, slot))
+    _contents(new, into=handle)
     handle.grad, handle._prev = None, earlier
     var_module.note_update()
 

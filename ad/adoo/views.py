@@ -28,28 +28,14 @@ from ..ops.core import _ENGINES
 __all__ = ["AFTER_APPLY", "WRITE_BACK", "finish", "base_of", "live_views", "WeakIdentitySet"]
 
 
-def _inverse_axes(axes, ndim):
-    return None if axes is None else tuple(np.argsort([a % ndim for a in axes]))
-
-
 # How a write into a view reaches its base: (base, new value of the view, params) -> new base.
-WRITE_BACK = {
-    ops.getitem: lambda base, view, p: ops.index_update(base, view, p["index"]),
-    ops.reshape: lambda base, view, p: ops.reshape(view, ops.shape_of(base)),
-    ops.expand_dims: lambda base, view, p: ops.reshape(view, ops.shape_of(base)),
-    ops.squeeze: lambda base, view, p: ops.reshape(view, ops.shape_of(base)),
-    ops.transpose: lambda base, view, p: ops.transpose(view, _inverse_axes(p.get("axes"), ops.ndim_of(base))),
-    ops.swapaxes: lambda base, view, p: ops.swapaxes(view, p["axis1"], p["axis2"]),
-    ops.ravel: lambda base, view, p: ops.reshape(view, ops.shape_of(base)),
-    ops.atleast_1d: lambda base, view, p: ops.reshape(view, ops.shape_of(base)),
-    ops.atleast_2d: lambda base, view, p: ops.reshape(view, ops.shape_of(base)),
-    ops.atleast_3d: lambda base, view, p: ops.reshape(view, ops.shape_of(base)),
-    ops.flip: lambda base, view, p: ops.flip(view, p.get("axis")),
-    ops.flipud: lambda base, view, p: ops.flipud(view),
-    ops.fliplr: lambda base, view, p: ops.fliplr(view),
-    ops.moveaxis: lambda base, view, p: ops.moveaxis(view, p["destination"], p["source"]),
-    ops.rot90: lambda base, view, p: ops.rot90(view, -p.get("k", 1), p.get("axes", (0, 1))),
-}
+# An index writes into the base's entries; every other view op here only rearranges entries,
+# so its VJP rule (the transpose of a rearrangement) is its inverse: that rule carries the write.
+WRITE_BACK = {ops.getitem: lambda base, view, p: ops.index_update(base, view, p["index"])}
+for _op in (ops.reshape, ops.expand_dims, ops.squeeze, ops.transpose, ops.swapaxes, ops.ravel, ops.atleast_1d,
+            ops.atleast_2d, ops.atleast_3d, ops.flip, ops.flipud, ops.fliplr, ops.moveaxis, ops.rot90):
+    WRITE_BACK[_op] = lambda base, view, p, rule=_op.vjp_rule(0): rule(view, None, base, **p)
+
 
 # Ops whose engine result goes through a hook `hook(out, inputs, params) -> out` instead
 # (filled by ad.adoo.inplace: zeros_like gives a handle that can be written into).
