@@ -233,7 +233,7 @@ UNSUPPORTED = {
     "star args": "def f(*xs):\n    return xs[0]\n",
     "list comprehension": "def f(x):\n    return sum([x * i for i in range(3)])\n",
     "subscript assignment": "def f(x):\n    x[0] = 1.0\n    return x\n",
-    "attribute": "def f(x):\n    return x.real\n",
+    "attribute": "def f(x):\n    return x.flags\n",
     "with": "def f(x):\n    with open('f') as h:\n        y = x\n    return y\n",
 }
 
@@ -261,21 +261,21 @@ def test_missing_source_says_how_to_give_it():
 
 
 def _no_rule(x):
-    return np.nancumsum(x)
+    return np.interp(x, [0.0, 2.0], [1.0, 3.0])
 
 
 def test_active_value_reaching_a_call_without_a_rule_is_not_differentiable():
     def f(x, y):
-        return np.sum(np.nancumsum(x)) + y
+        return np.sum(np.interp(x, [0.0, 2.0], [1.0, 3.0])) + y
 
-    with pytest.raises(NotDifferentiableError, match="numpy.nancumsum"):
+    with pytest.raises(NotDifferentiableError, match="numpy.interp"):
         adsct.grad(f)(np.ones(3), 1.0)
     assert adsct.grad(f, argnums=1)(np.ones(3), 1.0) == 1.0, "the same call on a constant is fine"
 
     def g(x):  # inside an inlined user function, the error names the library call and its line
         return np.sum(_no_rule(x))
 
-    with pytest.raises(NotDifferentiableError, match=r"numpy.nancumsum .* line \d+ of .*test_adsct.py"):
+    with pytest.raises(NotDifferentiableError, match=r"numpy.interp .* line \d+ of .*test_adsct.py"):
         adsct.grad(g)(np.ones(3))
 
 

@@ -249,8 +249,7 @@ class Active:
                         f"adlib.{op.name}(...) instead")
 
     def __array_function__(self, func, types, args, kwargs):
-        from ..adoo.traced import _STRUCTURAL
-        if func in _STRUCTURAL:  # shape queries and the like carry no derivative
+        if func in ops.constant.NO_DERIVATIVE:  # shape queries and the like carry no derivative
             return func(*plain_tree(args), **plain_tree(kwargs))
         op = ops.lookup(func)
         name = getattr(func, "__name__", repr(func))

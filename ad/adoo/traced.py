@@ -16,9 +16,7 @@ from ..errors import NotDifferentiableError, user_line
 
 # NumPy functions that only look at a value's structure or compare it: their results carry
 # no derivative, so they run on the plain values.
-_STRUCTURAL = {np.shape, np.ndim, np.size, np.result_type, np.iscomplexobj, np.isrealobj,
-               np.allclose, np.array_equal, np.isclose, np.count_nonzero, np.nonzero,
-               np.argsort, np.any, np.all}
+_STRUCTURAL = ops.constant.NO_DERIVATIVE
 
 _lookup = ops.lookup
 
@@ -190,6 +188,34 @@ class Traced:
     def dot(self, other):
         return ops.dot(self, other)
 
+    def trace(self, offset=0, axis1=0, axis2=1):
+        return ops.trace(self, offset, axis1, axis2)
+
+    def round(self, decimals=0):
+        return ops.round(self, decimals)
+
+    def ptp(self, axis=None, keepdims=False):
+        return np.ptp(self, axis=axis, keepdims=keepdims)
+
+    # positions and truth values: constants
+    def argmax(self, axis=None):
+        return ops.argmax(self, axis)
+
+    def argmin(self, axis=None):
+        return ops.argmin(self, axis)
+
+    def argsort(self, axis=-1, kind=None):
+        return ops.argsort(self, axis, kind)
+
+    def nonzero(self):
+        return np.nonzero(plain(self))
+
+    def any(self, axis=None, keepdims=False):
+        return np.any(plain(self), axis=axis, keepdims=keepdims)
+
+    def all(self, axis=None, keepdims=False):
+        return np.all(plain(self), axis=axis, keepdims=keepdims)
+
     def clip(self, a_min=None, a_max=None):
         return ops.clip(self, a_min, a_max)
 
@@ -203,8 +229,9 @@ class Traced:
     # -- refusing silent constants -------------------------------------------------------------
     def __array__(self, dtype=None, copy=None):
         raise NotDifferentiableError(f"cannot convert a traced {type(self).__name__} to a NumPy array: its derivative "
-                        f"would be lost. Use NumPy functions on it directly (they are traced), or .data "
-                        f"for its value" + user_line())
+                        f"would be lost. Build arrays from traced values with np.stack([a, b]) or "
+                        f"np.concatenate (np.array([a, b]) cannot be traced), use NumPy functions on it "
+                        f"directly (they are traced), or .data for its value" + user_line())
 
     def __float__(self):
         raise NotDifferentiableError(f"float() of a traced {type(self).__name__} would drop its derivative (math.* "
@@ -241,7 +268,10 @@ class Traced:
                 raise TypeError(f"numpy.{ufunc.__name__}.reduce: unsupported arguments {sorted(set(kwargs) - set(allowed))}")
             return ops.get(_REDUCERS[ufunc])(*inputs, **{"axis": 0, **allowed})
         if method != "__call__":
-            raise NotDifferentiableError(f"numpy.{ufunc.__name__}.{method} has no derivative rule in ad.ops" + user_line())
+            recipe = ops.recipes.RECIPES.get(getattr(ufunc, method))  # np.multiply.outer: ops/recipes.py
+            if recipe is None:
+                raise NotDifferentiableError(f"numpy.{ufunc.__name__}.{method} has no derivative rule in ad.ops" + user_line())
+            return recipe(*inputs, **kwargs)
         op = ops.lookup(ufunc)
         if op is None:
             raise NotDifferentiableError(f"numpy.{ufunc.__name__} has no derivative rule in ad.ops; "

@@ -40,7 +40,12 @@ _COMPARE = {ast.Gt: "greater", ast.GtE: "greater_equal", ast.Lt: "less", ast.LtE
 _METHODS = {"sum": "sum", "mean": "mean", "max": "max", "min": "min", "prod": "prod", "dot": "dot",
             "reshape": "reshape", "transpose": "transpose", "clip": "clip", "squeeze": "squeeze",
             "swapaxes": "swapaxes", "ravel": "reshape", "flatten": "reshape", "var": "variance", "std": "std",
-            "cumsum": "cumsum", "cumprod": "cumprod", "diagonal": "diagonal", "repeat": "repeat", "take": "take"}
+            "cumsum": "cumsum", "cumprod": "cumprod", "diagonal": "diagonal", "repeat": "repeat", "take": "take",
+            "astype": "astype", "round": "round", "conj": "conj", "conjugate": "conj", "trace": "trace",
+            "argmax": "argmax", "argmin": "argmin", "argsort": "argsort"}
+# Methods with the NumPy function of the same name (a recipe or a constant): x.ptp() is np.ptp(x).
+_METHOD_FUNCTIONS = {"ptp": np.ptp, "any": np.any, "all": np.all, "nonzero": np.nonzero}
+_PARTS = {"real": "real", "imag": "imag"}  # attributes that are ops: x.real is np.real(x)
 _STRUCTURE = {"shape", "ndim", "size", "dtype"}
 
 
@@ -519,13 +524,15 @@ class Normaliser:
             value = self.expr(node.value)
             if node.attr == "T":
                 return self.emit(ops.get("transpose"), [value], {}, node)
+            if node.attr in _PARTS:
+                return self.emit(ops.get(_PARTS[node.attr]), [value], {}, node)
             if node.attr in _STRUCTURE:
                 return self.plain(ast.Attribute(value, node.attr, ast.Load()))
             if isinstance(value, Structured) and node.attr in getattr(value.value, "_fields", ()):
                 part = getattr(value.value, node.attr)  # a named result: np.linalg.eigh(a).eigenvalues
                 return part if isinstance(part, ast.Name) else Structured(part)
             raise self.parsed.error(node, f"attribute .{node.attr} of a value is not supported",
-                                    "supported: .T, .shape, .ndim, .size, .dtype")
+                                    "supported: .T, .real, .imag, .shape, .ndim, .size, .dtype")
         return self.outside(node)  # a module attribute such as np.pi: a constant
 
     def outside(self, node: ast.expr) -> ast.expr:
@@ -583,10 +590,13 @@ class Normaliser:
         if copy is not None:
             return copy
         func = node.func
+        if isinstance(func, ast.Attribute) and self.mentions_locals(func.value) and func.attr in _METHOD_FUNCTIONS:
+            function = ast.Name(self.root.inject(func.attr, _METHOD_FUNCTIONS[func.attr]), ast.Load())
+            return self.call(ast.copy_location(ast.Call(function, [func.value] + list(node.args), node.keywords), node))
         if isinstance(func, ast.Attribute) and self.mentions_locals(func.value):  # a method: x.sum(axis=1)
             if func.attr not in _METHODS:
                 raise self.parsed.error(node, f"method .{func.attr}() is not supported",
-                                        f"supported methods: {', '.join(sorted(_METHODS))}")
+                                        f"supported methods: {', '.join(sorted({*_METHODS, *_METHOD_FUNCTIONS, 'copy'}))}")
             op = ops.get(_METHODS[func.attr])
             args = [func.value] + list(node.args)
             if func.attr in ("ravel", "flatten"):
@@ -602,6 +612,8 @@ class Normaliser:
             return self.apply_multi(op, list(node.args), node.keywords, node)
         if op is None and (isinstance(target, functools.partial) or _is_callable_object(target)):
             target = as_function(target)  # what calling it does: a function to inline
+        if op is None and target in ops.recipes.RECIPES:
+            return self.recipe(target, node)
         if op is None and ops.compose.composite(target) is not None:
             return self.composite(target, node)
         if op is None and _inlinable(target):
@@ -665,6 +677,17 @@ class Normaliser:
                 self.static(axis) if isinstance(axis, ast.AST) else ast.Constant(axis), ast.Constant(k)], []))
             pieces.append(self.emit(ops.get("getitem"), [x], {"index": index}, node))
         return Structured(pieces)
+
+    def recipe(self, target, node: ast.Call) -> ast.expr:
+        """np.ptp, np.cov, ...: the recipe's source inlined like a helper of the user's
+        (ops/recipes.py); where adsct cannot read the recipe, the error names the user's call."""
+        try:
+            return self.inline(ops.recipes.RECIPES[target], node)
+        except UnsupportedSyntaxError as error:
+            if error.filename != ops.recipes.__file__:
+                raise
+            raise self.parsed.error(node, f"{_describe(target, node.func)} cannot be written as adsct code with "
+                                    f"these arguments ({error.msg})", "use ad.adoo for this function") from None
 
     def inline(self, callee, node: ast.Call) -> ast.expr:
         """A call to a user function: its body, normalised in place (with its own names)."""
@@ -769,7 +792,7 @@ _NOT_INLINED = ("numpy", "scipy", "math", "ad.")
 NUMBER_FOR_MATH = "number_for_math"
 # Calls that only look at structure (how many, what shape), never at values: differentiated
 # values may reach them, and their results are constants.
-_STRUCTURAL = (len, np.shape, np.ndim, np.size, isinstance, type, ops.shape_of, ops.ndim_of,
+_STRUCTURAL = tuple(ops.constant.NO_DERIVATIVE) + (len, isinstance, type, ops.shape_of, ops.ndim_of,
                derived.zeros_like,  # (a zero of x's shape: generated code's zero derivatives)
                refuse_shared_update, same_array,  # (generated code's checks of in-place updates: inplace.py)
                number_for_math)  # (generated code's check of a math function's value)

@@ -10,6 +10,7 @@ import numpy as np
 
 from .core import shape_of
 from .elementwise import where
+from .recipes import RECIPES
 from .shape import getitem
 
 # np.split and friends, and how each picks the axis it splits (None: its `axis` argument).
@@ -84,12 +85,13 @@ _COMPOSITES[np.select] = select
 
 
 def composite(fn):
-    """The registry-op composition standing for NumPy function `fn`, or None.
+    """The registry-op composition standing for NumPy function `fn`, or None: a split, select,
+    or one of the recipes (recipes.py).
 
-    >>> composite(np.select) is select, composite(np.sin) is None
-    (True, True)
+    >>> composite(np.select) is select, composite(np.sin) is None, composite(np.ptp).__name__
+    (True, True, 'ptp')
     """
     try:
-        return _COMPOSITES.get(fn)
+        return _COMPOSITES.get(fn) or RECIPES.get(fn)
     except TypeError:
         return None

@@ -28,6 +28,15 @@ def _real_sign(x):
     return np.sign(x)
 
 
+# NumPy functions whose results carry no derivative: shapes, counts, truth values, positions.
+# Engines call them on plain values; what they return is a constant.
+NO_DERIVATIVE = frozenset({
+    np.shape, np.ndim, np.size, np.result_type, np.iscomplexobj, np.isrealobj, np.allclose, np.array_equal,
+    np.array_equiv, np.isclose, np.count_nonzero, np.nonzero, np.flatnonzero, np.argwhere, np.argsort,
+    np.any, np.all, np.searchsorted, np.digitize, np.isreal, np.iscomplex, np.isneginf, np.isposinf,
+    np.linalg.matrix_rank, np.shares_memory, np.may_share_memory})
+
+
 sign = _constant("sign", _real_sign, aliases=(np.sign,), domain=_ANY1,
                  doc="Sign of x: -1, 0 or 1, in x's dtype (real x only: a complex sign has a derivative).\n\n"
                      ">>> sign(-2.0)\n-1.0")
