@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 # The stamp is rebuilt whenever pyproject.toml changes, so dependencies stay in step.
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-thorough bench clean
+.PHONY: demo test test-thorough bench notebook clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,11 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m ad.bench
+
+# Opens demo.ipynb in Jupyter (installed into the same virtual environment the first time).
+notebook: $(STAMP)
+	$(PY) -c "import notebook" 2>/dev/null || $(PY) -m pip install --quiet -e ".[dev,notebook]"
+	$(PY) -m jupyter notebook demo.ipynb
 
 test-thorough: $(STAMP)
 	HYPOTHESIS_PROFILE=thorough $(PY) -m pytest -q

@@ -10,12 +10,31 @@ The transforms below dispatch to a strategy by name:
 >>> import ad
 >>> ad.STRATEGIES
 ('adlib', 'adoo', 'adsct')
+
+The submodules load on first use, so `import ad` stays quick and `ad.adoo.grad` just works.
 """
+
+import importlib
 
 from . import numeric, ops, tree
 from .strategies import STRATEGIES, available, grad, hessian, jacobian, jvp, value_and_grad, vjp
 
 __version__ = "0.1.0"
+
+# Loaded on first attribute access (PEP 562), not at `import ad`.
+_SUBMODULES = ("adlib", "adoo", "adsct", "nn", "plots", "bench", "derived", "examples", "levels", "errors",
+               "strategies", "symbolic")
+
+
+def __getattr__(name):
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'ad' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_SUBMODULES))
+
 
 __all__ = ["STRATEGIES", "available", "grad", "value_and_grad", "jvp", "vjp", "jacobian", "hessian",
            "numeric", "ops", "tree", "__version__"]

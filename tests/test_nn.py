@@ -538,6 +538,7 @@ def test_progress_bar_with_and_without_tqdm(capsys, monkeypatch):
     nn.fit(model, X, y, epochs=2, progress=False)
     assert capsys.readouterr().err == ""
     if importlib.util.find_spec("tqdm") is not None:
+        monkeypatch.setattr("ad.nn.progress._shown", lambda stream: True)  # (as on a terminal)
         nn.fit(model, X, y, epochs=2, progress=True)
         assert "fit (adsct)" in capsys.readouterr().err
     monkeypatch.setitem(sys.modules, "tqdm", None)  # as if not installed: no bar, no error
@@ -594,3 +595,11 @@ def test_example_runs(script, capsys):
         assert result["MLP 1-10-1 (ReLU)"] < 0.2 * result["linear model"]
     if script == "digits" and result is not None:
         assert min(result.values()) >= 0.95
+
+
+def test_progress_bars_stay_out_of_redirected_output():
+    import io
+    from ad.nn.progress import progress_bar
+    redirected = io.StringIO()  # (not a terminal, as when output goes to a file or a pipe)
+    assert list(progress_bar(range(3), file=redirected)) == [0, 1, 2]
+    assert redirected.getvalue() == "", "a bar wrote into redirected output"

@@ -23,18 +23,13 @@ for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):  # 
 
 import numpy as np  # noqa: E402
 
+from ..nn.progress import progress_bar  # noqa: E402
 from . import suite  # noqa: E402
 from .timing import compare, workload_table  # noqa: E402
 
 
 def _progress(iterable, total, description, enabled):
-    if not enabled:
-        return iterable
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        return iterable
-    return tqdm(iterable, total=total, desc=description, leave=False, file=sys.stderr)
+    return progress_bar(iterable, enabled, total=total, desc=description, leave=False, file=sys.stderr)
 
 
 def run_workloads(quick: bool, progress: bool) -> list:

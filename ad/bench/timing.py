@@ -77,6 +77,10 @@ def workload_table(workload, medians: dict) -> str:
     for name, seconds in sorted(medians.items(), key=lambda item: item[1]):
         shown = f"{seconds * 1e6:.2f} µs" if seconds < 1e-3 else f"{seconds * 1e3:.2f} ms"
         lines.append(f"  {name:<16} {shown:>10} {seconds / base:>7.2f}x")
+    missing = [name for name, why in workload.skipped.items() if why.startswith("not installed")]
     for name, why in workload.skipped.items():
-        lines.append(f"  {name:<16} {'-':>10} {'':>8}  ({why})")
+        if name not in missing:
+            lines.append(f"  {name:<16} {'-':>10} {'':>8}  ({why})")
+    if missing:
+        lines.append(f"  (not installed here, so not compared: {', '.join(missing)})")
     return "\n".join(lines)

@@ -1,7 +1,7 @@
 """A progress bar over epochs: tqdm when it is installed and wanted, else a silent stand-in.
 
 tqdm is imported only here and only when a bar is asked for, so `import ad.nn` works
-without it.
+without it.  Bars show on a terminal or in Jupyter, never in redirected output.
 
 >>> bar = progress_bar(range(3), enabled=False)
 >>> list(bar), bar.set_postfix(loss=0.5)
@@ -9,6 +9,8 @@ without it.
 """
 
 from __future__ import annotations
+
+import sys
 
 __all__ = ["progress_bar"]
 
@@ -36,10 +38,17 @@ def progress_bar(iterable, enabled: bool = True, **options):
     >>> list(progress_bar("ab", enabled=False))
     ['a', 'b']
     """
-    if enabled:
+    if enabled and _shown(options.get("file", sys.stderr)):
         try:
             from tqdm import tqdm
         except ImportError:
             return _Silent(iterable)
         return tqdm(iterable, **options)
     return _Silent(iterable)
+
+
+def _shown(stream) -> bool:
+    """Whether a bar is readable there: a terminal, or a Jupyter cell.  Redirected to a file
+    or a pipe, a bar's carriage returns would run into the printed text."""
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) or "ipykernel" in sys.modules
