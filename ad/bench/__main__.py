@@ -109,17 +109,30 @@ def plot(results: list, growth: dict, out: Path) -> list:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     paths = []
-    fig, axes = plt.subplots(1, len(results), figsize=(4 * len(results), 3.6), squeeze=False)
-    for ax, result in zip(axes[0], results):
+    columns = min(3, len(results))
+    rows_of_panels = -(-len(results) // columns)
+    fig, axes = plt.subplots(rows_of_panels, columns, figsize=(5.2 * columns, 3.4 * rows_of_panels), squeeze=False)
+    for ax in axes.flat[len(results):]:
+        ax.set_visible(False)
+    for ax, result in zip(axes.flat, results):
         items = sorted(result["ratios"].items(), key=lambda item: item[1])
-        ax.barh([k for k, _ in items], [v for _, v in items], color="tab:blue")
+        bars = ax.barh([k for k, _ in items], [v for _, v in items],
+                       color=[_candidate_colour(k, result["reference"]) for k, _ in items])
+        ax.bar_label(bars, labels=[f"{v:.{0 if v >= 100 else 1 if v >= 10 else 2}f}x" for _, v in items], padding=3, fontsize=8)
         ax.axvline(1.0, color="black", linewidth=0.8)
         ax.set_xscale("log")
-        ax.set_title(result["name"], fontsize=9)
-        ax.set_xlabel(f"time / {result['reference']}")
+        low, high = min(v for _, v in items), max(v for _, v in items)
+        ax.set_xlim(low / 1.5, high * 4)  # (room for the labels)
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}x"))
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        subs = (1.0, 2.0, 5.0) if high / low < 50 else (1.0,)  # (enough ticks to read, never crowded)
+        ax.xaxis.set_major_locator(matplotlib.ticker.LogLocator(base=10, subs=subs))
+        ax.set_title(_short_title(result["title"]), fontsize=9)
+        ax.set_xlabel(f"time relative to {result['reference']} (log scale; shorter is faster)", fontsize=8)
+    fig.suptitle("ad.bench: median time of each candidate relative to the hand-written gradient (same run)")
     fig.tight_layout()
     paths.append(out / "ratios.png")
-    fig.savefig(paths[-1], dpi=110)
+    fig.savefig(paths[-1], dpi=130)
     plt.close(fig)
     fig, (ax_time, ax_memory) = plt.subplots(1, 2, figsize=(10, 4))
     for name in suite.GROWTH_VERSIONS:
@@ -133,12 +146,33 @@ def plot(results: list, growth: dict, out: Path) -> list:
     ax_time.loglog([r["n"] for r in rows], [r["function_seconds"] for r in rows], "k:", label="f itself")
     ax_time.set(xlabel="n (inputs)", ylabel="seconds for the full gradient", title="time")
     ax_memory.set(xlabel="n (inputs)", ylabel="peak bytes (tracemalloc)", title="memory")
-    ax_time.legend(fontsize=7)
+    ax_time.legend(fontsize=8)
+    ax_memory.legend(fontsize=8)
+    fig.suptitle("Full gradient of sum(sin(x) * x): reverse mode (one sweep) against forward mode (n sweeps)")
     fig.tight_layout()
     paths.append(out / "forward_vs_reverse.png")
-    fig.savefig(paths[-1], dpi=110)
+    fig.savefig(paths[-1], dpi=130)
     plt.close(fig)
     return paths
+
+
+def _short_title(title: str) -> str:
+    """A panel title: the workload's description up to its first colon, wrapped.
+
+    >>> _short_title("784-256-10 ReLU MLP, batch 64, float64: value and gradient")
+    '784-256-10 ReLU MLP, batch 64, float64'
+    """
+    import textwrap
+    return textwrap.fill(title.split(":")[0], 48)
+
+
+def _candidate_colour(name: str, reference: str) -> str:
+    """One colour per strategy, as in the notebook; grey for the reference and the peers."""
+    for strategy, colour in (("adsct", "tab:blue"), ("adoo", "tab:orange"), ("adlib", "tab:green"),
+                             ("numeric", "tab:purple")):
+        if name.startswith(strategy):
+            return colour
+    return "0.55" if name == reference else "0.75"
 
 
 def main(argv=None) -> int:
