@@ -59,19 +59,148 @@ def available() -> tuple:
     return tuple(found)
 
 
-def _dispatching(transform: str):
-    def dispatch(*args, strategy: str = DEFAULT, **kwargs):
-        return getattr(get(strategy), transform)(*args, **kwargs)
+# -- the transforms, dispatched by strategy= ------------------------------------------------------
+# Every strategy module has the same six functions with the same contract, written out once here.
 
-    dispatch.__name__ = dispatch.__qualname__ = transform
-    dispatch.__doc__ = (f"`{transform}` computed by the chosen strategy (default {DEFAULT!r}); "
-                        f"same arguments as `ad.<strategy>.{transform}` plus `strategy=`.")
-    return dispatch
+_ARGNUMS = """argnums: which positional argument(s) to differentiate: an int, or a tuple of ints
+            (giving a tuple of results; a position repeated gets the full derivative at each
+            place).  An argument may be a number, an array or a pytree (tuples, lists and dicts
+            of them); its derivative has the same structure, shape and dtype."""
+
+_ERRORS = """Raises:
+        NotDifferentiableError: f calls something with no derivative rule on a differentiated value
+            (the message names the function and your line), or converts one to a plain number.
+        UnsupportedSyntaxError (strategy "adsct"): f uses Python outside the subset adsct reads.
+        TypeError / ValueError: argnums out of range, a non-scalar f for `grad`, mismatched shapes."""
 
 
-grad = _dispatching("grad")
-value_and_grad = _dispatching("value_and_grad")
-jvp = _dispatching("jvp")
-vjp = _dispatching("vjp")
-jacobian = _dispatching("jacobian")
-hessian = _dispatching("hessian")
+def grad(f, argnums=0, *, strategy: str = DEFAULT):
+    """A function returning the gradient of scalar-valued f.
+
+    Args:
+        f: a function of numbers, arrays or pytrees returning one real number.
+        {argnums}
+        strategy: "adsct" (default: generated code, fastest), "adoo" (operator overloading: any
+            Python), "adlib" (f must call ad.adlib's elemental functions).
+
+    Returns:
+        `grad_f(*args)`: the gradient with the structure of args[argnums] (a tuple for a tuple argnums).
+
+    {errors}
+
+    >>> import numpy as np, ad
+    >>> ad.grad(lambda x1, x2: np.log(x1) + x1 * x2 - np.sin(x2), argnums=(0, 1))(2.0, 5.0)
+    (5.5, 1.7163378145367738)
+    """
+    return get(strategy).grad(f, argnums)
+
+
+def value_and_grad(f, argnums=0, *, strategy: str = DEFAULT):
+    """A function returning f's value and its gradient, from one evaluation of f.
+
+    Args:
+        f: a function returning one real number.
+        {argnums}
+        strategy: "adsct" (default), "adoo" or "adlib" (see `grad`).
+
+    Returns:
+        `value_and_grad_f(*args) -> (value, gradient)`, the gradient as `grad` gives it.
+
+    {errors}
+
+    >>> import numpy as np, ad
+    >>> ad.value_and_grad(lambda x: np.sum(x ** 2), strategy="adoo")(np.array([1.0, 2.0]))
+    (5.0, array([2., 4.]))
+    """
+    return get(strategy).value_and_grad(f, argnums)
+
+
+def jvp(f, primals, tangents, *, strategy: str = DEFAULT):
+    """Forward mode: f's value at `primals` and its directional derivative along `tangents`.
+
+    Args:
+        f: any differentiable function of numbers, arrays or pytrees.
+        primals: a tuple with one entry per argument of f.
+        tangents: a tuple with the same structure, shapes and dtypes as `primals`.
+        strategy: "adsct" (default), "adoo" or "adlib".
+
+    Returns:
+        `(value, tangent_out)`, both with the structure of f's output.
+
+    {errors}
+
+    >>> import ad
+    >>> ad.jvp(lambda x, y: x * y, (2.0, 5.0), (1.0, 0.0))
+    (10.0, 5.0)
+    """
+    return get(strategy).jvp(f, primals, tangents)
+
+
+def vjp(f, *primals, strategy: str = DEFAULT):
+    """Reverse mode: f's value at `primals` and a function pulling cotangents back to them.
+
+    Args:
+        f: any differentiable function of numbers, arrays or pytrees.
+        *primals: f's arguments.
+        strategy: "adsct" (default), "adoo" or "adlib".
+
+    Returns:
+        `(value, vjp_fn)`: `vjp_fn(cotangent)` takes a cotangent with the structure of f's output
+        and returns a tuple with one cotangent per primal.
+
+    {errors}
+
+    >>> import ad
+    >>> value, vjp_fn = ad.vjp(lambda x, y: x * y, 2.0, 5.0)
+    >>> value, vjp_fn(1.0)
+    (10.0, (5.0, 2.0))
+    """
+    return get(strategy).vjp(f, *primals)
+
+
+def jacobian(f, argnums=0, mode: str = "reverse", *, strategy: str = DEFAULT):
+    """A function returning the Jacobian of f.
+
+    Args:
+        f: a function of arrays (or pytrees) returning an array (or a pytree).
+        {argnums}
+        mode: "reverse" (one vjp per output entry: best for few outputs) or "forward" (one jvp per
+            input entry: best for few inputs).  Both give the same matrix.
+        strategy: "adsct" (default), "adoo" or "adlib".
+
+    Returns:
+        `jacobian_f(*args)`: for an input of shape I and an output of shape O, an array of shape O + I.
+
+    {errors}
+
+    >>> import numpy as np, ad
+    >>> ad.jacobian(lambda x: x * x, mode="forward")(np.array([1.0, 2.0]))
+    array([[2., 0.],
+           [0., 4.]])
+    """
+    return get(strategy).jacobian(f, argnums, mode)
+
+
+def hessian(f, argnums=0, *, strategy: str = DEFAULT):
+    """A function returning the Hessian of scalar f, forward mode over reverse mode.
+
+    Args:
+        f: a function returning one real number, twice differentiable.
+        {argnums}
+        strategy: "adsct" (default), "adoo" or "adlib".
+
+    Returns:
+        `hessian_f(*args)`: for an input of shape I, an array of shape I + I.
+
+    {errors}
+
+    >>> import numpy as np, ad
+    >>> ad.hessian(lambda x: x[0] ** 2 * x[1])(np.array([1.0, 2.0]))
+    array([[4., 2.],
+           [2., 0.]])
+    """
+    return get(strategy).hessian(f, argnums)
+
+
+for _transform in (grad, value_and_grad, jvp, vjp, jacobian, hessian):
+    _transform.__doc__ = _transform.__doc__.replace("{argnums}", _ARGNUMS).replace("{errors}", _ERRORS)

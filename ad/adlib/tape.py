@@ -77,6 +77,7 @@ class Tape:
 
     # -- context ---------------------------------------------------------------------------
     def __enter__(self) -> "Tape":
+        """Make this the tape that elemental calls record on, until the `with` block ends."""
         self._tokens.append((_CURRENT_TAPE.set(self), levels.enter(self.level)))
         return self
 

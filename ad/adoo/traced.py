@@ -42,6 +42,7 @@ class Traced:
     # -- structure ------------------------------------------------------------------------
     @property
     def shape(self):
+        """The value's shape, as NumPy gives it (structure carries no derivative)."""
         return np.shape(plain(self))
 
     @property
@@ -65,7 +66,9 @@ class Traced:
         return (self[i] for i in range(len(self)))
 
     # -- arithmetic --------------------------------------------------------------------------
-    def __add__(self, other): return ops.add(self, other)
+    def __add__(self, other):
+        """x + y through the registry's add (each operator below maps to its op the same way)."""
+        return ops.add(self, other)
     def __radd__(self, other): return ops.add(other, self)
     def __sub__(self, other): return ops.sub(self, other)
     def __rsub__(self, other): return ops.sub(other, self)
@@ -104,6 +107,7 @@ class Traced:
 
     # -- array methods -------------------------------------------------------------------------
     def __getitem__(self, index):
+        """x[index] with NumPy's indexing (basic: a view; advanced: a copy); indices are constants."""
         if any(isinstance(i, Traced) for i in (index if isinstance(index, tuple) else (index,))):
             raise TypeError("indices must be plain integers or arrays, not traced values")
         return ops.getitem(self, index)

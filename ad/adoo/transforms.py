@@ -116,8 +116,8 @@ def jvp(f, primals, tangents):
 
 
 def value_and_grad(f, argnums=0):
-    """A function returning f's value and its gradient with respect to `argnums`.
-    A position repeated in a tuple `argnums` gets the full derivative at each of its places.
+    """A function returning f's value and its gradient with respect to `argnums` (as `grad`
+    gives it), from one run of f.
 
     >>> value_and_grad(lambda x: x * x)(3.0)
     (9.0, 6.0)
@@ -126,8 +126,14 @@ def value_and_grad(f, argnums=0):
 
 
 def grad(f, argnums=0):
-    """A function returning the gradient of scalar-valued f with respect to `argnums`.
-    A position repeated in a tuple `argnums` gets the full derivative at each of its places.
+    """A function returning the gradient of scalar-valued f with respect to `argnums`, by
+    running f once on traced values (`Var`) and sweeping its graph backwards.
+
+    f may be any Python: loops, branches, recursion, in-place updates (followed as NumPy does).
+    `argnums` is an int or a tuple of ints (a tuple gives a tuple of gradients; a position
+    repeated gets the full derivative at each place); each gradient has its argument's
+    structure (number, array, pytree), shape and dtype.  NotDifferentiableError names the
+    NumPy call without a rule, or the conversion to a plain number, and your line.
 
     >>> grad(lambda x1, x2: np.log(x1) + x1 * x2 - np.sin(x2), argnums=(0, 1))(2.0, 5.0)[0]
     5.5
