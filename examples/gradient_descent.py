@@ -1,4 +1,4 @@
-"""Gradient descent on f(x, y) = x² + y² from (1, 1) with learning rate 0.3 (the seeds' first
+"""Gradient descent on f(x, y) = x² + y² from (1, 1) with learning rate 0.3 (the course notes' first
 experiment): each step multiplies the point by 1 - 2 * 0.3 = 0.4, so after 10 steps it is
 within 0.4**10 ≈ 1e-4 of the minimum at (0, 0).
 

@@ -1,4 +1,4 @@
-"""Linear regression on the seeds' data y = 2x + 5 + noise: a `Linear(1, 1)` model trained
+"""Linear regression on data y = 2x + 5 + noise: a `Linear(1, 1)` model trained
 with the mean squared error learns w -> 2, b -> 5.
 
 Run: python examples/linear_regression.py [strategy]

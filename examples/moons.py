@@ -1,7 +1,7 @@
 """Two moons: a small ReLU network classifies the training set almost perfectly.
 
 The tensor model is trained with each strategy (the same loss curve comes out of all three),
-and the seed-style scalar `MLP` of `adoo.Var`s is trained micrograd style on a subset.
+and the micrograd-style scalar `MLP` of `adoo.Var`s is trained micrograd style on a subset.
 
 Run: python examples/moons.py
 """

@@ -1,5 +1,5 @@
 """ad.nn: the scalar (micrograd-style) and tensor network APIs, losses, optimizers, data,
-training with every strategy, and the seeds' experiments reproduced with tolerances."""
+training with every strategy, and the course notes' experiments reproduced with tolerances."""
 
 import importlib.util
 import math
@@ -32,7 +32,7 @@ def small_batch(n=6, seed=0):
     return rng.standard_normal((n, 3)), rng.integers(0, 2, n)
 
 
-# -- scalar API (seed style) ---------------------------------------------------------------------
+# -- scalar API (micrograd style) ---------------------------------------------------------------------
 
 def test_scalar_mlp_structure_and_repr():
     model = nn.MLP(3, [4, 4, 1], seed=0)

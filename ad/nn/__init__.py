@@ -2,7 +2,7 @@
 
 Two APIs:
 
-- scalar, seed style (as in micrograd): `Module`, `Neuron`, `Layer`, `MLP` made of
+- scalar, in the style of micrograd: `Module`, `Neuron`, `Layer`, `MLP` made of
   `adoo.Var` scalars, trained with `loss.backward()` and `p.data -= lr * p.grad`;
 - tensor: `Linear`, `ReLU`, `Tanh`, `Sigmoid`, `Sequential` describe a model whose
   parameters are a pytree of NumPy arrays (`model.init(seed)`) and whose `apply(params, X)`

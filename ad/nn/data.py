@@ -26,7 +26,7 @@ def _count(name: str, value, minimum: int = 1) -> int:
 
 
 def linear(n: int = 100, w: float = 2.0, b: float = 5.0, noise: float = 0.1, seed: int = 0):
-    """The seeds' linear data: y = w x + b + noise with x ~ N(0, 1) (default y = 2x + 5).
+    """Linear data for a first regression: y = w x + b + noise with x ~ N(0, 1) (default y = 2x + 5).
 
     >>> X, y = linear(n=3, noise=0.0)
     >>> np.allclose(y, 2 * X + 5)

@@ -1,4 +1,4 @@
-"""The seed-style scalar network (as in micrograd), built from `adoo.Var` scalars.
+"""The scalar network in the style of micrograd, built from `adoo.Var` scalars.
 
 Every weight is its own `Var`; a forward pass builds a graph of scalar operations and
 `loss.backward()` fills each parameter's `.grad`.  Gradients accumulate over backward
