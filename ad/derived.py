@@ -17,7 +17,7 @@ import numbers
 
 from . import levels, ops, tree
 from .errors import LeakedValueError
-from .ops.core import _ENGINES, narrower_float, shape_of
+from .ops.core import _ENGINES, is_complex, narrower_float, shape_of
 from .ops.shape import plain_in_dtype_of
 
 __all__ = ["value_and_grad", "grad", "jacobian", "hessian", "is_traced"]
@@ -269,6 +269,8 @@ def like_input(g, leaf):
 
 
 def _narrowed(g: np.ndarray, leaf) -> np.ndarray:
+    if g.dtype.kind == "c" and not is_complex(leaf):  # a real input's gradient is real (Re(g * t), t real)
+        g = g.real
     narrower = narrower_float(g, leaf)
     return g if narrower is None else g.astype(narrower)
 
