@@ -152,13 +152,15 @@ def test_float32_stays_float32():
 
 # -- every registry op ----------------------------------------------------------------------------
 
-def _op_function(op, n_inputs, params, weights):
-    """Source for sum(op(x0, x1, ..., param=p_param, ...) * weights), compiled in a namespace
-    that holds the parameters and weights; returns (function, source)."""
+def _op_function(op, n_inputs, params, weights, complex_output=False):
+    """Source for sum(op(x0, x1, ..., param=p_param, ...) * weights) (its real part for an op
+    with complex values, such as eig's), compiled in a namespace that holds the parameters and
+    weights; returns (function, source)."""
     names = [f"x{i}" for i in range(n_inputs)]
     call_args = [f"[{', '.join(names)}]"] if op.nin is None else list(names)
     call_args += [f"{k}=p_{k}" for k in params]
-    text = f"def f({', '.join(names)}):\n    return ops.sum(ops.{op.name}({', '.join(call_args)}) * weights)\n"
+    total = f"ops.sum(ops.{op.name}({', '.join(call_args)}) * weights)"
+    text = f"def f({', '.join(names)}):\n    return {f'ops.real({total})' if complex_output else total}\n"
     namespace = {"ops": ops, "weights": weights, **{f"p_{k}": v for k, v in params.items()}}
     exec(compile(text, f"<op {op.name}>", "exec"), namespace)
     return namespace["f"], text
@@ -168,8 +170,9 @@ def _drawn_op_function(name, data):
     """(op, inputs, f, f's source) for inputs drawn from the op's domain."""
     op = ops.get(name)
     inputs, params, rng = data.draw(op_inputs(op))
-    weights = rng.standard_normal(np.shape(op.apply(inputs, params)))
-    return (op, inputs) + _op_function(op, len(inputs), params, weights)
+    out = op.apply(inputs, params)
+    weights = rng.standard_normal(np.shape(out))
+    return (op, inputs) + _op_function(op, len(inputs), params, weights, np.iscomplexobj(out))
 
 
 @pytest.mark.parametrize("name", [n for n in ops.differentiable_ops() if n != "where"])

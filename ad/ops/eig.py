@@ -73,22 +73,19 @@ _DOMAIN = Domain((Real(),), (Case(((2, 2),), {}), Case(((3, 3),), {}), Case(((2,
 _in_basis = lambda t, v: matmul(inv(v), matmul(t, v))  # noqa: E731
 
 
-def _vectors_jvp(t, out, a):
-    w = eig_values(a)
-    moved = matmul(out, mul(inverse_gaps(w), _in_basis(t, out)))  # V (F * M)
-    largest = largest_entries(out)
-    length = real(sum(mul(conj(out), moved), axis=-2))  # Re(v^H dv): the change of length
-    phase = imag(div(sum(mul(largest, moved), axis=-2), sum(mul(largest, out), axis=-2)))  # Im(dv[k] / v[k])
-    return sub(moved, mul(out, expand_dims(add(length, mul(phase, 1j)), -2)))
-
-
-def _vectors_vjp(g, out, a):
-    w = eig_values(a)
-    largest = largest_entries(out)
-    s = sum(mul(g, out), axis=-2)  # per eigenvector: sum_j g[j, i] v[j, i]
-    g = sub(sub(g, mul(conj(out), expand_dims(real(s), -2))),
-            mul(largest, expand_dims(div(mul(imag(s), 1j), sum(mul(largest, out), axis=-2)), -2)))
-    return unbroadcast(matmul(mT(inv(out)), matmul(mul(inverse_gaps(w), matmul(mT(out), g)), mT(out))), a)
+# The rules are lambdas of registry ops (adsct inlines them, so its code can be differentiated again).
+_moved = lambda t, v, a: matmul(v, mul(inverse_gaps(eig_values(a)), _in_basis(t, v)))  # noqa: E731  V (F * M)
+_at_largest = lambda x, v: sum(mul(largest_entries(v), x), axis=-2)  # noqa: E731  each column's x[k]
+# c = -Re(v^H dv) - i Im(dv[k] / v[k]): the change of length and of the largest entry's phase, undone
+_gauge = lambda d, v: add(real(sum(mul(conj(v), d), axis=-2)),  # noqa: E731
+                          mul(imag(div(_at_largest(d, v), _at_largest(v, v))), 1j))
+_vectors_jvp = lambda t, out, a: sub(_moved(t, out, a), mul(out, expand_dims(_gauge(_moved(t, out, a), out), -2)))  # noqa: E731
+# The transpose of the gauge term: s = sum_j g[j, i] v[j, i] per eigenvector.
+_pairs = lambda g, v: sum(mul(g, v), axis=-2)  # noqa: E731
+_gauged = lambda g, v: sub(sub(g, mul(conj(v), expand_dims(real(_pairs(g, v)), -2))),  # noqa: E731
+                           mul(largest_entries(v), expand_dims(div(mul(imag(_pairs(g, v)), 1j), _at_largest(v, v)), -2)))
+_vectors_vjp = lambda g, out, a: unbroadcast(matmul(mT(inv(out)), matmul(  # noqa: E731
+    mul(inverse_gaps(eig_values(a)), matmul(mT(out), _gauged(g, out))), mT(out))), a)
 
 
 eig_values = defop(
