@@ -79,6 +79,7 @@ class ExtendedGraph:
         self._where: dict = {}          # id(var) -> node index
         self._by_name: dict = {}        # every name -> node index
         self._rules = 0                 # rule values named so far (r1, r2, ...)
+        self._targets: dict = {}        # order -> the node that extension differentiates
 
     # -- looking up -------------------------------------------------------------------------
     def node(self, name: str) -> Node:
@@ -192,6 +193,7 @@ class ExtendedGraph:
             raise ValueError(f"{name} is a constant: its derivatives are zero")
         order = max(n.order for n in self.nodes) + 1
         inputs = {id(self._vars[n.index]): n.name for n in self.nodes if n.op == "input"}
+        self._targets[order] = name
         self._extend(target, f"∂{name}/∂{name}", order,
                      lambda node: f"∂{name}/∂{inputs[id(node)]}" if id(node) in inputs else None)
         return self
@@ -199,6 +201,7 @@ class ExtendedGraph:
     # -- text ---------------------------------------------------------------------------------
     def __str__(self) -> str:
         heads = {0: "forward graph", 1: "adjoint nodes (first extension)"}
+        heads.update({order: f"extension {order}: derivatives of {name}" for order, name in self._targets.items()})
         lines = [f"extended graph: {self.size(0)} forward nodes, {self.size() - self.size(0)} adjoint nodes"]
         rows = []
         for order in sorted({n.order for n in self.nodes}):
