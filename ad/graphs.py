@@ -88,6 +88,10 @@ class ExtendedGraph:
             raise KeyError(f"no node is called {name!r}; the graph has {', '.join(self._by_name)}")
         return self.nodes[self._by_name[name]]
 
+    def __contains__(self, name: str) -> bool:
+        """Whether some node carries `name` (an unused input has no adjoint node)."""
+        return name in self._by_name
+
     def value(self, name: str):
         """The value of the node carrying `name` (a float for a number)."""
         value = self.node(name).value
@@ -98,7 +102,7 @@ class ExtendedGraph:
         return sum(1 for n in self.nodes if order is None or n.order == order)
 
     # -- growing ----------------------------------------------------------------------------
-    def _add(self, var, names: list, order: int, op: Optional[str] = None, value=None) -> int:
+    def _add(self, var, names: list, order: int, op: Optional[str] = None, value=None, floor: int = 0) -> int:
         """Add var as a node (or give an existing node more names); returns its index."""
         if var is not None and id(var) in self._where:
             index = self._where[id(var)]
@@ -114,7 +118,6 @@ class ExtendedGraph:
             inputs = var._inputs if var._inputs is not None else [p.data for p in parents]
             node.arguments = [(False, x) if p is None else (True, self._where[id(p)]) for p, x in zip(parents, inputs)]
             node.parents = tuple(dict.fromkeys(a for is_node, a in node.arguments if is_node))
-        floor = 1 + max((n.depth for n in self.nodes if n.order < order), default=-1) if order else 0
         node.depth = max([floor] + [self.nodes[p].depth + 1 for p in node.parents])
         self.nodes.append(node)
         self._vars.append(var)
@@ -153,6 +156,7 @@ class ExtendedGraph:
             levels.leave(token)
         names: dict = {id(seed): [[seed_name], []]}  # id(value) -> [adjoint names, partial adjoint names]
         kept = [seed]
+        floor = 1 + max(n.depth for n in self.nodes)  # the new nodes come after all the others
         for node, g, partials in events:
             name = adjoint_name(node)
             if name is None:
@@ -170,10 +174,10 @@ class ExtendedGraph:
             if id(var) not in self._where and not given[0] + given[1]:
                 self._rules += 1
                 given = [[f"r{self._rules}"], []]
-            self._add(var, given[0] + given[1], order, "seed" if var is seed else None)
+            self._add(var, given[0] + given[1], order, "seed" if var is seed else None, floor=floor)
         for value in kept:  # an adjoint that depends on nothing (a rule's zeros)
             if not isinstance(value, Var) and id(value) not in self._where:
-                self._where[id(value)] = self._add(None, sum(names[id(value)], []), order, "constant", value)
+                self._where[id(value)] = self._add(None, sum(names[id(value)], []), order, "constant", value, floor)
         self._finish_labels()
 
     # -- a further extension ----------------------------------------------------------------

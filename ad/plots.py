@@ -137,7 +137,7 @@ def _math(text: str) -> str:
 
 
 def draw_extended_graph(f=None, *args, argnums=0, graph=None, differentiate=(), ax=None,
-                        values: bool = True, spacing=(1.55, 0.95)):
+                        values: bool = True, spacing=(1.8, 0.95)):
     """Draw reverse mode's extended computational graph (see `ad.graphs`); returns the figure.
 
     The forward graph is black, the adjoint nodes of the reverse sweep red, and each node
@@ -191,13 +191,15 @@ def _layout(graph: ExtendedGraph, spacing) -> dict:
     is a band below the previous one running right to left, as its sweep does, so an adjoint
     sits under (or near) the forward node it belongs to."""
     last = max(n.depth for n in graph.nodes if n.order == 0)
+    first: dict = {}  # order -> the depth its sweep starts at
+    for node in graph.nodes:
+        first[node.order] = min(first.get(node.order, node.depth), node.depth)
     columns: dict = {}
     for node in graph.nodes:
         if node.order == 0:
             column = node.depth
         else:  # the sweep starts under the output and moves back towards the inputs
-            first = min(n.depth for n in graph.nodes if n.order == node.order)
-            column = last - (node.depth - first)
+            column = last - (node.depth - first[node.order])
         columns.setdefault((node.order, column), []).append(node.index)
     where, top = {}, 0.0
     for order in sorted({n.order for n in graph.nodes}):

@@ -131,12 +131,12 @@ def test_every_random_program_gets_its_gradient_graph_and_a_drawing(program):
     graph = extended_graph(f, *program.values, argnums=argnums)
     gradient = adsct.grad(f, argnums=argnums)(*program.values)
     inputs = [n.name for n in graph.nodes if n.op == "input"]
-    got = tuple(graph.value(BAR + name[1:]) if (BAR + name[1:]) in graph._by_name else np.zeros_like(x)
+    got = tuple(graph.value(BAR + name[1:]) if BAR + name[1:] in graph else np.zeros_like(x)
                 for name, x in zip(inputs, program.values))
     assert_trees_close(got, gradient, "extended graph against adsct", rtol=1e-10, atol=1e-12)
     # the cheap-gradient principle: each op's rule adds a bounded number of nodes
     assert graph.size(1) <= 8 * graph.size(0)
-    reached = [BAR + name[1:] for name in inputs if BAR + name[1:] in graph._by_name]
+    reached = [BAR + name[1:] for name in inputs if BAR + name[1:] in graph]
     fig = draw_extended_graph(graph=graph.differentiate(reached[0]) if reached else graph, ax=Figure().subplots())
     assert isinstance(fig, Figure)
 
