@@ -150,7 +150,8 @@ def draw_extended_graph(f=None, *args, argnums=0, graph=None, differentiate=(), 
     >>> from matplotlib.figure import Figure
     >>> f = lambda x: np.sin(x) * x
     >>> fig = draw_extended_graph(f, 1.0, ax=Figure().subplots())
-    >>> len([t for t in fig.axes[0].texts if t.get_text()]) == 2 * extended_graph(f, 1.0).size()  # name, caption
+    >>> shown = [t for t in fig.axes[0].texts if t.get_color() != "none"]  # (not the arrows' boxes)
+    >>> len(shown) == 2 * extended_graph(f, 1.0).size()  # a name and a caption each
     True
     """
     if not isinstance(graph, ExtendedGraph):
@@ -163,22 +164,25 @@ def draw_extended_graph(f=None, *args, argnums=0, graph=None, differentiate=(), 
         xs, ys = zip(*where.values())
         fig, ax = plt.subplots(figsize=(max(xs) - min(xs) + 2.0, max(ys) - min(ys) + 1.4))
         fig.subplots_adjust(0.01, 0.01, 0.99, 0.99)
-    for node in graph.nodes:
-        for p in node.parents:
-            face, edge = _ORDER_COLOURS[min(node.order, 2)]
-            reads_forward = node.order > 0 and graph.nodes[p].order == 0
-            ax.annotate("", xy=where[node.index], xytext=where[p],
-                        arrowprops=dict(arrowstyle="-|>", color=edge, lw=1.0, alpha=0.8, shrinkA=17, shrinkB=17,
-                                        linestyle="--" if reads_forward else "-"))
+    box = dict(boxstyle="round,pad=0.35", lw=1.1)
     for node in graph.nodes:
         face, edge = _ORDER_COLOURS[min(node.order, 2)]
         face = _INPUT_FACE if node.op == "input" else face
         x, y = where[node.index]
-        ax.text(x, y, _math(node.name), ha="center", va="center", fontsize=10.5, color=edge, zorder=3,
-                bbox=dict(boxstyle="round,pad=0.35", facecolor=face, edgecolor=edge, lw=1.1))
+        name = _math(node.name)
+        ax.text(x, y, name, ha="center", va="center", fontsize=10.5, color=edge, zorder=3,
+                bbox=dict(box, facecolor=face, edgecolor=edge))
         caption = _math(node.label) + (f"\n= {_short(node.value)}" if values else "")
         ax.text(x, y - 0.2, caption, ha="center", va="top", fontsize=7.5, color=edge, zorder=3,
                 bbox=dict(boxstyle="round,pad=0.1", facecolor="white", edgecolor="none", alpha=0.8))
+        for p in node.parents:
+            # An invisible copy of the node's box carries the arrow, which annotate then ends
+            # exactly at the box's border, however wide the name is (the head stays visible).
+            dashed = node.order > 0 and graph.nodes[p].order == 0  # a forward value a rule reads
+            ax.annotate(name, xy=where[p], xytext=(x, y), ha="center", va="center", fontsize=10.5,
+                        color="none", zorder=2, bbox=dict(box, facecolor="none", edgecolor="none"),
+                        arrowprops=dict(arrowstyle="<|-", color=edge, lw=1.0, alpha=0.8, shrinkA=0, shrinkB=12,
+                                        linestyle="--" if dashed else "-"))
     xs, ys = zip(*where.values())
     ax.set_xlim(min(xs) - 0.8, max(xs) + 0.8)
     ax.set_ylim(min(ys) - 0.75, max(ys) + 0.35)
