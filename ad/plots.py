@@ -1,5 +1,5 @@
-"""Pictures for the demo notebook: a tape's computation graph, finite-difference error
-curves and a classifier's decision regions.
+"""Pictures for the demo notebook: a tape's computation graph, reverse mode's extended
+graph, finite-difference error curves and a classifier's decision regions.
 
 matplotlib is imported only inside the drawing functions (it is a development extra, not a
 run-time dependency of `ad`); `tape_graph` computes the layout without it.
@@ -13,9 +13,13 @@ run-time dependency of `ad`); `tape_graph` computes the layout without it.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
-__all__ = ["tape_graph", "draw_tape", "plot_step_errors", "plot_decision_boundary"]
+from .graphs import ExtendedGraph, extended_graph
+
+__all__ = ["tape_graph", "draw_tape", "draw_extended_graph", "plot_step_errors", "plot_decision_boundary"]
 
 
 def tape_graph(tape):
@@ -110,6 +114,107 @@ def draw_tape(tape, ax=None, values: bool = True, highlight=None, radius: float 
     ax.set_aspect("equal")
     ax.axis("off")
     return ax
+
+
+# forward graph, first extension, further extensions: (face, edge and text colour)
+_ORDER_COLOURS = [("#ececec", "0.15"), ("#fde0dd", "#c0392b"), ("#e8def8", "#6a3d9a")]
+_INPUT_FACE = "#c9e4ff"
+_NAME = re.compile(r"(?<![A-Za-z_])(∂)?(v\u0304|v|r)(-?\d+)(?:→(-?\d+))?(′*)")
+
+
+def _math(text: str) -> str:
+    r"""Node names in mathtext (v̄-1→2 as v̄ with subscript -1→2), the rest as it is.
+
+    >>> print(_math("mul(v̄4, r1)"))
+    mul($\bar{v}_{4}$, $r_{1}$)
+    """
+    def spell(m):
+        partial, base, i, j, primes = m.groups()
+        sub = i if j is None else i + r"\to " + j
+        base = r"\bar{v}" if base == "v\u0304" else base
+        return "$" + (r"\partial " if partial else "") + base + "_{" + sub + "}" + "'" * len(primes) + "$"
+    return _NAME.sub(spell, text)
+
+
+def draw_extended_graph(f=None, *args, argnums=0, graph=None, differentiate=(), ax=None,
+                        values: bool = True, spacing=(1.8, 0.95)):
+    """Draw reverse mode's extended computational graph (see `ad.graphs`); returns the figure.
+
+    The forward graph is black, the adjoint nodes of the reverse sweep red, and each node
+    further extension (`differentiate`: names of nodes to differentiate, e.g. "v̄-1") purple;
+    every node shows its name, the call computing it and its value.  Arrows run from each
+    value a call reads, so the red arrows leaving black nodes are the forward values the
+    adjoint rules read.  `graph=` takes an `ExtendedGraph`, an `adoo.Var` or an `adlib`
+    handle instead of f and its arguments.
+
+    >>> from matplotlib.figure import Figure
+    >>> f = lambda x: np.sin(x) * x
+    >>> fig = draw_extended_graph(f, 1.0, ax=Figure().subplots())
+    >>> shown = [t for t in fig.axes[0].texts if t.get_color() != "none"]  # (not the arrows' boxes)
+    >>> len(shown) == 2 * extended_graph(f, 1.0).size()  # a name and a caption each
+    True
+    """
+    if not isinstance(graph, ExtendedGraph):
+        graph = extended_graph(f, *args, argnums=argnums, graph=graph)
+    for name in (differentiate,) if isinstance(differentiate, str) else differentiate:
+        graph.differentiate(name)
+    where = _layout(graph, spacing)
+    if ax is None:
+        import matplotlib.pyplot as plt
+        xs, ys = zip(*where.values())
+        fig, ax = plt.subplots(figsize=(max(xs) - min(xs) + 2.0, max(ys) - min(ys) + 1.4))
+        fig.subplots_adjust(0.01, 0.01, 0.99, 0.99)
+    box = dict(boxstyle="round,pad=0.35", lw=1.1)
+    for node in graph.nodes:
+        face, edge = _ORDER_COLOURS[min(node.order, 2)]
+        face = _INPUT_FACE if node.op == "input" else face
+        x, y = where[node.index]
+        name = _math(node.name)
+        ax.text(x, y, name, ha="center", va="center", fontsize=10.5, color=edge, zorder=3,
+                bbox=dict(box, facecolor=face, edgecolor=edge))
+        caption = _math(node.label) + (f"\n= {_short(node.value)}" if values else "")
+        ax.text(x, y - 0.2, caption, ha="center", va="top", fontsize=7.5, color=edge, zorder=3,
+                bbox=dict(boxstyle="round,pad=0.1", facecolor="white", edgecolor="none", alpha=0.8))
+        for p in node.parents:
+            # An invisible copy of the node's box carries the arrow, which annotate then ends
+            # exactly at the box's border, however wide the name is (the head stays visible).
+            dashed = node.order > 0 and graph.nodes[p].order == 0  # a forward value a rule reads
+            ax.annotate(name, xy=where[p], xytext=(x, y), ha="center", va="center", fontsize=10.5,
+                        color="none", zorder=2, bbox=dict(box, facecolor="none", edgecolor="none"),
+                        arrowprops=dict(arrowstyle="<|-", color=edge, lw=1.0, alpha=0.8, shrinkA=0, shrinkB=12,
+                                        linestyle="--" if dashed else "-"))
+    xs, ys = zip(*where.values())
+    ax.set_xlim(min(xs) - 0.8, max(xs) + 0.8)
+    ax.set_ylim(min(ys) - 0.75, max(ys) + 0.35)
+    ax.axis("off")
+    return ax.figure
+
+
+def _layout(graph: ExtendedGraph, spacing) -> dict:
+    """Node index -> (x, y).  The forward graph runs left to right by depth; each extension
+    is a band below the previous one running right to left, as its sweep does, so an adjoint
+    sits under (or near) the forward node it belongs to."""
+    last = max(n.depth for n in graph.nodes if n.order == 0)
+    first: dict = {}  # order -> the depth its sweep starts at
+    for node in graph.nodes:
+        first[node.order] = min(first.get(node.order, node.depth), node.depth)
+    columns: dict = {}
+    for node in graph.nodes:
+        if node.order == 0:
+            column = node.depth
+        else:  # the sweep starts under the output and moves back towards the inputs
+            column = last - (node.depth - first[node.order])
+        columns.setdefault((node.order, column), []).append(node.index)
+    where, top = {}, 0.0
+    for order in sorted({n.order for n in graph.nodes}):
+        height = max(len(m) for (o, _), m in columns.items() if o == order)
+        for (o, column), members in columns.items():
+            if o == order:
+                for rank, index in enumerate(members):
+                    offset = (height - len(members)) / 2.0 + rank
+                    where[index] = (column * spacing[0], (top - offset) * spacing[1])
+        top -= height + 0.4  # a gap between the bands
+    return where
 
 
 def plot_step_errors(study: dict, ax=None, title: str = "", optimal: dict | None = None,

@@ -98,6 +98,17 @@ def test_traces_of_the_running_example(executed):
     assert "tape.gradient(y) = (5.5, 1.7163378145367738)" in _all_text(executed)
 
 
+def test_extended_graph_of_the_running_example(executed):
+    text = _texts(_cell_showing(executed, "adjoint nodes (first extension)"))
+    assert "adjoint nodes equal the adjoint trace's adjoints: True" in text
+    assert re.search(r"v̄0→4\s+mul\(v̄4, r1\)\s+-0\.2836621855", text)
+    picture = _cell_showing(executed, "d(v̄-1)/dx1 = ")
+    assert any("image/png" in out.get("data", {}) for out in picture.outputs)
+    assert "d(v̄-1)/dx1 = -0.25   hessian[0][0] = -0.25   -1/x1**2 = -0.25" in _texts(picture)
+    ratios = re.findall(r"^x <- x sin x, \d+ times\s+\d+\s+\d+\s+([0-9.]+)$", _all_text(executed), re.MULTILINE)
+    assert len(ratios) == 3 and all(float(r) <= 3 for r in ratios)  # adjoint nodes <= c * forward nodes
+
+
 def test_numeric_differences_and_strategies(executed):
     text = _all_text(executed)
     assert _number(r"numeric central .*error ([0-9.e+-]+)", text) < 1e-9
@@ -132,9 +143,9 @@ def test_benchmarks_ran(executed):
 
 
 def test_pictures(executed):
-    # the step-error V, the graph, tanh's derivatives, descent, two regressions, moons, the
-    # loss curves and two benchmark charts
-    assert _images(executed) >= 10
+    # the step-error V, the graph, the extended graph, tanh's derivatives, descent, two
+    # regressions, moons, the loss curves and two benchmark charts
+    assert _images(executed) >= 11
 
 
 def test_committed_copy_has_its_outputs():
@@ -144,7 +155,7 @@ def test_committed_copy_has_its_outputs():
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert code and all(c.execution_count for c in code if c.source.strip())
     assert not any(out["output_type"] == "error" for c in code for out in c.outputs)
-    assert _images(nb) >= 10
+    assert _images(nb) >= 11
     assert NOTEBOOK.stat().st_size < 2_000_000
 
 

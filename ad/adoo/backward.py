@@ -38,11 +38,13 @@ def topological_order(roots) -> list:
     return sorted(seen, key=_STAMP)
 
 
-def sweep(seeds, create_graph: bool = False) -> dict:
+def sweep(seeds, create_graph: bool = False, observe=None) -> dict:
     """Propagate cotangents from `seeds` [(root, cotangent), ...] back to the leaves.
 
     Returns {id(leaf): (leaf, adjoint)} for every leaf reached.  Intermediates that asked
-    for it (`retain_grad`) get this sweep's adjoint in `.grad`.
+    for it (`retain_grad`) get this sweep's adjoint in `.grad`.  `observe(node, adjoint,
+    partials)` is called as each node passes its adjoint on, with one partial adjoint (or
+    None) per parent: ad.graphs draws the extended graph from these.
     """
     adjoints: dict = {}  # node -> adjoint (nodes hash by identity)
     for root, cotangent in seeds:
@@ -56,12 +58,16 @@ def sweep(seeds, create_graph: bool = False) -> dict:
             continue
         if node._op is None:
             leaves[id(node)] = (node, g)
+            if observe is not None:
+                observe(node, g, ())
             continue
         if node._retain:
             node.grad = g
         parents = node._parents
         partials = node._partials
         if partials is not None and not create_graph:  # scalar fast path: stored partials
+            if observe is not None:
+                observe(node, g, [None if p is None else g * d for p, d in zip(parents, partials)])
             for parent, d in zip(parents, partials):
                 if parent is not None:
                     c = g * d
@@ -76,6 +82,8 @@ def sweep(seeds, create_graph: bool = False) -> dict:
             inputs = tuple(p.data for p in parents) if inputs is None else inputs
             contributions = node._op.cotangents(g, node.data, inputs, node._params,
                                                 [p is not None for p in parents])
+        if observe is not None:
+            observe(node, g, contributions)
         for parent, c in zip(parents, contributions):
             if parent is not None and c is not None:
                 previous = adjoints.get(parent)
