@@ -30,7 +30,7 @@ from .astutil import clone, fresh_name, helper
 from .callables import as_function
 from .checks import number_for_math
 from .desugar import desugar
-from . import lists
+from . import comprehensions, lists
 from .inplace import IN_PLACE_HINT, in_place_change, refuse_shared_update, same_array
 from .parse import Parsed, parse_function
 from .scope import Namespace
@@ -257,7 +257,7 @@ class Normaliser:
         if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
                 and isinstance(body[0].value.value, str):
             body = body[1:]  # the docstring
-        body = desugar(fn, lists.lower(self, fn, body))  # comprehensions (lists.py); break, continue and early returns become flags
+        body = desugar(fn, comprehensions.lower(self, fn, body))  # comprehensions (lists.py); break, continue and early returns become flags
         if not body or not isinstance(body[-1], ast.Return) or body[-1].value is None:
             raise self.parsed.error(body[-1] if body else fn, "the function must end with `return <expression>`",
                                     "this version of adsct handles straight-line code with one final return")
