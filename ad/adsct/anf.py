@@ -30,6 +30,7 @@ from .astutil import clone, fresh_name, helper
 from .callables import as_function
 from .checks import number_for_math
 from .desugar import desugar
+from . import comprehensions, lists
 from .inplace import IN_PLACE_HINT, in_place_change, refuse_shared_update, same_array
 from .parse import Parsed, parse_function
 from .scope import Namespace
@@ -261,7 +262,7 @@ class Normaliser:
         if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
                 and isinstance(body[0].value.value, str):
             body = body[1:]  # the docstring
-        body = desugar(fn, body)  # break, continue and early returns become flags
+        body = desugar(fn, comprehensions.lower(self, fn, body))  # comprehensions (lists.py); break, continue and early returns become flags
         if not body or not isinstance(body[-1], ast.Return) or body[-1].value is None:
             raise self.parsed.error(body[-1] if body else fn, "the function must end with `return <expression>`",
                                     "this version of adsct handles straight-line code with one final return")
@@ -312,6 +313,7 @@ class Normaliser:
             self.body.append(If(test, body, orelse, node, self.parsed))
             return
         if isinstance(node, ast.For) and isinstance(node.target, ast.Name) and not node.orelse:
+            node = lists.for_loop(self, node) or node  # over a list variable: over its positions
             iterable = self.expr(node.iter)
             if isinstance(iterable, Structured):  # a tuple/list of arrays: as many items as it has, unrolled
                 for item in iterable.items():
@@ -331,6 +333,8 @@ class Normaliser:
                 self.depth -= 1
             test_body, self.body = self.body, outer
             self.body.append(Loop(None, None, test_body, test, self.block(node.body), node, self.parsed))
+            return
+        if lists.statement(self, node):  # ys.append(v), ys.extend(zs), ys.pop()
             return
         self.refuse_in_place(node.value if isinstance(node, ast.Expr) else node)
         hint = {"Return": "return once, at the end (early returns come in a later version)",
@@ -402,6 +406,8 @@ class Normaliser:
             self.body = outer
 
     def assign(self, name: str, value: ast.expr) -> None:
+        if lists.assign(self, name, value):  # ys = [a, b] for a list that .append changes
+            return
         result = self.expr(value, top=True)
         if isinstance(result, Structured):  # another name for a pytree (of an argument or a literal)
             if self.depth:  # which one it names would depend on the path taken: not known here
@@ -452,6 +458,9 @@ class Normaliser:
             return self.attribute(node)
         if isinstance(node, ast.Subscript):
             value = self.expr(node.value)
+            listed = lists.subscript(self, value, node)  # ys[i] of a list, params[i] (lists.py)
+            if listed is not None:
+                return listed
             if isinstance(value, Structured):
                 key = node.slice
                 part = value.select(key.value) if isinstance(key, ast.Constant) else None
@@ -590,6 +599,10 @@ class Normaliser:
         if copy is not None:
             return copy
         func = node.func
+        method = isinstance(func, ast.Attribute) and self.mentions_locals(func.value)
+        listed = lists.call(self, node, None if method else self.resolve(func))  # ys.pop(), max(a, b) (lists.py)
+        if listed is not None:
+            return listed
         if isinstance(func, ast.Attribute) and self.mentions_locals(func.value) and func.attr in _METHOD_FUNCTIONS:
             function = ast.Name(self.root.inject(func.attr, _METHOD_FUNCTIONS[func.attr]), ast.Load())
             return self.call(ast.copy_location(ast.Call(function, [func.value] + list(node.args), node.keywords), node))

@@ -13,6 +13,7 @@ import ast
 
 from .anf import Program, Stmt, walk
 from .astutil import fresh_name, helper, is_helper
+from .listops import is_list_op, list_names, plus
 from .templates import op_call, template
 
 # Markers that emit.py turns into comments (astor prints no comments).
@@ -65,6 +66,7 @@ class Generator:
         self.taken = {s.target for s in walk(program.body)} | set(program.args) | _all_names(program)
         self.derivative_names: dict = {}
         self.last_origin = None
+        self.lists = list_names(walk(program.body))  # (their derivatives are lists: listops.py)
 
     def emit_primal(self, body: list, stmt: Stmt) -> None:
         """The original computation, after a comment quoting its source line (once per line)."""
@@ -107,7 +109,7 @@ class Generator:
     def summed_back(stmt: Stmt, term: ast.expr, x: ast.Name) -> ast.expr:
         """A partial adjoint of input x, summed back to x's shape where the op's inputs may
         broadcast (and not a second time where the rule itself did: unbroadcast's own VJP)."""
-        if stmt.op.nin is None or stmt.op.nin < 2:
+        if stmt.op.nin is None or stmt.op.nin < 2 or is_list_op(stmt.op):
             return term
         if isinstance(term, ast.Call) and len(term.args) == 2 and isinstance(term.args[1], ast.Name) \
                 and term.args[1].id == x.id and (is_helper(term.func, "unbroadcast") or (
@@ -171,7 +173,7 @@ class Reverse(Generator):
             adjoints[name] = contribution  # an adjoint passed on unchanged: reuse its name
             return
         target = self.derivative_name(name)
-        value = contribution if current is None else ast.BinOp(current, ast.Add(), contribution)
+        value = contribution if current is None else plus(current, contribution, name in self.lists)
         body.append(_assign(target, value))
         adjoints[name] = _name(target)
 
@@ -199,8 +201,8 @@ class Forward(Generator):
                 continue
             total = terms[0]
             for term in terms[1:]:
-                total = ast.BinOp(total, ast.Add(), term)
-            if stmt.op.nin is not None and stmt.op.nin > 1:  # a broadcast input's tangent spreads out
+                total = plus(total, term, stmt.target in self.lists)
+            if stmt.op.nin is not None and stmt.op.nin > 1 and not is_list_op(stmt.op):  # a broadcast input's tangent spreads out
                 total = ast.Call(helper("broadcast_like"), [total, _name(stmt.target)], [])
             if isinstance(total, ast.Name):
                 tangents[stmt.target] = total

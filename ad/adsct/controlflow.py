@@ -22,6 +22,7 @@ import ast
 from .anf import If, Loop, Stmt, assigned_in_control_flow
 from .astutil import helper
 from .codegen import Generator, _assign, _comment, _differentiated, _function, _name
+from .listops import plus, zero_of
 
 SAVED = "saved"  # (a helper: its name in the code is chosen per program, see astutil.HELPER)
 
@@ -65,8 +66,7 @@ class ReverseControlFlow(Generator):
             body.append(_assign(returned.id, result))
         body.append(_comment("reverse sweep"))
         for name in sorted(self.active):  # (a name overwritten in a loop: a zero of its last value's shape)
-            zero = ast.Call(helper("zeros_like"), [_name(name)], []) if name in self.saved_names else ast.Constant(0.0)
-            body.append(_assign(self.derivative_name(name), zero))
+            body.append(_assign(self.derivative_name(name), zero_of(name, name in self.lists, name in self.saved_names)))
         if isinstance(result, ast.Name) and result.id in self.active:
             seeded = ast.Call(helper("cotangent_of"), [_name(seed), result], [])
             body.append(_assign(self.derivative_name(result.id), _plus(_name(self.derivative_name(result.id)), seeded)))
@@ -146,7 +146,7 @@ class ReverseControlFlow(Generator):
         out.append(_assign(new_adjoint, _name(adjoint)))
         # the older value's adjoint starts afresh, as a zero of its shape: rules such as reshape's
         # and matmul's need one when nothing reaches it (a name a loop variable took over)
-        out.append(_assign(adjoint, ast.Call(helper("zeros_like"), [_name(target)], [])))
+        out.append(_assign(adjoint, zero_of(target, target in self.lists, True)))
         out += self.contributions(stmt, _name(new_adjoint), _name(new_value))
         return out
 
@@ -156,14 +156,15 @@ class ReverseControlFlow(Generator):
             if not (isinstance(stmt.expr, ast.Name) and stmt.expr.id in self.active):
                 return []
             source = stmt.expr.id
-            return [_assign(self.derivative_name(source), _plus(_name(self.derivative_name(source)), g))]
+            return [_assign(self.derivative_name(source), plus(_name(self.derivative_name(source)), g,
+                                                               source in self.lists))]
         out = []
         for i, x in enumerate(stmt.inputs):
             if not (isinstance(x, ast.Name) and x.id in self.active) or stmt.op.vjp_rule(i) is None:
                 continue
             term = self.summed_back(stmt, self.rule_expr("vjp", stmt, i, g, out_value), x)
             name = self.derivative_name(x.id)
-            out.append(_assign(name, _plus(_name(name), term)))
+            out.append(_assign(name, plus(_name(name), term, x.id in self.lists)))
         return out
 
 
@@ -217,7 +218,7 @@ class ForwardControlFlow(Generator):
         if stmt.op is None:
             source = stmt.expr
             return _name(self.derivative_name(source.id)) if isinstance(source, ast.Name) and source.id in self.active \
-                else ast.Constant(0.0)
+                else zero_of(stmt.target, stmt.target in self.lists, False)
         terms = [self.rule_expr("jvp", stmt, i, _name(self.derivative_name(x.id)), out_value)
                  for i, x in enumerate(stmt.inputs)
                  if isinstance(x, ast.Name) and x.id in self.active and stmt.op.jvp_rule(i) is not None]
@@ -225,5 +226,5 @@ class ForwardControlFlow(Generator):
             return ast.Constant(0.0)
         total = terms[0]
         for term in terms[1:]:
-            total = _plus(total, term)
+            total = plus(total, term, stmt.target in self.lists)
         return total

@@ -112,7 +112,7 @@ class _Substitute(ast.NodeTransformer):
         if node.id not in self.rule_globals:
             raise NameError(f"rule template uses {node.id!r}, which is not defined in its module")
         value = self.rule_globals[node.id]
-        if isinstance(value, ops.Op):
+        if isinstance(value, ops.Op) and ops.REGISTRY.get(value.name) is value:
             return ast.Attribute(helper("ops"), value.name, ast.Load())
         return helper(_inject(self.namespace, node.id.lstrip("_") or node.id, value))
 
@@ -195,6 +195,8 @@ def op_call(op, args: list, params: dict) -> ast.expr:
         args = [ast.List(list(args), ast.Load())]
     if op.name == "getitem":
         return ast.Subscript(args[0], params["index"], ast.Load())
+    if ops.REGISTRY.get(op.name) is not op:  # an operation on lists (listops.py): a helper of its own
+        return ast.Call(helper(op.name), list(args), [ast.keyword(k, v) for k, v in params.items()])
     call = ast.Call(ast.Attribute(helper("ops"), op.name, ast.Load()), list(args),
                     [ast.keyword(k, v) for k, v in params.items()])
     return operator_form(call)
