@@ -39,6 +39,10 @@ def _literal(value) -> str:
     if isinstance(value, tuple):
         items = [_literal(v) for v in value]
         return f"({items[0]},)" if len(items) == 1 else "(" + ", ".join(items) + ")"
+    if isinstance(value, type) and issubclass(value, np.generic):  # a dtype parameter: np.float64
+        return f"np.{value.__name__}"
+    if isinstance(value, np.dtype):
+        return f"np.dtype({value.name!r})"
     return repr(value)
 
 
