@@ -164,8 +164,8 @@ def test_transforms_run_in_parallel_threads():
 # -- errors -------------------------------------------------------------------------------------
 
 def test_numpy_function_without_a_rule_raises_not_differentiable():
-    with pytest.raises(NotDifferentiableError, match="numpy.interp"):
-        adoo.grad(lambda x: np.sum(np.interp(x, [0.0, 2.0], [1.0, 3.0])))(np.ones(3))
+    with pytest.raises(NotDifferentiableError, match="numpy.unwrap"):
+        adoo.grad(lambda x: np.sum(np.unwrap(x)))(np.ones(3))
     with pytest.raises(NotDifferentiableError, match="numpy.ldexp"):
         adoo.grad(lambda x: np.ldexp(x, 2))(0.5)
 

@@ -158,3 +158,14 @@ class PositiveDefinite(Real):
         symmetric = np.tril(a) + np.swapaxes(np.tril(a, -1), -1, -2)
         w = np.linalg.eigvalsh(symmetric)
         return bool(np.all(w[..., 0] > 0.05) and np.all(w[..., -1] < 30 * w[..., 0]))
+
+
+@dataclass(frozen=True)
+class Increasing(Real):
+    """Increasing sequences (sample points such as np.interp's xp): sorted draws at least `gap` apart."""
+
+    def sample(self, rng, shape):
+        """A random increasing sequence of `shape` (1-D) in [low, high]."""
+        steps = rng.uniform(1.0, 2.0, shape)
+        points = np.cumsum(steps)
+        return self.low + (points - points[0]) * (self.high - self.low) / max(points[-1] - points[0], 1e-12)

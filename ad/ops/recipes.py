@@ -19,7 +19,7 @@ True
 
 import numpy as np
 
-from .domain import Case, Domain, Real, SHAPES, distinct_extremes, reduction_cases
+from .domain import Case, Domain, Increasing, Real, distinct_extremes, reduction_cases
 
 RECIPES = {}  # NumPy function -> recipe
 
@@ -250,6 +250,35 @@ def correlate(a, v, mode="valid"):
     if np.size(a) < np.size(v):  # NumPy: the same as correlating the other way round, reversed
         return np.conj(correlate(v, a, mode)[::-1])
     return convolve(a, np.conj(v[::-1]), mode)
+
+
+# -- interpolation ----------------------------------------------------------------------------------
+
+def _away_from_knots(x, xp, fp, **params) -> bool:
+    """x keeps off the sample points, where the interpolant has kinks (and off their neighbours)."""
+    x, xp = np.asarray(x, dtype=float), np.asarray(xp, dtype=float)
+    return bool(np.all(np.diff(xp) > 0.1) and np.all(np.abs(x[..., None] - xp) > 0.05))
+
+
+@recipe(np.interp, domain=Domain((Real(-2.5, 2.5), Increasing(-2.0, 2.0), Real()),
+                                 (Case(((3,), (4,), (4,)), {}), Case(((), (3,), (3,)), {}),
+                                  Case(((2, 3), (5,), (5,)), dict(left=-1.0, right=0.5))), _away_from_knots))
+def interp(x, xp, fp, left=None, right=None):
+    """Piecewise-linear interpolation through (xp, fp), evaluated at x; `left`/`right` outside.
+    Differentiable in x, xp and fp; at a sample point, x's derivative is the right-hand segment's slope.
+
+    >>> interp(np.array([0.5, 2.5]), np.array([0.0, 1.0, 2.0]), np.array([0.0, 2.0, 0.0])).tolist()
+    [1.0, 0.0]
+    """
+    last = np.size(xp) - 1
+    segment = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, last - 1)  # (positions: constants)
+    start, end = xp[segment], xp[segment + 1]
+    low, high = fp[segment], fp[segment + 1]
+    inside = low + (x - start) / (end - start) * (high - low)
+    below = fp[0] if left is None else left
+    above = fp[last] if right is None else right
+    inside = np.where(x == xp[last], fp[last], inside)  # (exactly fp's last value there, as NumPy)
+    return np.where(x < xp[0], below, np.where(x > xp[last], above, inside))
 
 
 # -- polynomials, grids and differences -------------------------------------------------------------
