@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import ast
 
-from .anf import If, Loop, Stmt, assigned_in_control_flow
+from .anf import If, Loop, Stmt, assigned_in_control_flow, walk
 from .astutil import helper
 from .codegen import Generator, _assign, _comment, _differentiated, _function, _name
 
@@ -175,6 +175,8 @@ class ForwardControlFlow(Generator):
     def generate(self, argnums: tuple) -> ast.FunctionDef:
         program = self.program
         wrt = _differentiated(program, argnums)
+        self.written = {s.inputs[0].id for s in walk(program.body)  # (arrays written into in part)
+                        if s.op is not None and s.op.name == "index_update" and isinstance(s.inputs[0], ast.Name)}
         body = [_assign(self.derivative_name(name), ast.Constant(0.0)) for name in sorted(self.active - set(wrt))]
         body += self.block(program.body)
         result = program.result
@@ -217,13 +219,21 @@ class ForwardControlFlow(Generator):
         if stmt.op is None:
             source = stmt.expr
             return _name(self.derivative_name(source.id)) if isinstance(source, ast.Name) and source.id in self.active \
-                else ast.Constant(0.0)
+                else self.zero_tangent(stmt, out_value)
         terms = [self.rule_expr("jvp", stmt, i, _name(self.derivative_name(x.id)), out_value)
                  for i, x in enumerate(stmt.inputs)
                  if isinstance(x, ast.Name) and x.id in self.active and stmt.op.jvp_rule(i) is not None]
         if not terms:
-            return ast.Constant(0.0)
+            return self.zero_tangent(stmt, out_value)
         total = terms[0]
         for term in terms[1:]:
             total = _plus(total, term)
         return total
+
+    def zero_tangent(self, stmt: Stmt, out_value=None) -> ast.expr:
+        """A zero tangent for `stmt`'s value: 0.0, or a zero array of its shape where the value
+        is later written into in part (`y[i] = v`: index_update's rule keeps the tangent's other
+        entries, so it needs them)."""
+        if stmt.target not in self.written:
+            return ast.Constant(0.0)
+        return ast.Call(helper("zeros_like"), [out_value or _name(stmt.target)], [])
