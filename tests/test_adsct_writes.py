@@ -260,6 +260,19 @@ def test_write_into_an_argument_leaves_the_callers_array_as_adoo_does():
     np.testing.assert_array_equal(x, X)
 
 
+def write_that_nothing_reads_later(x, s):
+    a = x
+    a[0] = s
+    return np.sum(s * x[1:])
+
+
+@pytest.mark.parametrize("argnums", [0, 1])
+def test_a_write_whose_array_gets_no_adjoint_still_differentiates(argnums):
+    """(The reverse sweep ran index_update's rule on a 0.0 adjoint: an IndexError, found by
+    test_numpy_semantics.)"""
+    assert_follows_numpy(write_that_nothing_reads_later, X, 0.7, argnums=argnums, adoo_follows=argnums == 0)
+
+
 def view_read_after_the_write(x):
     y = x * 1.0
     m = y.reshape(2, 2)

@@ -64,8 +64,11 @@ class ReverseControlFlow(Generator):
             returned = _name(self.fresh(f"{result.id}_value"))
             body.append(_assign(returned.id, result))
         body.append(_comment("reverse sweep"))
-        for name in sorted(self.active):  # (a name overwritten in a loop: a zero of its last value's shape)
-            zero = ast.Call(helper("zeros_like"), [_name(name)], []) if name in self.saved_names else ast.Constant(0.0)
+        # (a name overwritten in a loop: a zero of its last value's shape; so is the result of a write
+        # into part of an array, whose rules index its adjoint even where no adjoint reached it)
+        shaped = self.saved_names | {s.target for s in walk(program.body) if s.op is not None and s.op.name == "index_update"}
+        for name in sorted(self.active):
+            zero = ast.Call(helper("zeros_like"), [_name(name)], []) if name in shaped else ast.Constant(0.0)
             body.append(_assign(self.derivative_name(name), zero))
         if isinstance(result, ast.Name) and result.id in self.active:
             seeded = ast.Call(helper("cotangent_of"), [_name(seed), result], [])
@@ -177,7 +180,10 @@ class ForwardControlFlow(Generator):
         wrt = _differentiated(program, argnums)
         self.written = {s.inputs[0].id for s in walk(program.body)  # (arrays written into in part)
                         if s.op is not None and s.op.name == "index_update" and isinstance(s.inputs[0], ast.Name)}
-        body = [_assign(self.derivative_name(name), ast.Constant(0.0)) for name in sorted(self.active - set(wrt))]
+        # (an argument held constant that becomes active, `a = x; a[0] = s` rebinding x, gets a zero of its
+        # shape: rules such as index_update's index its tangent)
+        body = [_assign(self.derivative_name(name), ast.Call(helper("zeros_like"), [_name(name)], [])
+                        if name in program.args else ast.Constant(0.0)) for name in sorted(self.active - set(wrt))]
         body += self.block(program.body)
         result = program.result
         tangent = _name(self.derivative_name(result.id)) if isinstance(result, ast.Name) and result.id in self.active \
