@@ -9,12 +9,15 @@ follows the same writes) and, at second order, differences of the Hessian's own 
 
 import copy
 import inspect
+import os
+import pathlib
 
 import numpy as np
 import pytest
 
 from ad import adoo, adsct, numeric
 from ad.errors import NotDifferentiableError, UnsupportedSyntaxError
+from adsct_corpus_writes import WRITES, boundary_conditions, cumulative_by_index
 
 X = np.array([0.3, -0.7, 1.1, 0.6])
 M = np.array([[0.5, -1.2, 0.8], [1.4, 0.2, -0.3]])
@@ -336,3 +339,25 @@ def test_a_write_reads_as_an_index_update_without_copies():
     text = adsct.source(fill_from_zeros_like)
     assert "ops.index_update(y, " in text
     assert "else:\n        pass" not in text and "= y\n" not in text
+
+
+# -- the corpus of writes: second order, and golden files of the generated code ----------------
+
+GOLDEN = pathlib.Path(__file__).parent / "golden"
+
+
+@pytest.mark.parametrize("f,args,argnums", WRITES, ids=[f.__name__ for f, _, _ in WRITES])
+def test_corpus_of_writes_at_second_order(f, args, argnums):
+    assert_follows_numpy(f, *args, argnums=argnums)
+
+
+@pytest.mark.parametrize("f,mode,golden", [
+    (boundary_conditions, "reverse", "item_writes_reverse"),
+    (cumulative_by_index, "reverse", "item_writes_in_a_loop_reverse"),
+    (cumulative_by_index, "forward", "item_writes_in_a_loop_forward")])
+def test_generated_code_of_writes_matches_golden_file(f, mode, golden):
+    path = GOLDEN / f"{golden}.py"
+    text = adsct.source(f, mode=mode)
+    if os.environ.get("AD_UPDATE_GOLDEN"):
+        path.write_text(text)
+    assert text == path.read_text(), "generated code changed; review it and rerun with AD_UPDATE_GOLDEN=1"
