@@ -248,8 +248,20 @@ def write_into_a_copy_of_the_argument(x):
     return np.sum(x * np.exp(y))
 
 
+def _set_first(a, v):
+    a[0] = v
+    return a
+
+
+def a_helper_writes_into_the_callers_array(x):
+    y = x * 2.0
+    z = _set_first(y, x[1] ** 2)
+    return np.sum(y * x) + np.sum(z)
+
+
 @pytest.mark.parametrize("f", [alias_sees_the_write, write_through_the_alias, write_into_the_argument,
-                               write_into_a_copy_of_the_argument], ids=lambda f: f.__name__)
+                               write_into_a_copy_of_the_argument, a_helper_writes_into_the_callers_array],
+                         ids=lambda f: f.__name__)
 def test_other_names_for_the_array_see_the_write(f):
     assert_follows_numpy(f, X)
 
