@@ -436,9 +436,9 @@ def ellipsis_assignment(x):
     (sort_in_place, "a.sort()", "a"), (fill_in_place, "a.fill(0.0)", "a"), (resize_in_place, "a.resize(2)", "a"),
     (add_with_out, "np.add(a, x, out=a)", "a"), (add_with_out_assigned, "np.add(a, x, out=a)", "a"),
     (copy_into, "np.copyto(a, x)", "a"), (put_into, "np.put(a, [0], 5.0)", "a"),
-    (place_into, "np.place(a, a > 1.5, 0.0)", "a"), (item_assignment, "a[0] = 3.0", "a"),
-    (item_update, "a[1:] += x[:2]", "a"), (ellipsis_assignment, "a[...] = x", "a")])
+    (place_into, "np.place(a, a > 1.5, 0.0)", "a")])
 def test_other_in_place_changes_are_refused_at_their_line(f, at, array):
+    """(Writes into part of an array, `a[0] = 3.0`, are followed: test_adsct_writes.py.)"""
     with pytest.raises(UnsupportedSyntaxError) as caught:
         adsct.grad(f)(X.copy())
     error = caught.value
@@ -446,6 +446,11 @@ def test_other_in_place_changes_are_refused_at_their_line(f, at, array):
     assert f"`{at}`" in error.msg and f"`{array}`" in error.msg and "in place" in error.msg
     with pytest.raises(UnsupportedSyntaxError, match="in place"):
         adsct.jvp(f, (X.copy(),), (np.ones(3),))
+
+
+@pytest.mark.parametrize("f", [item_assignment, item_update, ellipsis_assignment], ids=lambda f: f.__name__)
+def test_writes_into_part_of_an_array_follow_numpy(f):
+    assert_like_numpy(f, X)
 
 
 def copy_into_a_constant(x):

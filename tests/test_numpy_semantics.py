@@ -229,6 +229,10 @@ EVERYDAY = {
     "re-bind an alias": ("a = x\na = a + 1.0\nreturn np.sum(a * x)", (X,)),
     "update a float argument": ("s *= 2.0\ns += 1.0\nreturn s * np.sum(x)", (X, 0.7)),
     "divide a copy in place": ("y = x.copy()\ny /= np.sum(w * w)\nreturn np.sum(y * w)", (X, W)),
+    "fill zeros_like by index": ("y = np.zeros_like(x)\nfor i in range(3):\n    y[i] = x[i] * w[i]\nreturn np.sum(y ** 2)",
+                                 (X, W)),
+    "zero out a mask": ("y = x.copy()\ny[y > 0.5] = 0.0\nreturn np.sum(y * x)", (X,)),
+    "scale part of a copy": ("y = x * w\ny[1:] *= 2.0\nreturn np.sum(np.tanh(y))", (X, W)),
 }
 
 

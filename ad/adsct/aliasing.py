@@ -33,6 +33,9 @@ NumPy's, but the caller's array is left as it was.)
 from __future__ import annotations
 
 import ast
+import builtins
+
+import numpy as np
 
 from .. import ops
 from .anf import If, Program, Stmt, loops, walk
@@ -163,6 +166,8 @@ def _alias_classes(program: Program, local: set) -> _Classes:
             linked = []
         elif stmt.op is None and isinstance(stmt.expr, ast.Name):  # b = a
             linked = [stmt.expr.id]
+        elif stmt.op is None and _shares_nothing(stmt.expr, program.namespace):  # a.shape, np.zeros((n, k))
+            linked = []
         elif stmt.op is None:  # a call adsct does not know may return its argument
             linked = [n.id for n in ast.walk(stmt.expr) if isinstance(n, ast.Name) and n.id in local]
         elif stmt.op.view or stmt.op.name not in _KNOWN:
@@ -178,6 +183,30 @@ def _alias_classes(program: Program, local: set) -> _Classes:
             for name in _names(loop.iterable) & local:
                 classes.union(loop.target, name)
     return classes
+
+
+# Calls whose result never shares memory with their arguments: numbers, shapes, new arrays.
+_NEW_VALUES = (len, range, isinstance, type, int, float, bool, np.shape, np.ndim, np.size,
+               np.zeros, np.ones, np.empty, np.full, np.eye, np.identity, np.arange, np.linspace)
+
+
+def _shares_nothing(expr: ast.expr, namespace: dict) -> bool:
+    """Whether a plain expression's value certainly shares no array with the names it reads:
+    a shape query (`a.shape`) or a call of a function in _NEW_VALUES (`np.zeros((n, k))`)."""
+    if isinstance(expr, ast.Attribute):
+        return expr.attr in ("shape", "ndim", "size", "dtype")
+    if not isinstance(expr, ast.Call):
+        return False
+    path, func = [], expr.func
+    while isinstance(func, ast.Attribute):
+        path.append(func.attr)
+        func = func.value
+    if not isinstance(func, ast.Name):
+        return False
+    target = namespace.get(func.id, getattr(builtins, func.id, None))
+    for attr in reversed(path):
+        target = getattr(target, attr, None)
+    return any(target is f for f in _NEW_VALUES)
 
 
 def _reads(stmt: Stmt) -> list:

@@ -34,6 +34,7 @@ from . import comprehensions, lists
 from .inplace import IN_PLACE_HINT, in_place_change, refuse_shared_update, same_array
 from .parse import Parsed, parse_function
 from .scope import Namespace
+from .writes import is_item_write, lower_item_write
 
 _BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow", ast.MatMult: "matmul"}
 _COMPARE = {ast.Gt: "greater", ast.GtE: "greater_equal", ast.Lt: "less", ast.LtE: "less_equal",
@@ -300,6 +301,9 @@ class Normaliser:
                 for t, v in zip(target.elts, values):
                     self.body.append(Stmt(self.bind_name(t.id), None, expr=v, origin=node, source=self.parsed))
                 return
+        if is_item_write(node):  # y[i] = v: y = index_update(y, v, i), an in-place update of y (writes.py)
+            lower_item_write(self, node)
+            return
         if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
             old = self.versions.get(node.target.id, node.target.id)
             self.assign(node.target.id, ast.BinOp(ast.Name(node.target.id, ast.Load()), node.op, node.value))

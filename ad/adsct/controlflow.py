@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import ast
 
-from .anf import If, Loop, Stmt, assigned_in_control_flow
+from .anf import If, Loop, Stmt, assigned_in_control_flow, walk
 from .astutil import helper
 from .codegen import Generator, _assign, _comment, _differentiated, _function, _name
 from .listops import plus, zero_of
@@ -65,8 +65,11 @@ class ReverseControlFlow(Generator):
             returned = _name(self.fresh(f"{result.id}_value"))
             body.append(_assign(returned.id, result))
         body.append(_comment("reverse sweep"))
-        for name in sorted(self.active):  # (a name overwritten in a loop: a zero of its last value's shape)
-            body.append(_assign(self.derivative_name(name), zero_of(name, name in self.lists, name in self.saved_names)))
+        # (a name overwritten in a loop: a zero of its last value's shape; so is the result of a write
+        # into part of an array, whose rules index its adjoint even where no adjoint reached it)
+        shaped = self.saved_names | {s.target for s in walk(program.body) if s.op is not None and s.op.name == "index_update"}
+        for name in sorted(self.active):
+            body.append(_assign(self.derivative_name(name), zero_of(name, name in self.lists, name in shaped)))
         if isinstance(result, ast.Name) and result.id in self.active:
             seeded = ast.Call(helper("cotangent_of"), [_name(seed), result], [])
             body.append(_assign(self.derivative_name(result.id), _plus(_name(self.derivative_name(result.id)), seeded)))
@@ -176,7 +179,12 @@ class ForwardControlFlow(Generator):
     def generate(self, argnums: tuple) -> ast.FunctionDef:
         program = self.program
         wrt = _differentiated(program, argnums)
-        body = [_assign(self.derivative_name(name), ast.Constant(0.0)) for name in sorted(self.active - set(wrt))]
+        self.written = {s.inputs[0].id for s in walk(program.body)  # (arrays written into in part)
+                        if s.op is not None and s.op.name == "index_update" and isinstance(s.inputs[0], ast.Name)}
+        # (an argument held constant that becomes active, `a = x; a[0] = s` rebinding x, gets a zero of its
+        # shape: rules such as index_update's index its tangent)
+        body = [_assign(self.derivative_name(name), ast.Call(helper("zeros_like"), [_name(name)], [])
+                        if name in program.args else ast.Constant(0.0)) for name in sorted(self.active - set(wrt))]
         body += self.block(program.body)
         result = program.result
         tangent = _name(self.derivative_name(result.id)) if isinstance(result, ast.Name) and result.id in self.active \
@@ -218,13 +226,23 @@ class ForwardControlFlow(Generator):
         if stmt.op is None:
             source = stmt.expr
             return _name(self.derivative_name(source.id)) if isinstance(source, ast.Name) and source.id in self.active \
-                else zero_of(stmt.target, stmt.target in self.lists, False)
+                else self.zero_tangent(stmt, out_value)
         terms = [self.rule_expr("jvp", stmt, i, _name(self.derivative_name(x.id)), out_value)
                  for i, x in enumerate(stmt.inputs)
                  if isinstance(x, ast.Name) and x.id in self.active and stmt.op.jvp_rule(i) is not None]
         if not terms:
-            return ast.Constant(0.0)
+            return self.zero_tangent(stmt, out_value)
         total = terms[0]
         for term in terms[1:]:
             total = plus(total, term, stmt.target in self.lists)
         return total
+
+    def zero_tangent(self, stmt: Stmt, out_value=None) -> ast.expr:
+        """A zero tangent for `stmt`'s value: 0.0, or a zero array of its shape where the value
+        is later written into in part (`y[i] = v`: index_update's rule keeps the tangent's other
+        entries, so it needs them)."""
+        if stmt.target in self.lists:
+            return zero_of(stmt.target, True, False)
+        if stmt.target not in self.written:
+            return ast.Constant(0.0)
+        return ast.Call(helper("zeros_like"), [out_value or _name(stmt.target)], [])

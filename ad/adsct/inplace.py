@@ -46,12 +46,15 @@ class SharedUpdate:
     def error(self, k: int, certain: bool = True) -> UnsupportedSyntaxError:
         """The error for this update, when the k-th other name shares the array (or may)."""
         rewritten = _rebinding(self.text, self.updated)
+        element = self.text.startswith(self.updated + "[")  # y[i] = v: an assignment into an array element
+        first = "write into the array itself and take views of it after this line" if element else \
+            f"write `{rewritten}` for a new array"
         return UnsupportedSyntaxError(
-            f"`{self.text}` updates the array of {self.updated} in place, and {self.described[k]} "
-            f"{'names' if certain else 'may name'} the same array (or a view of it); adsct cannot follow "
-            f"in-place updates of shared arrays",
+            f"`{self.text}` {'assigns into an element of' if element else 'updates'} the array of {self.updated} "
+            f"in place, and {self.described[k]} {'names' if certain else 'may name'} the same array (or a view "
+            f"of it); adsct cannot follow in-place updates of shared arrays",
             self.filename, self.line, self.column, self.text,
-            f"write `{rewritten}` for a new array, or give {self.updated} an array of its own before this line: "
+            f"{first}, or give {self.updated} an array of its own before this line: "
             f"`{self.updated} = {self.updated}.copy()`")
 
 
