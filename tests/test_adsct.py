@@ -234,7 +234,6 @@ UNSUPPORTED = {
     "no return": "def f(x):\n    y = x * 2.0\n",
     "lambda expression": "def f(x):\n    g = lambda y: y\n    return g(x)\n",
     "star args": "def f(*xs):\n    return xs[0]\n",
-    "list comprehension": "def f(x):\n    return sum([x * i for i in range(3)])\n",
     "assignment into an item of an item": "def f(x):\n    x[0][1] = 1.0\n    return x\n",
     "attribute": "def f(x):\n    return x.flags\n",
     "with": "def f(x):\n    with open('f') as h:\n        y = x\n    return y\n",
