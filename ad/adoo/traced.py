@@ -226,12 +226,25 @@ class Traced:
     def exp(self): return ops.exp(self)
     def log(self): return ops.log(self)
 
-    # -- refusing silent constants -------------------------------------------------------------
+    # -- arrays built by NumPy ------------------------------------------------------------------
     def __array__(self, dtype=None, copy=None):
-        raise NotDifferentiableError(f"cannot convert a traced {type(self).__name__} to a NumPy array: its derivative "
-                        f"would be lost. Build arrays from traced values with np.stack([a, b]) or "
-                        f"np.concatenate (np.array([a, b]) cannot be traced), use NumPy functions on it "
-                        f"directly (they are traced), or .data for its value" + user_line())
+        """What NumPy gets for `np.array([x, y])`, `np.asarray(x)`, `np.r_[x, y]`: an object array
+        of x's traced scalars, with x's shape, so NumPy builds the shape it builds for plain
+        values and its object loops keep the derivatives (ad/ops/objects.py lifts it back).
+        A numeric dtype would drop the derivative: refused."""
+        if dtype is not None and np.dtype(dtype) != ops.objects.OBJECT:
+            raise NotDifferentiableError(
+                f"converting a traced {type(self).__name__} to a NumPy array of dtype {np.dtype(dtype)} would drop its "
+                f"derivative (np.array(..., dtype=float), .astype(float) on an array of traced values, or a traced "
+                f"value stored into a float array): leave the dtype out (np.array([a, b]) is traced), use "
+                f"np.stack([a, b]), x.astype(...) on the traced value, or .data for its value" + user_line())
+        shape = self.shape
+        array = ops.objects.as_object_array(self, shape)
+        if shape and copy is not True:
+            # np.asarray(x) is x itself in NumPy, so a write into it would reach x; this array is a
+            # copy, so writes into it are refused rather than silently lost.
+            array.flags.writeable = False
+        return array
 
     def __float__(self):
         raise NotDifferentiableError(f"float() of a traced {type(self).__name__} would drop its derivative (math.* "
@@ -292,3 +305,20 @@ class Traced:
             return composite(*args, **kwargs)
         raise NotDifferentiableError(f"{_numpy_name(func)} has no derivative rule in ad.ops; add an op "
                                      f"to the registry or rewrite with registered functions" + user_line())
+
+
+def _ufunc_method(op, name: str):
+    def method(self, *others):
+        return op(self, *others)
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"numpy.{name} of this value (NumPy's loops over arrays of traced values call it)."
+    return method
+
+
+# NumPy's loops over object arrays (np.sin(np.array([a, b]))) call a method named like the
+# ufunc on each element: one per registry op spelled as a ufunc, from the registry itself.
+for _op in ops.REGISTRY.values():
+    for _alias in _op.aliases:
+        if isinstance(_alias, np.ufunc) and _alias.nin in (1, 2) and _alias.nout == 1 \
+                and _alias.nin == _op.nin and not hasattr(Traced, _alias.__name__):
+            setattr(Traced, _alias.__name__, _ufunc_method(_op, _alias.__name__))
