@@ -140,6 +140,17 @@ def test_mean_sum_max_of_a_list_of_traced_values():
     check(lambda v: np.max([v[0], v[1], v[2]]) * v[0], np.array([0.3, 1.2, 0.5]))
 
 
+def test_array_methods_of_an_array_of_traced_values():
+    check(lambda v: np.array([v[0], v[1] * v[2]]).mean() + np.array([[v[0]], [v[2]]]).std(), np.array([0.3, 1.2, 0.5]))
+
+
+def test_float32_values_stay_float32():
+    x = np.array([0.5, 1.5], dtype=np.float32)
+    value, g = adoo.value_and_grad(lambda v: np.sum(np.array([v, v * v]) * 2.0))(x)
+    assert g.dtype == np.float32
+    np.testing.assert_allclose(g, 2.0 + 4.0 * x, rtol=1e-6)
+
+
 def test_mean_along_an_axis_of_a_list_of_traced_vectors():
     check(lambda v: np.mean([v, np.cos(v)], axis=0), np.array([0.3, 1.2, 0.5]))
 

@@ -8,7 +8,14 @@ call to the engine that owns the value.  A NumPy function without a registry op 
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
+
+try:
+    from numpy._core import _methods as _numpy_methods
+except ImportError:  # (NumPy 1)
+    from numpy.core import _methods as _numpy_methods
 
 from .. import ops
 from ..derived import plain, plain_tree
@@ -19,6 +26,10 @@ from ..errors import NotDifferentiableError, user_line
 _STRUCTURAL = ops.constant.NO_DERIVATIVE
 
 _lookup = ops.lookup
+
+# NumPy's mean, var and std of an object array (np.mean([a, b]) of traced values): see `dtype`.
+_NUMPY_REDUCTIONS_OF_OBJECTS = frozenset(
+    getattr(_numpy_methods, name).__code__ for name in ("_mean", "_var", "_std") if hasattr(_numpy_methods, name))
 
 # ufunc.reduce spellings of the reductions.
 _REDUCERS = {np.add: "sum", np.multiply: "prod", np.maximum: "max", np.minimum: "min"}
@@ -54,6 +65,10 @@ class Traced:
 
     @property
     def dtype(self):
+        if sys._getframe(1).f_code in _NUMPY_REDUCTIONS_OF_OBJECTS:
+            # np.mean([a, b]) ends with `ret.dtype.type(ret / n)` when ret has a dtype, a float
+            # conversion that would drop the derivative; for Python objects it takes `ret / n`.
+            raise AttributeError("dtype")
         return np.result_type(plain(self))
 
     def __len__(self):
