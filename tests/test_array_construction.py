@@ -193,3 +193,13 @@ def test_writing_into_asarray_of_a_traced_array_is_refused():
         return np.sum(x)
     with pytest.raises(ValueError, match="read-only"):
         adoo.grad(f)(np.ones(3))
+
+
+def test_array_keeps_the_values_it_was_built_from_after_an_in_place_update():
+    # np.array copies: a later `x += 1` must not reach the array (its rows are x's old values)
+    def f(v):
+        x = v * 1.0
+        a = np.array([x, 2.0 * x])
+        x += 1.0
+        return a * v + x
+    check(f, np.array([0.5, -1.0, 2.0]))

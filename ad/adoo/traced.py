@@ -2,8 +2,9 @@
 
 Every operator and NumPy function becomes a registry op call, and the registry hands the
 call to the engine that owns the value.  A NumPy function without a registry op raises
-`NotDifferentiableError`; converting a traced value to a plain array or float raises
-`TypeError`: nothing is ever silently treated as a constant.
+`NotDifferentiableError`; converting a traced value to a float or a numeric array raises
+`TypeError`: nothing is ever silently treated as a constant.  NumPy's own array builders
+(`np.array([x, y])`, `np.r_`) get an object array of traced scalars (`__array__`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ _STRUCTURAL = ops.constant.NO_DERIVATIVE
 _lookup = ops.lookup
 
 # NumPy's mean, var and std of an object array (np.mean([a, b]) of traced values): see `dtype`.
+_caller = sys._getframe
 _NUMPY_REDUCTIONS_OF_OBJECTS = frozenset(
     getattr(_numpy_methods, name).__code__ for name in ("_mean", "_var", "_std") if hasattr(_numpy_methods, name))
 
@@ -65,7 +67,7 @@ class Traced:
 
     @property
     def dtype(self):
-        if sys._getframe(1).f_code in _NUMPY_REDUCTIONS_OF_OBJECTS:
+        if _caller(1).f_code in _NUMPY_REDUCTIONS_OF_OBJECTS:
             # np.mean([a, b]) ends with `ret.dtype.type(ret / n)` when ret has a dtype, a float
             # conversion that would drop the derivative; for Python objects it takes `ret / n`.
             raise AttributeError("dtype")

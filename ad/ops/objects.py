@@ -22,8 +22,10 @@ from .core import _ENGINES, REGISTRY
 
 OBJECT = np.dtype(object)
 
-# The traced scalars handed to NumPy by as_object_array: id(piece) -> (weak piece, source, index).
-# Lifting recognises a block of pieces of one source and puts the source back in one step.
+# The traced scalars handed to NumPy by as_object_array: id(piece) -> (weak piece, source,
+# index, source's contents then).  Lifting recognises a block of pieces of one source and puts
+# the source back in one step, unless the source was updated in place since (`x += 1` gives it
+# new contents; the array keeps the values it was built from, as NumPy's copy does).
 _PIECES: dict[int, tuple] = {}
 
 
@@ -42,11 +44,11 @@ def as_object_array(x, shape: tuple) -> np.ndarray:
     if not shape:
         out[()] = x
         return out
-    getitem = REGISTRY["getitem"]
+    getitem, contents = REGISTRY["getitem"], x._value()
     for index in np.ndindex(shape):
         piece = getitem(x, index)
         key = id(piece)
-        _PIECES[key] = (weakref.ref(piece, _forget(key)), x, index)
+        _PIECES[key] = (weakref.ref(piece, _forget(key)), x, index, contents)
         out[index] = piece
     return out
 
@@ -103,8 +105,8 @@ def _whole_source(block: np.ndarray):
     first = _PIECES.get(id(block.flat[0]))
     if first is None:
         return None
-    source = first[1]
-    if tuple(getattr(source, "shape", ())) != block.shape:
+    source, contents = first[1], first[3]
+    if source._value() is not contents or tuple(source.shape) != block.shape:
         return None
     for index in np.ndindex(block.shape):
         entry = _PIECES.get(id(block[index]))
