@@ -155,6 +155,21 @@ def function_name(f) -> str:
     return "f" if name == "<lambda>" else name
 
 
+def lift_outputs(leaves) -> list:
+    """f's output leaves with each object array of traced values (f returned `np.array([a, b])`)
+    turned back into one traced array (ad/ops/objects.py); other leaves unchanged.
+
+    >>> lift_outputs([1.0, np.ones(2)])
+    [1.0, array([1., 1.])]
+    """
+    return [x if type(x) is not np.ndarray or x.dtype.kind != "O" else _lifted(x) for x in leaves]
+
+
+def _lifted(x):
+    traced = ops.objects.lift(x)
+    return x if traced is None else traced
+
+
 def plain_outputs(leaves, f) -> list:
     """f's output leaves as a transform hands them back: checked to be numbers or numeric
     arrays (or values of a transform still running), float64 scalars as Python floats.

@@ -38,7 +38,7 @@ class LeakedValueError(TypeError):
 
 def user_line() -> str:
     """Where the user's code is running now, for errors raised while it runs (adoo): " (at
-    file, line N: text)" of the innermost frame outside the `ad` package, or "".
+    file, line N: text)" of the innermost frame outside the `ad` package and NumPy, or "".
 
     >>> user_line().startswith(" (at ")
     True
@@ -48,8 +48,10 @@ def user_line() -> str:
     import sys
 
     package = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    numpy = sys.modules.get("numpy")  # (NumPy's own Python code runs for the user's line, np.mean([a, b]))
+    libraries = (package,) if numpy is None else (package, os.path.dirname(os.path.abspath(numpy.__file__)) + os.sep)
     frame = sys._getframe(1)
-    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(libraries):
         frame = frame.f_back
     if frame is None:
         return ""

@@ -170,10 +170,14 @@ def test_numpy_function_without_a_rule_raises_not_differentiable():
         adoo.grad(lambda x: np.ldexp(x, 2))(0.5)
 
 
-@pytest.mark.parametrize("convert", [np.asarray, float, math.sin, lambda v: np.array(v, dtype=float)])
+@pytest.mark.parametrize("convert", [float, math.sin, lambda v: np.array(v, dtype=float)])
 def test_silent_constants_are_refused(convert):
     with pytest.raises(TypeError, match="derivative"):
         adoo.grad(lambda x: convert(x) * x)(2.0)
+
+
+def test_asarray_of_a_traced_value_keeps_its_derivative():  # (more: tests/test_array_construction.py)
+    assert adoo.grad(lambda x: np.asarray(x) * x)(2.0) == 4.0
 
 
 def test_out_arguments_into_plain_arrays_are_refused():  # (writes into traced arrays: tests/test_inplace.py)

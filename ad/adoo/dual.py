@@ -8,7 +8,10 @@ the nested tangents apart.
 from __future__ import annotations
 
 
+import numpy as np
+
 from .. import ops
+from ..ops.objects import OBJECT as _OBJECT, lift_all
 from .. import levels
 from .traced import Traced
 from .views import finish
@@ -56,6 +59,10 @@ def apply(op, inputs, params):
             raw.append(x.primal)
             tangents.append(x.tangent)
         else:
+            if type(x) is np.ndarray and x.dtype is _OBJECT:  # np.array([a, b]) of traced values
+                lifted = lift_all(inputs)
+                if lifted is not None:
+                    return op.apply(lifted, params)
             raw.append(x)
             tangents.append(None)
     out = _apply(op, raw, tangents, params, level)

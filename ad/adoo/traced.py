@@ -2,13 +2,21 @@
 
 Every operator and NumPy function becomes a registry op call, and the registry hands the
 call to the engine that owns the value.  A NumPy function without a registry op raises
-`NotDifferentiableError`; converting a traced value to a plain array or float raises
-`TypeError`: nothing is ever silently treated as a constant.
+`NotDifferentiableError`; converting a traced value to a float or a numeric array raises
+`TypeError`: nothing is ever silently treated as a constant.  NumPy's own array builders
+(`np.array([x, y])`, `np.r_`) get an object array of traced scalars (`__array__`).
 """
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
+
+try:
+    from numpy._core import _methods as _numpy_methods
+except ImportError:  # (NumPy 1)
+    from numpy.core import _methods as _numpy_methods
 
 from .. import ops
 from ..derived import plain, plain_tree
@@ -19,6 +27,11 @@ from ..errors import NotDifferentiableError, user_line
 _STRUCTURAL = ops.constant.NO_DERIVATIVE
 
 _lookup = ops.lookup
+
+# NumPy's mean, var and std of an object array (np.mean([a, b]) of traced values): see `dtype`.
+_caller = sys._getframe
+_NUMPY_REDUCTIONS_OF_OBJECTS = frozenset(
+    getattr(_numpy_methods, name).__code__ for name in ("_mean", "_var", "_std") if hasattr(_numpy_methods, name))
 
 # ufunc.reduce spellings of the reductions.
 _REDUCERS = {np.add: "sum", np.multiply: "prod", np.maximum: "max", np.minimum: "min"}
@@ -55,6 +68,10 @@ class Traced:
 
     @property
     def dtype(self):
+        if _caller(1).f_code in _NUMPY_REDUCTIONS_OF_OBJECTS:
+            # np.mean([a, b]) ends with `ret.dtype.type(ret / n)` when ret has a dtype, a float
+            # conversion that would drop the derivative; for Python objects it takes `ret / n`.
+            raise AttributeError("dtype")
         return np.result_type(plain(self))
 
     def __len__(self):
@@ -230,12 +247,25 @@ class Traced:
     def exp(self): return ops.exp(self)
     def log(self): return ops.log(self)
 
-    # -- refusing silent constants -------------------------------------------------------------
+    # -- arrays built by NumPy ------------------------------------------------------------------
     def __array__(self, dtype=None, copy=None):
-        raise NotDifferentiableError(f"cannot convert a traced {type(self).__name__} to a NumPy array: its derivative "
-                        f"would be lost. Build arrays from traced values with np.stack([a, b]) or "
-                        f"np.concatenate (np.array([a, b]) cannot be traced), use NumPy functions on it "
-                        f"directly (they are traced), or .data for its value" + user_line())
+        """What NumPy gets for `np.array([x, y])`, `np.asarray(x)`, `np.r_[x, y]`: an object array
+        of x's traced scalars, with x's shape, so NumPy builds the shape it builds for plain
+        values and its object loops keep the derivatives (ad/ops/objects.py lifts it back).
+        A numeric dtype would drop the derivative: refused."""
+        if dtype is not None and np.dtype(dtype) != ops.objects.OBJECT:
+            raise NotDifferentiableError(
+                f"converting a traced {type(self).__name__} to a NumPy array of dtype {np.dtype(dtype)} would drop its "
+                f"derivative (np.array(..., dtype=float), .astype(float) on an array of traced values, or a traced "
+                f"value stored into a float array): leave the dtype out (np.array([a, b]) is traced), use "
+                f"np.stack([a, b]), x.astype(...) on the traced value, or .data for its value" + user_line())
+        shape = self.shape
+        array = ops.objects.as_object_array(self, shape)
+        if shape and copy is not True:
+            # np.asarray(x) is x itself in NumPy, so a write into it would reach x; this array is a
+            # copy, so writes into it are refused rather than silently lost.
+            array.flags.writeable = False
+        return array
 
     def __float__(self):
         raise NotDifferentiableError(f"float() of a traced {type(self).__name__} would drop its derivative (math.* "
@@ -296,3 +326,20 @@ class Traced:
             return composite(*args, **kwargs)
         raise NotDifferentiableError(f"{_numpy_name(func)} has no derivative rule in ad.ops; add an op "
                                      f"to the registry or rewrite with registered functions" + user_line())
+
+
+def _ufunc_method(op, name: str):
+    def method(self, *others):
+        return op(self, *others)
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"numpy.{name} of this value (NumPy's loops over arrays of traced values call it)."
+    return method
+
+
+# NumPy's loops over object arrays (np.sin(np.array([a, b]))) call a method named like the
+# ufunc on each element: one per registry op spelled as a ufunc, from the registry itself.
+for _op in ops.REGISTRY.values():
+    for _alias in _op.aliases:
+        if isinstance(_alias, np.ufunc) and _alias.nin in (1, 2) and _alias.nout == 1 \
+                and _alias.nin == _op.nin and not hasattr(Traced, _alias.__name__):
+            setattr(Traced, _alias.__name__, _ufunc_method(_op, _alias.__name__))

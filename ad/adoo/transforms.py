@@ -73,6 +73,7 @@ def vjp(f, *primals):
         finally:
             thaw(stack.pop())
     out_leaves, out_def = tree.flatten(out)
+    out_leaves = derived.lift_outputs(out_leaves)
     values = derived.plain_outputs([_plain_out(o, level) for o in out_leaves], f)
     if any_updates():  # f may have updated an input in place: its gradient belongs to the leaf
         inputs = [earliest(x) for x in inputs]
@@ -103,6 +104,7 @@ def jvp(f, primals, tangents):
             note_shared_arguments(inputs, leaves, _constant_arrays(f))
         out = f(*tree.unflatten(treedef, inputs))
     out_leaves, out_def = tree.flatten(out)
+    out_leaves = derived.lift_outputs(out_leaves)
     values, tangents_out = [], []
     for o in out_leaves:
         if type(o) is Dual and o._ad_level == level:

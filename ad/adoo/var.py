@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import ops
 from ..ops.core import _ENGINES
+from ..ops.objects import OBJECT as _OBJECT, lift_all
 from .. import levels
 from ..derived import as_value
 from .traced import Traced
@@ -302,8 +303,13 @@ def apply(op, inputs, params):
             parents.append(x)
             x = x.data
         else:
+            if type(x) is np.ndarray:
+                if x.dtype is _OBJECT:  # np.array([a, b]) of traced values: one traced array again
+                    lifted = lift_all(inputs)
+                    if lifted is not None:
+                        return op.apply(lifted, params)
+                constants = True  # (a caller's array: see freeze)
             parents.append(None)
-            constants = constants or type(x) is np.ndarray  # (a caller's array: see freeze)
         raw.append(x)
         floats = floats and type(x) is float
         plain = plain and type(x) not in _ENGINES
