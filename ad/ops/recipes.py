@@ -270,6 +270,10 @@ def interp(x, xp, fp, left=None, right=None):
     >>> interp(np.array([0.5, 2.5]), np.array([0.0, 1.0, 2.0]), np.array([0.0, 2.0, 0.0])).tolist()
     [1.0, 0.0]
     """
+    if isinstance(xp, (list, tuple)):  # (sample points written out: np.interp(x, [0, 1], [2, 3]))
+        xp = np.asarray(xp, dtype=float)
+    if isinstance(fp, (list, tuple)):
+        fp = np.asarray(fp, dtype=float)
     last = np.size(xp) - 1
     segment = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, last - 1)  # (positions: constants)
     start, end = xp[segment], xp[segment + 1]
