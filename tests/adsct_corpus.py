@@ -512,3 +512,6 @@ CORPUS = [
     (mlp_loss, (_normal(5, 4), _normal(4, seed=1), _normal(4, 3, seed=2), _normal(3, seed=3),
                 _normal(6, 5, seed=4), np.eye(3)[[0, 1, 2, 0, 1, 2]]), (0, 1, 2, 3)),
 ]
+
+from adsct_corpus_loops import LOOPS  # loops and small statements (issue 15, part B)
+CORPUS += LOOPS

@@ -87,7 +87,7 @@ class ReverseControlFlow(Generator):
         out = []
         for item in block:
             if isinstance(item, Stmt):
-                if inside and save:
+                if inside and save and not item.effect:  # (an effect has no value to restore)
                     out.append(_append(_name(item.target)))
                 self.emit_primal(out, item)
             elif isinstance(item, If):
@@ -132,6 +132,8 @@ class ReverseControlFlow(Generator):
         out = []
         target = stmt.target
         active = target in self.active
+        if stmt.effect:  # print(...), assert, raise ran in the forward sweep
+            return out
         if not inside:  # straight-line part: the value is not overwritten later
             if active:
                 out += self.contributions(stmt, _name(self.derivative_name(target)), _name(target))
