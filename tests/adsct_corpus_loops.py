@@ -206,3 +206,38 @@ LOOPS = [
     (clipped_by_chained_comparison, (np.array([0.3, 1.7, -0.4, 0.8]),), 0),
     (small_statements, (_normal(3),), 0),
 ]
+
+
+def _row_energy(X):
+    e = 0.0
+    for i, row in enumerate(X):
+        e = e + (i + 1.0) * np.sum(row ** 2)
+    return e
+
+
+def loop_in_a_called_function(X, w):
+    return _row_energy(X * w) + w ** 2
+
+
+def break_in_an_unrolled_loop(x, y):
+    s = 0.0
+    for v in (x, y, x * y):
+        if np.sum(s) > 2.0:
+            break
+        s = s + v ** 2
+    return np.sum(s)
+
+
+def zip_of_a_tuple_and_an_array(x, y):
+    s = 0.0
+    for scale, v in zip((x, y), x):
+        s = s + np.sum(scale * v)
+    return s
+
+
+LOOPS += [
+    (loop_in_a_called_function, (_normal(3, 2), 0.7), (0, 1)),
+    (break_in_an_unrolled_loop, (_normal(3), _normal(3, seed=1)), (0, 1)),
+    (break_in_an_unrolled_loop, (0.3 * _normal(3), 0.2 * _normal(3, seed=1)), (0, 1)),
+    (zip_of_a_tuple_and_an_array, (_normal(3), _normal(3, seed=1)), (0, 1)),
+]

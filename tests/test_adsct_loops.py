@@ -16,7 +16,7 @@ from adsct_corpus_loops import LOOPS, checked_log, dot_by_hand, horner, shape_un
 from trees import assert_trees_close
 
 GOLDEN = pathlib.Path(__file__).parent / "golden"
-IDS = [f.__name__ for f, _, _ in LOOPS]
+IDS = [f"{f.__name__}-{k}" for k, (f, _, _) in enumerate(LOOPS)]
 
 
 @pytest.mark.parametrize("f,args,argnums", LOOPS, ids=IDS)
@@ -198,3 +198,30 @@ def test_loop_over_a_dict_view_of_a_value_that_is_not_a_dict_is_refused_clearly(
     exec(compile(text, "<refused>", "exec"), namespace)
     with pytest.raises(UnsupportedSyntaxError, match=r"<refused>:3:17: a loop over .items\(\) of a value that is"):
         adsct.source(namespace["f"], source=textwrap.dedent(text))
+
+
+def test_a_branch_without_else_has_no_else_pass():
+    for mode in ("forward", "reverse"):
+        assert "else:\n        pass" not in adsct.source(checked_log, mode=mode)
+
+
+def _calls_a_function_without_a_rule(x):
+    return np.sum(np.nancumsum(x))
+
+
+def test_a_call_without_a_rule_is_named_at_the_users_file_line_and_column():
+    from ad.errors import NotDifferentiableError
+    line = _calls_a_function_without_a_rule.__code__.co_firstlineno + 1
+    with pytest.raises(NotDifferentiableError, match=rf"test_adsct_loops.py:{line}:5: numpy.nancumsum has no "):
+        adsct.grad(_calls_a_function_without_a_rule)(np.ones(3))
+
+
+def _ends_without_return(x):
+    y = x * 2.0
+    print(y)
+
+
+def test_a_function_without_a_final_return_gets_a_hint_that_works():
+    with pytest.raises(UnsupportedSyntaxError, match="must end with `return") as info:
+        adsct.grad(_ends_without_return)(1.0)
+    assert "straight-line" not in info.value.hint and "return" in info.value.hint

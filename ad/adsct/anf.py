@@ -265,7 +265,8 @@ class Normaliser:
         body = desugar(fn, body)  # break, continue and early returns become flags
         if not body or not isinstance(body[-1], ast.Return) or body[-1].value is None:
             raise self.parsed.error(body[-1] if body else fn, "the function must end with `return <expression>`",
-                                    "this version of adsct handles straight-line code with one final return")
+                                    "end with return and the value to differentiate (returns inside if, for and "
+                                    "while are fine too)")
         for statement in body[:-1]:
             self.statement(statement)
         self.origin = body[-1]
@@ -717,7 +718,8 @@ class Normaliser:
 
     def apply(self, op, args, keywords, node) -> ast.expr:
         if any(isinstance(a, ast.Starred) for a in args) or any(k.arg is None for k in keywords):
-            raise self.parsed.error(node, "*args and **kwargs in calls are not supported by this version of adsct")
+            raise self.parsed.error(node, "a call with *-unpacking or **-unpacking of its arguments (f(*xs), f(**options))",
+                                    "pass the arguments one by one")
         if op.nin is None:  # concatenate([a, b], axis=...): the list holds the inputs
             if args and getattr(op, "subscripts_first", False) and not isinstance(args[0], (ast.List, ast.Tuple)):
                 args = [ast.List(list(args[1:]), ast.Load()), args[0]]  # einsum("ij,j", a, b): arrays after
@@ -745,7 +747,8 @@ class Normaliser:
         if isinstance(chosen, ops.Op):
             return self.apply(chosen, args, keywords, node)
         if any(isinstance(a, ast.Starred) for a in args) or any(k.arg is None for k in keywords):
-            raise self.parsed.error(node, "*args and **kwargs in calls are not supported by this version of adsct")
+            raise self.parsed.error(node, "a call with *-unpacking or **-unpacking of its arguments (f(*xs), f(**options))",
+                                    "pass the arguments one by one")
         inputs, params = chosen[0].bind(tuple(args), {k.arg: k.value for k in keywords})
         inputs = [self.expr(a) for a in inputs]  # once, for all the outputs
         params = {k: self.static(v) for k, v in params.items()}
@@ -929,9 +932,9 @@ def _propagate(program: Program, active: set) -> None:
             callee = getattr(stmt, "callee", None)
             if mentioned and callee is not None:
                 source = stmt.source or program.parsed
-                raise NotDifferentiableError(f"{callee} has no derivative rule (it is called with a differentiated "
-                                             f"value at line {source.first_line + stmt.origin.lineno - 1} "
-                                             f"of {source.filename})")
+                line, column = source.first_line + stmt.origin.lineno - 1, stmt.origin.col_offset + 1
+                raise NotDifferentiableError(f"{source.filename}:{line}:{column}: {callee} has no derivative rule; it is "
+                                             f"called with a differentiated value here: {source.text_of(stmt.origin)}")
             if mentioned and _is_copy(stmt):
                 active.add(stmt.target)
             continue

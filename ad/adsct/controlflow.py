@@ -93,7 +93,7 @@ class ReverseControlFlow(Generator):
             elif isinstance(item, If):
                 then = self.forward_block(item.body, True, save) + ([_append(ast.Constant(True))] if save else [])
                 other = self.forward_block(item.orelse, True, save) + ([_append(ast.Constant(False))] if save else [])
-                out.append(ast.If(item.test, _or_pass(then), _or_pass(other)))
+                out.append(ast.If(item.test, _or_pass(then), other))  # (no `else: pass`)
             elif item.iterable is not None:  # for target in iterable
                 items = self.fresh("items")
                 out.append(_assign(items, ast.Call(helper("list"), [item.iterable], [])))
@@ -119,7 +119,7 @@ class ReverseControlFlow(Generator):
                 out += self.reverse_statement(item, inside)
             elif isinstance(item, If):
                 out.append(ast.If(_pop(), _or_pass(self.reverse_block(item.body, True)),
-                                  _or_pass(self.reverse_block(item.orelse, True))))
+                                  self.reverse_block(item.orelse, True)))
             elif item.iterable is not None:
                 out.append(ast.For(ast.Name(item.target, ast.Store()), ast.Call(helper("reversed"), [_pop()], []),
                                    _or_pass(self.reverse_block(item.body, True)), []))
@@ -206,7 +206,7 @@ class ForwardControlFlow(Generator):
                     self.emit_primal(out, item)
                     out.append(_assign(self.derivative_name(item.target), self.tangent(item)))
             elif isinstance(item, If):
-                out.append(ast.If(item.test, _or_pass(self.block(item.body)), _or_pass(self.block(item.orelse))))
+                out.append(ast.If(item.test, _or_pass(self.block(item.body)), self.block(item.orelse)))
             elif item.iterable is not None:
                 out.append(ast.For(ast.Name(item.target, ast.Store()), item.iterable, _or_pass(self.block(item.body)),
                                    []))
