@@ -99,7 +99,9 @@ def test_raise_with_an_fstring_runs_in_every_mode():
                       ad.hessian(checked_log, strategy="adsct")):
         with pytest.raises(ValueError, match="log of 2 non-positive values"):
             transform(bad)
-    assert "raise ValueError(f'log of {" in adsct.source(checked_log)
+    text = adsct.source(checked_log)
+    assert "raise ValueError(f'log of {" in text
+    assert "saved.append" not in text and "saved.pop" not in text, "a branch that raises records nothing"
 
 
 def _printing(x):
@@ -225,3 +227,13 @@ def test_a_function_without_a_final_return_gets_a_hint_that_works():
     with pytest.raises(UnsupportedSyntaxError, match="must end with `return") as info:
         adsct.grad(_ends_without_return)(1.0)
     assert "straight-line" not in info.value.hint and "return" in info.value.hint
+
+
+def _tuple_chosen_by_a_test(x, y):
+    a, b = (x, y) if x > 1.0 else (y, x)
+    return a * b ** 2
+
+
+def test_a_conditional_expression_between_tuples_is_refused_clearly():
+    with pytest.raises(UnsupportedSyntaxError, match="a conditional expression that chooses between tuples"):
+        adsct.grad(_tuple_chosen_by_a_test)(2.0, 3.0)

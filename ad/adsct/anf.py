@@ -386,6 +386,9 @@ class Normaliser:
         self.depth += 1
         try:
             result = self.expr(value)
+            if isinstance(result, Structured):  # (which tuple it is would depend on the test)
+                raise self.parsed.error(value, "a conditional expression that chooses between tuples, lists or dicts",
+                                        "choose each item: a, b = (x if c else y), (y if c else x)")
             self.body.append(Stmt(target, None, expr=result, origin=self.origin, source=self.parsed))
             return self.body
         finally:

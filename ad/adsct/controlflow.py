@@ -38,6 +38,11 @@ def _plus(left: ast.expr, right: ast.expr) -> ast.BinOp:
     return ast.BinOp(left, ast.Add(), right)
 
 
+def _raises(block: list) -> bool:
+    """Whether a branch ends by raising (`if x.ndim != 1: raise ValueError(...)`)."""
+    return bool(block) and isinstance(block[-1], Stmt) and block[-1].effect and isinstance(block[-1].expr, ast.Raise)
+
+
 def _or_pass(body: list) -> list:
     return body or [ast.Pass()]
 
@@ -90,6 +95,11 @@ class ReverseControlFlow(Generator):
                 if inside and save and not item.effect:  # (an effect has no value to restore)
                     out.append(_append(_name(item.target)))
                 self.emit_primal(out, item)
+            elif isinstance(item, If) and (_raises(item.body) or _raises(item.orelse)):
+                # a branch that raises never reaches the reverse sweep: nothing to save in it, no way to record
+                then = self.forward_block(item.body, True, save and not _raises(item.body))
+                other = self.forward_block(item.orelse, True, save and not _raises(item.orelse))
+                out.append(ast.If(item.test, _or_pass(then), other))
             elif isinstance(item, If):
                 then = self.forward_block(item.body, True, save) + ([_append(ast.Constant(True))] if save else [])
                 other = self.forward_block(item.orelse, True, save) + ([_append(ast.Constant(False))] if save else [])
@@ -117,6 +127,9 @@ class ReverseControlFlow(Generator):
         for item in reversed(block):
             if isinstance(item, Stmt):
                 out += self.reverse_statement(item, inside)
+            elif isinstance(item, If) and (_raises(item.body) or _raises(item.orelse)):
+                out += [] if _raises(item.body) and _raises(item.orelse) else \
+                    self.reverse_block(item.orelse if _raises(item.body) else item.body, True)
             elif isinstance(item, If):
                 out.append(ast.If(_pop(), _or_pass(self.reverse_block(item.body, True)),
                                   self.reverse_block(item.orelse, True)))

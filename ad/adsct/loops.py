@@ -47,7 +47,14 @@ class _Walk:
 
 def lower_loop(normaliser, node: ast.stmt) -> bool:
     """Normalise the `for` loop `node` as described above; False (nothing done) for a loop
-    over `range(...)`, for a plain name over outside values, and for anything but a `for`."""
+    over `range(...)`, for a plain name over outside values, and for anything but a `for`.
+
+    >>> from ad import adsct
+    >>> text = "def f(x):\\n    s = 0.0\\n    for i, v in enumerate(x):\\n        s = s + i * v\\n    return s\\n"
+    >>> exec(text)
+    >>> "v = x[i]" in adsct.source(f, source=text)
+    True
+    """
     if not isinstance(node, ast.For) or node.orelse or _is_range(normaliser, node.iter):
         return False
     outside = not normaliser.mentions_locals(node.iter)

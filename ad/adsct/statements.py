@@ -65,7 +65,15 @@ def lower_statement(normaliser, node: ast.stmt) -> bool:
 
 
 def lower_expression(normaliser, node: ast.expr):
-    """The normalised value of `node` if it is one of this module's expressions, else None."""
+    """The normalised value of `node` if it is one of this module's expressions, else None.
+
+    >>> from ad import adsct
+    >>> text = "def f(x):\\n    if 0.0 < x < 1.0:\\n        return x * x\\n    return x\\n"
+    >>> exec(text)
+    >>> _ = adsct.source(f, source=text)  # (the source given once is remembered)
+    >>> adsct.grad(f)(0.5), adsct.grad(f)(1.5)
+    (1.0, 1.0)
+    """
     if isinstance(node, ast.Compare) and len(node.ops) > 1:
         return _chained_comparison(normaliser, node)
     if isinstance(node, ast.Compare) and isinstance(node.ops[0], _PLAIN_COMPARISONS):  # x is None, k in keys
@@ -82,7 +90,17 @@ def unpack(normaliser, targets: list, value: ast.expr, node: ast.stmt) -> None:
 
     `value` (already normalised) is a name or a constant; its items are taken by position,
     as a plain subscript where it carries no derivative (the ints of a shape stay ints), else
-    through getitem (the rows of an array)."""
+    through getitem (the rows of an array).
+
+    >>> from ad import adsct
+    >>> text = "def f(X):\\n    r, c = X.shape\\n    return np.sum(X) * c\\n"
+    >>> exec(text)
+    >>> print(adsct.source(f, source=text).split("# line 2: r, c = X.shape")[1].split("# line 3")[0].strip())
+    t1 = X.shape
+        check_unpack(t1, 2)
+        r = t1[0]
+        c = t1[1]
+    """
     if not isinstance(value, ast.Name):
         value = normaliser.plain(value)
     name = usable_name(normaliser, value)
@@ -94,7 +112,14 @@ def unpack(normaliser, targets: list, value: ast.expr, node: ast.stmt) -> None:
 
 def usable_name(normaliser, value) -> str:
     """A name that syntax written for the normaliser can use for `value`, a normalised name or
-    a tuple/list/dict (anf.Structured) computed before."""
+    a tuple/list/dict (anf.Structured) computed before.
+
+    >>> class Normaliser:  # (the part of anf.Normaliser this uses)
+    ...     versions, taken = {"x": "x"}, {"x", "t1"}
+    >>> normaliser = Normaliser()
+    >>> usable_name(normaliser, ast.Name("x")), usable_name(normaliser, ast.Name("t1")), normaliser.versions["t1"]
+    ('x', 't1', 't1')
+    """
     if isinstance(value, ast.Name) and normaliser.versions.get(value.id) == value.id:
         return value.id
     if isinstance(value, ast.Name) and value.id not in normaliser.versions:  # a version or temporary: unused elsewhere
