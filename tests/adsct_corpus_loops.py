@@ -235,9 +235,48 @@ def zip_of_a_tuple_and_an_array(x, y):
     return s
 
 
+def continue_in_zip(x, y):
+    s = 0.0
+    for a, b in zip(x, y):
+        if a < 0.0:
+            continue
+        s = s + a * np.sin(b)
+    return s
+
+
+def break_in_enumerate(x):
+    s = 0.0
+    for i, v in enumerate(x):
+        if i >= 3:
+            break
+        s = s + v ** 2 / (i + 1)
+    return s
+
+
+def nested_enumerate_of_rows(X):
+    s = 0.0
+    for i, row in enumerate(X):
+        for j, v in enumerate(row):
+            s = s + (i - j) * v ** 2
+    return s
+
+
+def loop_over_a_dict_argument(params, x):
+    s = 0.0
+    for name, p in params.items():
+        s = s + np.sum(p * x) ** 2
+    for p in params.values():
+        s = s + np.sum(p)
+    return s
+
+
 LOOPS += [
     (loop_in_a_called_function, (_normal(3, 2), 0.7), (0, 1)),
     (break_in_an_unrolled_loop, (_normal(3), _normal(3, seed=1)), (0, 1)),
     (break_in_an_unrolled_loop, (0.3 * _normal(3), 0.2 * _normal(3, seed=1)), (0, 1)),
     (zip_of_a_tuple_and_an_array, (_normal(3), _normal(3, seed=1)), (0, 1)),
+    (continue_in_zip, (_normal(5), _normal(5, seed=1)), (0, 1)),
+    (break_in_enumerate, (_normal(5),), 0),
+    (nested_enumerate_of_rows, (_normal(3, 2),), 0),
+    (loop_over_a_dict_argument, ({"a": _normal(3), "b": _normal(3, seed=1)}, _normal(3, seed=2)), (0, 1)),
 ]
