@@ -239,3 +239,11 @@ def _tuple_chosen_by_a_test(x, y):
 def test_a_conditional_expression_between_tuples_is_refused_clearly():
     with pytest.raises(UnsupportedSyntaxError, match="a conditional expression that chooses between tuples"):
         adsct.grad(_tuple_chosen_by_a_test)(2.0, 3.0)
+
+
+def test_an_error_without_a_line_never_shows_none():
+    namespace = {}
+    exec("def f(x):\n    return x * x\n", namespace)  # (no source file to read, as under python -c)
+    with pytest.raises(UnsupportedSyntaxError) as info:
+        adsct.grad(namespace["f"])(1.0)
+    assert "None" not in str(info.value) and str(info.value).startswith("<string>: ")
