@@ -247,3 +247,27 @@ def test_an_error_without_a_line_never_shows_none():
     with pytest.raises(UnsupportedSyntaxError) as info:
         adsct.grad(namespace["f"])(1.0)
     assert "None" not in str(info.value) and str(info.value).startswith("<string>: ")
+
+
+def _mismatched_rows(X):
+    s = 0.0
+    for row in X:
+        s = s + np.sum(row @ np.ones(4))
+    return s
+
+
+def _truth_of_an_array(x):
+    if x > 0:
+        return np.sum(x)
+    return -np.sum(x)
+
+
+def test_an_error_while_generated_code_runs_points_at_the_users_line():
+    line = _mismatched_rows.__code__.co_firstlineno + 3
+    with pytest.raises(ValueError) as info:
+        adsct.grad(_mismatched_rows)(np.ones((2, 3)))
+    assert f"test_adsct_loops.py, line {line}: s = s + np.sum(row @ np.ones(4))" in "\n".join(info.value.__notes__)
+    line = _truth_of_an_array.__code__.co_firstlineno + 1
+    with pytest.raises(ValueError, match="truth value") as info:
+        ad.jacobian(_truth_of_an_array, mode="forward", strategy="adsct")(np.ones(2))
+    assert f"test_adsct_loops.py, line {line}: if x > 0:" in "\n".join(info.value.__notes__)
