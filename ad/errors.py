@@ -20,7 +20,13 @@ class UnsupportedSyntaxError(SyntaxError):
         self.hint = hint
 
     def __str__(self):
-        where = f"{self.filename}:{self.lineno}:{self.offset}: " if self.filename else ""
+        """file:line:col: message (hint: ...), leaving out what is not known.
+
+        >>> str(UnsupportedSyntaxError("cannot read the source", "<stdin>", None, None, None, "pass source="))
+        '<stdin>: cannot read the source (hint: pass source=)'
+        """
+        where = ":".join(str(part) for part in (self.filename, self.lineno, self.offset) if part is not None)
+        where = f"{where}: " if self.filename else ""
         hint = f" (hint: {self.hint})" if self.hint else ""
         return f"{where}{self.msg}{hint}"
 

@@ -514,5 +514,6 @@ CORPUS = [
 ]
 
 from adsct_corpus_writes import WRITES  # noqa: E402 - writes into part of an array (a file of their own)
+from adsct_corpus_loops import LOOPS  # noqa: E402 - loops and small statements (issue 15, part B)
 
-CORPUS += WRITES
+CORPUS += WRITES + LOOPS

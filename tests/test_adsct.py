@@ -226,7 +226,6 @@ def test_where_through_adsct():
 UNSUPPORTED = {
     "while-else": "def f(x):\n    while x < 1.0:\n        x = x * 2.0\n    else:\n        x = -x\n    return x\n",
     "del": "def f(x):\n    y = x\n    del y\n    return x\n",
-    "loop over a differentiated array": "def f(x):\n    s = 0.0\n    for r in x:\n        s = s + r\n    return s\n",
     "tuple assigned in a branch": "def f(x):\n    if x > 0:\n        p = (x, 1.0)\n    else:\n        p = (1.0, x)\n"
                                   "    return p[0]\n",
     "for-else": "def f(x):\n    for i in range(3):\n        x = x * 2.0\n    else:\n        x = -x\n    return x\n",
@@ -277,7 +276,8 @@ def test_active_value_reaching_a_call_without_a_rule_is_not_differentiable():
     def g(x):  # inside an inlined user function, the error names the library call and its line
         return np.sum(_no_rule(x))
 
-    with pytest.raises(NotDifferentiableError, match=r"numpy.unwrap .* line \d+ of .*test_adsct.py"):
+    with pytest.raises(NotDifferentiableError,
+                       match=r"test_adsct.py:\d+:\d+: numpy.unwrap has no derivative rule; it is called with"):
         adsct.grad(g)(np.ones(3))
 
 
@@ -349,7 +349,7 @@ def test_unsupported_syntax_error_names_the_file_and_line():
     exec(compile(text, "<where>", "exec"), namespace)
     with pytest.raises(UnsupportedSyntaxError) as info:
         adsct.source(namespace["f"], source=text)
-    assert info.value.lineno == 4 and "Delete" in str(info.value)
+    assert info.value.lineno == 4 and "a del statement" in str(info.value)
 
 
 def test_loops_save_and_restore_what_they_overwrite():

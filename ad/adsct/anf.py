@@ -28,12 +28,15 @@ from .. import derived, ops, tree
 from ..errors import NotDifferentiableError, UnsupportedSyntaxError
 from .astutil import clone, fresh_name, helper
 from .callables import as_function
-from .checks import number_for_math
+from .checks import check_unpack, number_for_math
 from .desugar import desugar
 from . import comprehensions, lists
 from .inplace import IN_PLACE_HINT, in_place_change, refuse_shared_update, same_array
+from .loops import lower_loop
 from .parse import Parsed, parse_function
 from .scope import Namespace
+from .statements import lower_expression, lower_statement, unpack
+from .words import unsupported_expression, unsupported_statement
 from .writes import is_item_write, lower_item_write
 
 _BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow", ast.MatMult: "matmul"}
@@ -65,6 +68,7 @@ class Stmt:
     source: Optional[Parsed] = None  # the function the statement comes from (callees are inlined)
     updates: Optional[tuple] = None  # `name op= value`: (name, its old version); NumPy may update in place
     fresh: bool = False  # a.copy(), a.flatten(): an array of its own (generated code, changing none, may share it)
+    effect: bool = False  # print(...), assert, raise: `expr` is the statement itself, run as written, no value
 
 
 @dataclass
@@ -125,9 +129,10 @@ def assigned_in_control_flow(body: list) -> set:
     names = set()
     for item in body:
         if isinstance(item, If):
-            names |= {s.target for s in walk(item.body)} | {s.target for s in walk(item.orelse)}
+            names |= {s.target for s in walk(item.body) if not s.effect} | {s.target for s in walk(item.orelse)
+                                                                             if not s.effect}
         elif isinstance(item, Loop):
-            names |= {s.target for s in walk(item.body)} | ({item.target} if item.target else set())
+            names |= {s.target for s in walk(item.body) if not s.effect} | ({item.target} if item.target else set())
     return names
 
 
@@ -186,6 +191,7 @@ class Normaliser:
             self.inlining: list = []  # the functions being inlined (to refuse recursion)
             self.callees: list = []  # every function inlined
             self.namespaces: list = []  # every namespace looked into, for the staleness check
+            self.plain_names: set = set()  # names of values that carry no derivative (shapes, strings, ...)
         self.root.namespaces.append(namespace)
 
     # -- names ---------------------------------------------------------------------------
@@ -266,7 +272,8 @@ class Normaliser:
         body = desugar(fn, comprehensions.lower(self, fn, body))  # comprehensions (lists.py); break, continue and early returns become flags
         if not body or not isinstance(body[-1], ast.Return) or body[-1].value is None:
             raise self.parsed.error(body[-1] if body else fn, "the function must end with `return <expression>`",
-                                    "this version of adsct handles straight-line code with one final return")
+                                    "end with return and the value to differentiate (returns inside if, for and "
+                                    "while are fine too)")
         for statement in body[:-1]:
             self.statement(statement)
         self.origin = body[-1]
@@ -274,6 +281,8 @@ class Normaliser:
 
     def statement(self, node: ast.stmt) -> None:
         self.origin = node
+        if lower_loop(self, node) or lower_statement(self, node):  # loops.py, statements.py
+            return
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
             target = node.targets[0]
             if isinstance(target, ast.Name):
@@ -282,9 +291,9 @@ class Normaliser:
             if isinstance(target, (ast.Tuple, ast.List)) and all(isinstance(t, ast.Name) for t in target.elts) \
                     and not isinstance(node.value, (ast.Tuple, ast.List)):
                 value = self.expr(node.value)
-                if not isinstance(value, Structured):
-                    raise self.parsed.error(node, "only tuples, lists and tuple/list arguments can be unpacked here",
-                                            "unpack a tuple literal (a, b = x, y) or a pytree argument (W, b = params)")
+                if not isinstance(value, Structured):  # r, c = x.shape; a, b = x (its rows)
+                    unpack(self, target.elts, value, node)
+                    return
                 parts = value.items()
                 if len(parts) != len(target.elts):
                     raise self.parsed.error(node, f"cannot unpack {len(parts)} values into {len(target.elts)} names")
@@ -341,12 +350,11 @@ class Normaliser:
         if lists.statement(self, node):  # ys.append(v), ys.extend(zs), ys.pop()
             return
         self.refuse_in_place(node.value if isinstance(node, ast.Expr) else node)
-        hint = {"Return": "return once, at the end (early returns come in a later version)",
-                "Break": "break and continue come in a later version",
-                "Expr": "a call whose result is not used only has side effects, which adsct does not keep: "
-                        "assign its result to a name"}.get(type(node).__name__, "")
-        raise self.parsed.error(node, f"{type(node).__name__} statements are not supported by this version of adsct",
-                                hint or "use assignments, if/else, for and while loops, and a final return")
+        raise unsupported_statement(self.parsed, node)
+
+    def effect(self, statement: ast.stmt) -> None:
+        """A statement run for its effect alone (print, assert, raise): kept as written."""
+        self.body.append(Stmt(self.fresh(), None, expr=statement, origin=self.origin, source=self.parsed, effect=True))
 
     def another_name(self, name: str, part, node: ast.stmt) -> None:
         """`name` now names `part`, a leaf (ast.Name) or a pytree of a tuple, list or dict.  Inside
@@ -391,6 +399,9 @@ class Normaliser:
         self.depth += 1
         try:
             result = self.expr(value)
+            if isinstance(result, Structured):  # (which tuple it is would depend on the test)
+                raise self.parsed.error(value, "a conditional expression that chooses between tuples, lists or dicts",
+                                        "choose each item: a, b = (x if c else y), (y if c else x)")
             self.body.append(Stmt(target, None, expr=result, origin=self.origin, source=self.parsed))
             return self.body
         finally:
@@ -421,7 +432,7 @@ class Normaliser:
             return
         target = self.bind_name(name)
         last = self.body[-1] if self.body and isinstance(self.body[-1], Stmt) else None
-        if last is not None and isinstance(result, ast.Name) and last.target == result.id and last.op is not None \
+        if last is not None and isinstance(result, ast.Name) and last.target == result.id and _renameable(last) \
                 and result.id not in self.versions.values() and last.source is self.parsed:
             last.target = target  # name the op's result after the variable, not a temporary
             self.taken.add(target)
@@ -462,6 +473,8 @@ class Normaliser:
             return self.attribute(node)
         if isinstance(node, ast.Subscript):
             value = self.expr(node.value)
+            if isinstance(value, ast.Name) and value.id in self.root.plain_names:  # x.shape[0]: a plain int
+                return self.plain(ast.Subscript(value, self.static(_index_expr(node.slice)), ast.Load()))
             listed = lists.subscript(self, value, node)  # ys[i] of a list, params[i] (lists.py)
             if listed is not None:
                 return listed
@@ -489,8 +502,10 @@ class Normaliser:
             return ast.Name(target, ast.Load())
         if isinstance(node, (ast.Tuple, ast.List)) and not self.mentions_locals(node):
             return self.outside(node)  # a constant tuple (axes, shapes)
-        raise self.parsed.error(node, f"{type(node).__name__} expressions are not supported by this version of adsct",
-                                "rewrite it with arithmetic and calls to NumPy / ad.ops functions")
+        lowered = lower_expression(self, node)  # statements.py: chained comparisons, f-strings, ...
+        if lowered is not None:
+            return lowered
+        raise unsupported_expression(self.parsed, node)
 
     def structure(self, node: ast.expr) -> Structured:
         """A tuple, list or dict literal: a pytree whose leaves are names (for tuple outputs)."""
@@ -530,6 +545,8 @@ class Normaliser:
     def plain(self, expr: ast.expr) -> ast.Name:
         target = self.fresh()
         self.body.append(Stmt(target, None, expr=expr, origin=self.origin, source=self.parsed))
+        if not isinstance(expr, ast.Name):  # (a copy carries the derivative of what it copies)
+            self.root.plain_names.add(target)
         return ast.Name(target, ast.Load())
 
     def attribute(self, node: ast.Attribute) -> ast.expr:
@@ -624,6 +641,9 @@ class Normaliser:
             self.body[-1].fresh = func.attr == "flatten"  # (NumPy copies, where reshape may make a view)
             return result
         target = self.resolve(func)
+        if target is dict and not node.args and all(k.arg for k in node.keywords) and self.mentions_locals(node):  # dict(w=W, b=b): a pytree
+            return self.structure(ast.Dict([ast.Constant(k.arg) for k in node.keywords],
+                                           [k.value for k in node.keywords]))
         op = target if isinstance(target, ops.Op) else ops.lookup(target)
         if isinstance(op, ops.Multi):
             return self.apply_multi(op, list(node.args), node.keywords, node)
@@ -741,7 +761,8 @@ class Normaliser:
 
     def apply(self, op, args, keywords, node) -> ast.expr:
         if any(isinstance(a, ast.Starred) for a in args) or any(k.arg is None for k in keywords):
-            raise self.parsed.error(node, "*args and **kwargs in calls are not supported by this version of adsct")
+            raise self.parsed.error(node, "a call with *-unpacking or **-unpacking of its arguments (f(*xs), f(**options))",
+                                    "pass the arguments one by one")
         if op.nin is None:  # concatenate([a, b], axis=...): the list holds the inputs
             if args and getattr(op, "subscripts_first", False) and not isinstance(args[0], (ast.List, ast.Tuple)):
                 args = [ast.List(list(args[1:]), ast.Load()), args[0]]  # einsum("ij,j", a, b): arrays after
@@ -769,7 +790,8 @@ class Normaliser:
         if isinstance(chosen, ops.Op):
             return self.apply(chosen, args, keywords, node)
         if any(isinstance(a, ast.Starred) for a in args) or any(k.arg is None for k in keywords):
-            raise self.parsed.error(node, "*args and **kwargs in calls are not supported by this version of adsct")
+            raise self.parsed.error(node, "a call with *-unpacking or **-unpacking of its arguments (f(*xs), f(**options))",
+                                    "pass the arguments one by one")
         inputs, params = chosen[0].bind(tuple(args), {k.arg: k.value for k in keywords})
         inputs = [self.expr(a) for a in inputs]  # once, for all the outputs
         params = {k: self.static(v) for k, v in params.items()}
@@ -812,7 +834,7 @@ NUMBER_FOR_MATH = "number_for_math"
 _STRUCTURAL = tuple(ops.constant.NO_DERIVATIVE) + (len, isinstance, type, ops.shape_of, ops.ndim_of,
                derived.zeros_like,  # (a zero of x's shape: generated code's zero derivatives)
                refuse_shared_update, same_array,  # (generated code's checks of in-place updates: inplace.py)
-               number_for_math)  # (generated code's check of a math function's value)
+               number_for_math, check_unpack)  # (generated code's checks: a math function's value, unpacking)
 _INLINED_FROM_AD = ("ad.nn.", "ad.examples", "ad.bench.")  # our own user-level code, written in the subset
 
 
@@ -822,6 +844,11 @@ _LEAF = tree.flatten(0.0)[1]
 def _paths(treedef) -> list:
     """The access paths of a structure's leaves, in flatten order ("['w']", "[0]", ...)."""
     return tree.leaf_paths(tree.unflatten(treedef, [0.0] * treedef.num_leaves))
+
+
+def _renameable(stmt: Stmt) -> bool:
+    """An op's result or a plain value (x.shape) that an assignment can name directly."""
+    return stmt.op is not None or not (stmt.effect or stmt.fresh or isinstance(stmt.expr, ast.Name))
 
 
 def _is_callable_object(target) -> bool:
@@ -948,9 +975,9 @@ def _propagate(program: Program, active: set) -> None:
             callee = getattr(stmt, "callee", None)
             if mentioned and callee is not None:
                 source = stmt.source or program.parsed
-                raise NotDifferentiableError(f"{callee} has no derivative rule (it is called with a differentiated "
-                                             f"value at line {source.first_line + stmt.origin.lineno - 1} "
-                                             f"of {source.filename})")
+                line, column = source.first_line + stmt.origin.lineno - 1, stmt.origin.col_offset + 1
+                raise NotDifferentiableError(f"{source.filename}:{line}:{column}: {callee} has no derivative rule; it is "
+                                             f"called with a differentiated value here: {source.text_of(stmt.origin)}")
             if mentioned and _is_copy(stmt):
                 active.add(stmt.target)
             continue

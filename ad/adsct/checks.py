@@ -21,3 +21,22 @@ def number_for_math(value, function: str):
     shape = ops.shape_of(value)
     if math.prod(shape) > 1:
         raise TypeError(f"{function} takes a number, got an array of shape {shape}")
+
+
+def check_unpack(value, count: int) -> None:
+    """Refuse what unpacking `a, b = value` refuses: a value without exactly `count` items
+    (generated code then takes the items one by one).
+
+    >>> check_unpack((3, 2), 2)
+    >>> check_unpack((3, 2, 1), 2)
+    Traceback (most recent call last):
+    ValueError: too many values to unpack (expected 2)
+    """
+    try:
+        length = len(value)
+    except TypeError:
+        raise TypeError(f"cannot unpack non-iterable {type(value).__name__} object") from None
+    if length > count:
+        raise ValueError(f"too many values to unpack (expected {count})")
+    if length < count:
+        raise ValueError(f"not enough values to unpack (expected {count}, got {length})")

@@ -50,7 +50,9 @@ def _source_comment(program: Program, stmt: Stmt, last_origin):
     return _comment(f"{where}line {line}: {source.text_of(stmt.origin)}")
 
 
-def primal_statement(stmt: Stmt) -> ast.Assign:
+def primal_statement(stmt: Stmt) -> ast.stmt:
+    if stmt.effect:  # print(...), assert, raise: as written
+        return stmt.expr
     if stmt.op is None:
         return _assign(stmt.target, stmt.expr)
     return _assign(stmt.target, op_call(stmt.op, stmt.inputs, stmt.params))

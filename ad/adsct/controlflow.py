@@ -39,6 +39,11 @@ def _plus(left: ast.expr, right: ast.expr) -> ast.BinOp:
     return ast.BinOp(left, ast.Add(), right)
 
 
+def _raises(block: list) -> bool:
+    """Whether a branch ends by raising (`if x.ndim != 1: raise ValueError(...)`)."""
+    return bool(block) and isinstance(block[-1], Stmt) and block[-1].effect and isinstance(block[-1].expr, ast.Raise)
+
+
 def _or_pass(body: list) -> list:
     return body or [ast.Pass()]
 
@@ -90,13 +95,18 @@ class ReverseControlFlow(Generator):
         out = []
         for item in block:
             if isinstance(item, Stmt):
-                if inside and save:
+                if inside and save and not item.effect:  # (an effect has no value to restore)
                     out.append(_append(_name(item.target)))
                 self.emit_primal(out, item)
+            elif isinstance(item, If) and (_raises(item.body) or _raises(item.orelse)):
+                # a branch that raises never reaches the reverse sweep: nothing to save in it, no way to record
+                then = self.forward_block(item.body, True, save and not _raises(item.body))
+                other = self.forward_block(item.orelse, True, save and not _raises(item.orelse))
+                out.append(ast.If(item.test, _or_pass(then), other))
             elif isinstance(item, If):
                 then = self.forward_block(item.body, True, save) + ([_append(ast.Constant(True))] if save else [])
                 other = self.forward_block(item.orelse, True, save) + ([_append(ast.Constant(False))] if save else [])
-                out.append(ast.If(item.test, _or_pass(then), _or_pass(other)))
+                out.append(ast.If(item.test, _or_pass(then), other))  # (no `else: pass`)
             elif item.iterable is not None:  # for target in iterable
                 items = self.fresh("items")
                 out.append(_assign(items, ast.Call(helper("list"), [item.iterable], [])))
@@ -120,9 +130,12 @@ class ReverseControlFlow(Generator):
         for item in reversed(block):
             if isinstance(item, Stmt):
                 out += self.reverse_statement(item, inside)
+            elif isinstance(item, If) and (_raises(item.body) or _raises(item.orelse)):
+                out += [] if _raises(item.body) and _raises(item.orelse) else \
+                    self.reverse_block(item.orelse if _raises(item.body) else item.body, True)
             elif isinstance(item, If):
                 out.append(ast.If(_pop(), _or_pass(self.reverse_block(item.body, True)),
-                                  _or_pass(self.reverse_block(item.orelse, True))))
+                                  self.reverse_block(item.orelse, True)))
             elif item.iterable is not None:
                 out.append(ast.For(ast.Name(item.target, ast.Store()), ast.Call(helper("reversed"), [_pop()], []),
                                    _or_pass(self.reverse_block(item.body, True)), []))
@@ -135,6 +148,8 @@ class ReverseControlFlow(Generator):
         out = []
         target = stmt.target
         active = target in self.active
+        if stmt.effect:  # print(...), assert, raise ran in the forward sweep
+            return out
         if not inside:  # straight-line part: the value is not overwritten later
             if active:
                 out += self.contributions(stmt, _name(self.derivative_name(target)), _name(target))
@@ -213,7 +228,7 @@ class ForwardControlFlow(Generator):
                     self.emit_primal(out, item)
                     out.append(_assign(self.derivative_name(item.target), self.tangent(item)))
             elif isinstance(item, If):
-                out.append(ast.If(item.test, _or_pass(self.block(item.body)), _or_pass(self.block(item.orelse))))
+                out.append(ast.If(item.test, _or_pass(self.block(item.body)), self.block(item.orelse)))
             elif item.iterable is not None:
                 out.append(ast.For(ast.Name(item.target, ast.Store()), item.iterable, _or_pass(self.block(item.body)),
                                    []))

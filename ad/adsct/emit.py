@@ -19,7 +19,7 @@ import numpy as np
 from .. import ops
 from ..derived import zeros_like  # a derivative that does not depend on the inputs
 from .astutil import HELPER
-from .checks import number_for_math
+from .checks import check_unpack, number_for_math
 from .codegen import COMMENT
 from .listops import LIST_OPS
 from .parse import define
@@ -57,7 +57,8 @@ def jvp_rule(name, i, t, out, *inputs, **params):
 # other way (both make a value the shape of another).
 HELPERS = {"ops": ops, "math": math, "cotangent_of": ops.cotangent_of, "unbroadcast": ops.unbroadcast,
            "broadcast_like": ops.unbroadcast, "zeros_like": zeros_like, "vjp_rule": vjp_rule, "jvp_rule": jvp_rule,
-           "number_for_math": number_for_math, "list": list, "reversed": reversed, "range": range, **LIST_OPS}
+           "number_for_math": number_for_math, "check_unpack": check_unpack, "list": list, "reversed": reversed,
+           "range": range, **LIST_OPS}
 
 
 def name_helpers(function: ast.FunctionDef, namespace: dict, helpers: dict) -> dict:

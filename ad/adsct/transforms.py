@@ -29,6 +29,7 @@ from .emit import HELPERS, compile_function, generated_filename
 from .parse import define, parse_function
 from .scope import staleness_check
 from .specialise import PLAIN_OPS, SCALAR_REFUSALS, float_entry, scalar_variant
+from .tracebacks import note_user_line
 
 _PLAIN_TYPES = (np.ndarray, float, int, bool, np.float64, np.float32)
 
@@ -178,7 +179,11 @@ class _Call:
             if result is not None and not derived.is_traced(value) and not any(
                     derived.is_traced(d) for d in (derivatives if type(derivatives) is tuple else (derivatives,))):
                 return result
-        return self._code(False)(*leaves, *extra)
+        try:
+            return self._code(False)(*leaves, *extra)
+        except Exception as error:  # (NumPy's error, with a note naming the user's line)
+            note_user_line(error, self.f)
+            raise
 
     def regroup(self, flat_derivatives) -> tuple:
         """Per selected argument, its derivative with the argument's structure and types."""
