@@ -1,5 +1,9 @@
 """The three strategies by name, and the dispatching transforms behind `ad.grad(..., strategy=...)`.
 
+Without `strategy=`, a transform uses adsct, except for a Python function whose source cannot
+be read (typed into `python -c`, the plain REPL or `exec`) and given no `source=`: that one is
+differentiated by adoo, which runs it instead of reading it.
+
 >>> STRATEGIES
 ('adlib', 'adoo', 'adsct')
 """
@@ -7,6 +11,8 @@
 from __future__ import annotations
 
 import importlib
+import inspect
+import types
 
 STRATEGIES = ("adlib", "adoo", "adsct")
 DEFAULT = "adsct"
@@ -59,13 +65,32 @@ def available() -> tuple:
     return tuple(found)
 
 
+def default_for(f, source=None) -> str:
+    """The strategy a transform of f uses when none is named: DEFAULT, or "adoo" for a Python
+    function whose source `inspect` cannot read (adsct reads source; adoo runs the function).
+
+    >>> default_for(lambda x: x), default_for(eval("lambda x: x"))
+    ('adsct', 'adoo')
+    """
+    if source is not None or not isinstance(f, types.FunctionType):
+        return DEFAULT
+    try:
+        inspect.getsourcelines(f.__code__)
+    except (OSError, TypeError):
+        return "adoo"
+    return DEFAULT
+
+
 def _dispatching(transform: str):
-    def dispatch(*args, strategy: str = DEFAULT, **kwargs):
+    def dispatch(*args, strategy: str | None = None, **kwargs):
+        if strategy is None:
+            strategy = default_for(args[0] if args else None, kwargs.get("source"))
         return getattr(get(strategy), transform)(*args, **kwargs)
 
     dispatch.__name__ = dispatch.__qualname__ = transform
-    dispatch.__doc__ = (f"`{transform}` computed by the chosen strategy (default {DEFAULT!r}); "
-                        f"same arguments as `ad.<strategy>.{transform}` plus `strategy=`.")
+    dispatch.__doc__ = (f"`{transform}` computed by the chosen strategy (default {DEFAULT!r}, or 'adoo' for "
+                        f"a function without readable source: see `default_for`); same arguments as "
+                        f"`ad.<strategy>.{transform}` plus `strategy=`.")
     return dispatch
 
 
