@@ -512,3 +512,9 @@ CORPUS = [
     (mlp_loss, (_normal(5, 4), _normal(4, seed=1), _normal(4, 3, seed=2), _normal(3, seed=3),
                 _normal(6, 5, seed=4), np.eye(3)[[0, 1, 2, 0, 1, 2]]), (0, 1, 2, 3)),
 ]
+
+# Signatures and calls people write (issue 15, part A): defaults, *args, keyword arguments,
+# nested defs, lambdas, closures, functools.partial (tests/adsct_corpus_calls.py).
+from adsct_corpus_calls import CALLS  # noqa: E402
+
+CORPUS += CALLS

@@ -39,11 +39,12 @@ def entry_slots(normaliser, fn: ast.FunctionDef, n_args) -> list:
     `args_1`, ... for the extra arguments a `*args` parameter collects.  `n_args` None: the
     parameters without defaults (what `adsct.source(f)` shows)."""
     arguments = fn.args
+    defaults = _defaults_of(normaliser.namespace, arguments)
     if n_args is None:
-        n_args = required_positional(arguments, _defaults_of(normaliser.namespace, arguments))
+        n_args = required_positional(arguments, defaults)
     names = positional_names(arguments)
     if n_args > len(names) and arguments.vararg is None:
-        bind(fn.name, arguments, {}, list(range(n_args)), {})  # (raises Python's TypeError)
+        bind(fn.name, arguments, defaults, list(range(n_args)), {})  # (raises Python's TypeError)
     star = arguments.vararg.arg if arguments.vararg is not None else None
     return names[:n_args] + [fresh_name(f"{star}_{j}", normaliser.taken) for j in range(n_args - len(names))]
 
