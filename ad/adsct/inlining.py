@@ -128,15 +128,16 @@ def inline(normaliser, callee, node: ast.Call):
     while isinstance(callee, Partial):  # the partial's arguments first, the call's keywords win
         positional, keywords = list(callee.args) + positional, {**callee.keywords, **keywords}
         callee = callee.function
+    name = callee.name if isinstance(callee, LocalFunction) else callee.__name__
+    refuse_recursion(normaliser, callee, name, node)
     if isinstance(callee, LocalFunction):
         outer = callee.enclosing.parsed
         parsed = Parsed(callee.node, outer.filename, outer.first_line, outer.lines)
-        namespace, defaults, name = callee.enclosing.namespace, callee.defaults, callee.name
+        namespace, defaults = callee.enclosing.namespace, callee.defaults
     else:
         parsed = parse_function(callee)
         namespace = Namespace(callee)
-        defaults, name = _defaults_of(namespace, parsed.node.args), callee.__name__
-    refuse_recursion(normaliser, callee, name, node)
+        defaults = _defaults_of(namespace, parsed.node.args)
     try:
         bound = bind(name, parsed.node.args, defaults, positional, keywords)
     except TypeError as error:
@@ -174,9 +175,11 @@ def inline(normaliser, callee, node: ast.Call):
 
 def refuse_recursion(normaliser, callee, name: str, node: ast.Call) -> None:
     """adsct inlines every call, so a function calling itself would never end: refused."""
-    inlining = normaliser.root.inlining
-    if any(c is callee for c in inlining):
-        start = next(k for k, c in enumerate(inlining) if c is callee)
+    root = normaliser.root
+    inlining = [root.namespace.function] + root.inlining  # (f itself first)
+    callee_function = getattr(callee, "__func__", callee)
+    if any(c is callee or c is callee_function for c in inlining):
+        start = next(k for k, c in enumerate(inlining) if c is callee or c is callee_function)
         chain = [getattr(c, "name", None) or c.__name__ for c in inlining[start:]] + [name]
         through = "" if len(chain) == 2 else f" (through {' -> '.join(chain)})"
         raise normaliser.parsed.error(
