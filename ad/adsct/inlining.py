@@ -13,6 +13,12 @@ normalised in place by a child normaliser, each parameter bound by Python's rule
 call's value is returned.  Recursion is refused with the function's name and the line; a
 wrong number of arguments raises Python's TypeError, naming the user's function, at the
 call's line.
+
+>>> from ad.adsct import source
+>>> text = "def f(x, scale=2.0):\\n    return x * scale\\n"
+>>> exec(text)
+>>> [line.strip() for line in source(f, source=text).splitlines()[3:6]]
+['# line 1: def f(x, scale=2.0):', 'scale = 2.0', '# line 2: return x * scale']
 """
 
 from __future__ import annotations

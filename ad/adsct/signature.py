@@ -60,7 +60,7 @@ def bind(name: str, arguments: ast.arguments, defaults: dict, positional: list, 
     >>> arguments = ast.parse("def g(t, k=1.0): pass").body[0].args
     >>> bind("g", arguments, {"k": Default(1.0)}, [], {"t": "x", "k": "y"})
     {'t': 'x', 'k': 'y'}
-    >>> bind("g", arguments, {}, ["x", "y", "z"], {})
+    >>> bind("g", arguments, {"k": Default(1.0)}, ["x", "y", "z"], {})
     Traceback (most recent call last):
     ...
     TypeError: g() takes from 1 to 2 positional arguments but 3 were given
