@@ -1,5 +1,9 @@
 """The three strategies by name, and the dispatching transforms behind `ad.grad(..., strategy=...)`.
 
+Without `strategy=`, a transform uses adsct, except for a Python function whose source cannot
+be read (typed into `python -c`, the plain REPL or `exec`) and given no `source=`: that one is
+differentiated by adoo, which runs it instead of reading it.
+
 >>> STRATEGIES
 ('adlib', 'adoo', 'adsct')
 """
@@ -7,6 +11,8 @@
 from __future__ import annotations
 
 import importlib
+import inspect
+import types
 
 STRATEGIES = ("adlib", "adoo", "adsct")
 DEFAULT = "adsct"
@@ -59,6 +65,30 @@ def available() -> tuple:
     return tuple(found)
 
 
+def default_for(f, source=None) -> str:
+    """The strategy a transform of f uses when none is named: DEFAULT, or "adoo" for a Python
+    function whose source `inspect` cannot read (adsct reads source; adoo runs the function).
+
+    >>> default_for(lambda x: x), default_for(eval("lambda x: x"))
+    ('adsct', 'adoo')
+    """
+    if source is not None or not isinstance(f, types.FunctionType):
+        return DEFAULT
+    try:
+        inspect.getsourcelines(f.__code__)
+    except (OSError, TypeError):
+        return "adoo"
+    return DEFAULT
+
+
+def _chosen(f, strategy, options: dict):
+    """The strategy module for a transform of f, and the options it takes (`source=` is adsct's)."""
+    name = strategy if strategy is not None else default_for(f, options.get("source"))
+    if name != "adsct":
+        options = {k: v for k, v in options.items() if k != "source"}  # (the others run f, not read it)
+    return get(name), options
+
+
 # -- the transforms, dispatched by strategy= ------------------------------------------------------
 # Every strategy module has the same six functions with the same contract, written out once here.
 
@@ -74,14 +104,16 @@ _ERRORS = """Raises:
         TypeError / ValueError: argnums out of range, a non-scalar f for `grad`, mismatched shapes."""
 
 
-def grad(f, argnums=0, *, strategy: str = DEFAULT):
+def grad(f, argnums=0, *, strategy: str | None = None, **options):
     """A function returning the gradient of scalar-valued f.
 
     Args:
         f: a function of numbers, arrays or pytrees returning one real number.
         {argnums}
-        strategy: "adsct" (default: generated code, fastest), "adoo" (operator overloading: any
-            Python), "adlib" (f must call ad.adlib's elemental functions).
+        strategy: "adsct" (generated code, fastest; the default), "adoo" (operator overloading: any
+            Python; the default for a function whose source cannot be read, e.g. under `python -c`),
+            "adlib" (f must call ad.adlib's elemental functions).
+        source: (adsct) f's source text, where `inspect` cannot find it.
 
     Returns:
         `grad_f(*args)`: the gradient with the structure of args[argnums] (a tuple for a tuple argnums).
@@ -92,10 +124,11 @@ def grad(f, argnums=0, *, strategy: str = DEFAULT):
     >>> ad.grad(lambda x1, x2: np.log(x1) + x1 * x2 - np.sin(x2), argnums=(0, 1))(2.0, 5.0)
     (5.5, 1.7163378145367738)
     """
-    return get(strategy).grad(f, argnums)
+    module, options = _chosen(f, strategy, options)
+    return module.grad(f, argnums, **options)
 
 
-def value_and_grad(f, argnums=0, *, strategy: str = DEFAULT):
+def value_and_grad(f, argnums=0, *, strategy: str | None = None, **options):
     """A function returning f's value and its gradient, from one evaluation of f.
 
     Args:
@@ -112,10 +145,11 @@ def value_and_grad(f, argnums=0, *, strategy: str = DEFAULT):
     >>> ad.value_and_grad(lambda x: np.sum(x ** 2), strategy="adoo")(np.array([1.0, 2.0]))
     (5.0, array([2., 4.]))
     """
-    return get(strategy).value_and_grad(f, argnums)
+    module, options = _chosen(f, strategy, options)
+    return module.value_and_grad(f, argnums, **options)
 
 
-def jvp(f, primals, tangents, *, strategy: str = DEFAULT):
+def jvp(f, primals, tangents, *, strategy: str | None = None, **options):
     """Forward mode: f's value at `primals` and its directional derivative along `tangents`.
 
     Args:
@@ -133,10 +167,11 @@ def jvp(f, primals, tangents, *, strategy: str = DEFAULT):
     >>> ad.jvp(lambda x, y: x * y, (2.0, 5.0), (1.0, 0.0))
     (10.0, 5.0)
     """
-    return get(strategy).jvp(f, primals, tangents)
+    module, options = _chosen(f, strategy, options)
+    return module.jvp(f, primals, tangents, **options)
 
 
-def vjp(f, *primals, strategy: str = DEFAULT):
+def vjp(f, *primals, strategy: str | None = None, **options):
     """Reverse mode: f's value at `primals` and a function pulling cotangents back to them.
 
     Args:
@@ -155,10 +190,11 @@ def vjp(f, *primals, strategy: str = DEFAULT):
     >>> value, vjp_fn(1.0)
     (10.0, (5.0, 2.0))
     """
-    return get(strategy).vjp(f, *primals)
+    module, options = _chosen(f, strategy, options)
+    return module.vjp(f, *primals, **options)
 
 
-def jacobian(f, argnums=0, mode: str = "reverse", *, strategy: str = DEFAULT):
+def jacobian(f, argnums=0, mode: str = "reverse", *, strategy: str | None = None, **options):
     """A function returning the Jacobian of f.
 
     Args:
@@ -178,10 +214,11 @@ def jacobian(f, argnums=0, mode: str = "reverse", *, strategy: str = DEFAULT):
     array([[2., 0.],
            [0., 4.]])
     """
-    return get(strategy).jacobian(f, argnums, mode)
+    module, options = _chosen(f, strategy, options)
+    return module.jacobian(f, argnums, mode, **options)
 
 
-def hessian(f, argnums=0, *, strategy: str = DEFAULT):
+def hessian(f, argnums=0, *, strategy: str | None = None, **options):
     """A function returning the Hessian of scalar f, forward mode over reverse mode.
 
     Args:
@@ -199,7 +236,8 @@ def hessian(f, argnums=0, *, strategy: str = DEFAULT):
     array([[4., 2.],
            [2., 0.]])
     """
-    return get(strategy).hessian(f, argnums)
+    module, options = _chosen(f, strategy, options)
+    return module.hessian(f, argnums, **options)
 
 
 for _transform in (grad, value_and_grad, jvp, vjp, jacobian, hessian):

@@ -515,5 +515,7 @@ CORPUS = [
 
 from adsct_corpus_writes import WRITES  # noqa: E402 - writes into part of an array (a file of their own)
 from adsct_corpus_loops import LOOPS  # noqa: E402 - loops and small statements (issue 15, part B)
+from adsct_corpus_calls import CALLS  # noqa: E402 - signatures and calls: defaults, *args, keywords, closures (part A)
+from adsct_lists_programs import LIST_CORPUS  # noqa: E402 - lists, comprehensions and builtins (part C)
 
-CORPUS += WRITES + LOOPS
+CORPUS += WRITES + LOOPS + CALLS + LIST_CORPUS

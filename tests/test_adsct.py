@@ -231,8 +231,9 @@ UNSUPPORTED = {
     "for-else": "def f(x):\n    for i in range(3):\n        x = x * 2.0\n    else:\n        x = -x\n    return x\n",
     "try": "def f(x):\n    try:\n        y = x\n    except ValueError:\n        y = x\n    return y\n",
     "no return": "def f(x):\n    y = x * 2.0\n",
-    "lambda expression": "def f(x):\n    g = lambda y: y\n    return g(x)\n",
-    "star args": "def f(*xs):\n    return xs[0]\n",
+    "recursion": "def f(x):\n    return f(x * 0.5)\n",
+    "local function defined in a branch": "def f(x):\n    if x > 0:\n        g = lambda y: y\n    else:\n"
+                                          "        g = lambda y: -y\n    return g(x)\n",
     "assignment into an item of an item": "def f(x):\n    x[0][1] = 1.0\n    return x\n",
     "attribute": "def f(x):\n    return x.flags\n",
     "with": "def f(x):\n    with open('f') as h:\n        y = x\n    return y\n",

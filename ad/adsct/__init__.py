@@ -11,7 +11,9 @@ rules inlined; the text is printed with astor, compiled and cached.
 
 This version transforms functions of arrays, numbers and tuples/lists/dicts of them made
 of assignments, `if`/`elif`/`else`, `for` and `while` loops with `break` and `continue`,
-early returns, and calls to other user functions (inlined); a decorated function, a bound
+early returns, and calls to other user functions (inlined, with defaults, keyword-only
+parameters, *args and keyword arguments bound as Python binds them; nested defs, lambdas,
+closures and functools.partial made inside f inlined where they are called); a decorated function, a bound
 method (`self` is a constant), an object with `__call__` and a `functools.partial` are
 differentiated as what calling them runs (see callables.py); other constructs raise
 `UnsupportedSyntaxError`, and a differentiated value reaching a call without a rule raises

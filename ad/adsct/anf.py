@@ -33,6 +33,8 @@ from .desugar import desugar
 from . import comprehensions, lists
 from .inplace import IN_PLACE_HINT, in_place_change, refuse_shared_update, same_array
 from .loops import lower_loop
+from . import inlining, local_functions
+from .local_functions import is_function_value
 from .parse import Parsed, parse_function
 from .scope import Namespace
 from .statements import lower_expression, lower_statement, unpack
@@ -174,9 +176,12 @@ class Normaliser:
     """Normalises one function; a called user function is inlined by a child normaliser that
     shares the statement list and the names taken, and prefixes its locals with its name."""
 
+    structured, statement_class = Structured, Stmt  # (for the passes given a normaliser: inlining.py)
+
     def __init__(self, parsed: Parsed, namespace: dict, parent: "Normaliser | None" = None, prefix: str = "",
-                 structures=None):
+                 structures=None, n_args=None):
         self.parsed, self.namespace, self.prefix = parsed, namespace, prefix
+        self.n_args = n_args  # how many arguments f is called with (None: its parameters without defaults)
         self.local_names: dict = {}  # an inlined callee's locals: the names they get in generated code
         self.structures = structures  # the arguments' tree structures (None: all arrays/numbers)
         self.root = self if parent is None else parent.root
@@ -226,27 +231,22 @@ class Normaliser:
     # -- statements ----------------------------------------------------------------------------
     def run(self) -> Program:
         fn = self.parsed.node
-        a = fn.args
-        if a.vararg or a.kwarg or a.kwonlyargs or a.posonlyargs or a.defaults:
-            raise self.parsed.error(fn, "only plain positional parameters are supported (not *args, **kwargs, "
-                                    "keyword-only parameters or defaults)",
-                                    "a decorator's wrapper can name the parameters: def wrapper(x, y)")
-        names = [arg.arg for arg in a.args]
-        if self.structures is not None and len(self.structures) != len(names):
-            raise TypeError(f"{fn.name} takes {len(names)} arguments, got {len(self.structures)}")
-        self.taken.update(names)
+        self.taken.update(a.arg for a in ast.walk(fn.args) if isinstance(a, ast.arg))
         self.taken.update(n.id for n in ast.walk(fn) if isinstance(n, ast.Name))
-        params, groups = [], []
+        names = inlining.entry_slots(self, fn, len(self.structures) if self.structures is not None else self.n_args)
+        self.taken.update(names)
+        params, groups, values = [], [], []
         for k, name in enumerate(names):
             treedef = None if self.structures is None else self.structures[k]
             if treedef is None or treedef == _LEAF:
-                self.versions[name] = name
+                values.append(ast.Name(name, ast.Load()))
                 group = [name]
             else:  # a pytree argument: one parameter per leaf, named after its path
                 group = [self.leaf_name(name, path) for path in _paths(treedef)]
-                self.versions[name] = Structured(tree.unflatten(treedef, [ast.Name(g, ast.Load()) for g in group]))
+                values.append(Structured(tree.unflatten(treedef, [ast.Name(g, ast.Load()) for g in group])))
             params += group
             groups.append(group)
+        inlining.bind_entry(self, fn, values)  # (defaults, keyword-only parameters, *args)
         result = self.function_body(fn)
         if isinstance(result, Structured):
             raise self.parsed.error(fn.body[-1], "this function returns a tuple, list or dict, not one array or "
@@ -320,6 +320,9 @@ class Normaliser:
             return
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
             return  # a bare string or number: a comment
+        if isinstance(node, ast.FunctionDef):
+            local_functions.define(self, node)  # a nested def: inlined where it is called
+            return
         if isinstance(node, ast.If):
             test = self.expr(node.test)
             body, orelse = self.block(node.body), self.block(node.orelse)
@@ -424,6 +427,9 @@ class Normaliser:
         if lists.assign(self, name, value):  # ys = [a, b] for a list that .append changes
             return
         result = self.expr(value, top=True)
+        if is_function_value(result):  # g = lambda t: ..., g = functools.partial(h, k=2)
+            local_functions.bind(self, name, result, value)
+            return
         if isinstance(result, Structured):  # another name for a pytree (of an argument or a literal)
             if self.depth:  # which one it names would depend on the path taken: not known here
                 raise self.parsed.error(value, "a tuple, list or dict is assigned inside a branch or loop",
@@ -447,7 +453,8 @@ class Normaliser:
         if isinstance(node, ast.Name):
             if node.id in self.versions:
                 version = self.versions[node.id]
-                return version if isinstance(version, Structured) else ast.Name(version, ast.Load())
+                return version if isinstance(version, (Structured,) + local_functions.FUNCTION_VALUES) \
+                    else ast.Name(version, ast.Load())
             return self.outside(node)  # a global or closure value: a constant here
         if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
             return self.emit(ops.get(_BINARY[type(node.op)]), [self.expr(node.left), self.expr(node.right)], {}, node)
@@ -488,6 +495,8 @@ class Normaliser:
             return self.emit(ops.get("getitem"), [value], {"index": self.static(_index_expr(node.slice))}, node)
         if isinstance(node, ast.Call):
             return self.call(node)
+        if isinstance(node, ast.Lambda):
+            return local_functions.from_lambda(self, node)
         if isinstance(node, ast.BoolOp):  # a and b is `b if a else a`; a or b is `a if a else b`
             left, rest = self.expr(node.values[0]), node.values[1:]  # the left side is evaluated once
             right = rest[0] if len(rest) == 1 else ast.BoolOp(node.op, rest)
@@ -535,6 +544,9 @@ class Normaliser:
         return any(isinstance(n, ast.Name) and n.id in self.versions for n in ast.walk(node))
 
     def emit(self, op, inputs, params, node) -> ast.Name:
+        for value in list(inputs) + list(params.values()):
+            if is_function_value(value):
+                local_functions.refuse_as_value(self, value, node)
         if any(isinstance(x, Structured) for x in list(inputs) + list(params.values())):
             raise self.parsed.error(node, f"a tuple, list or dict value is passed to {op.name}, which needs arrays",
                                     "select its arrays first: p['w'], params[0], or W, b = params")
@@ -543,6 +555,8 @@ class Normaliser:
         return ast.Name(target, ast.Load())
 
     def plain(self, expr: ast.expr) -> ast.Name:
+        if is_function_value(expr):
+            local_functions.refuse_as_value(self, expr, self.origin)
         target = self.fresh()
         self.body.append(Stmt(target, None, expr=expr, origin=self.origin, source=self.parsed))
         if not isinstance(expr, ast.Name):  # (a copy carries the derivative of what it copies)
@@ -591,8 +605,7 @@ class Normaliser:
     def refuse_in_place(self, node: ast.AST) -> None:
         """Raise for `a[i] = v`, `a.sort()`, `np.copyto(a, b)`, `out=`: NumPy changes an array in place."""
         function = None
-        if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Attribute)
-                                               and self.mentions_locals(node.func.value)):
+        if isinstance(node, ast.Call) and not self.is_method_call(node.func):
             function = self.resolve(node.func)
         change = in_place_change(node, function)
         if change is not None:
@@ -603,6 +616,8 @@ class Normaliser:
         func = node.func
         if isinstance(func, ast.Attribute) and func.attr == "copy" and self.mentions_locals(func.value):
             value = func.value if not node.args and not node.keywords else None
+        elif self.is_method_call(func):
+            value = None
         elif not self.mentions_locals(func) and len(node.args) == 1 and not node.keywords:
             value = node.args[0] if self.resolve(func) is np.copy else None
         else:
@@ -614,20 +629,30 @@ class Normaliser:
         self.body.append(Stmt(target, None, expr=value, origin=self.origin, source=self.parsed, fresh=True))
         return ast.Name(target, ast.Load())
 
+    def is_method_call(self, func: ast.expr) -> bool:
+        """Whether `func` is a method of a value (x.sum, (x * 2).reshape, np.arange(6.0).reshape), not a
+        function reached through modules and globals (np.sum, np.linalg.norm)."""
+        return isinstance(func, ast.Attribute) and (self.mentions_locals(func.value) or _dotted(func.value) is None)
+
     def call(self, node: ast.Call) -> ast.expr:
+        function = local_functions.called_function(self, node.func)
+        if function is not None:  # a local def or lambda, a partial, a function passed in: inlined
+            return self.inline(function, node)
+        if _dotted(node.func) is None and not self.mentions_locals(node):
+            return self.outside(node)  # np.arange(6.0).reshape(3, 2): a constant expression
         self.refuse_in_place(node)
         copy = self.copy_of(node)
         if copy is not None:
             return copy
         func = node.func
-        method = isinstance(func, ast.Attribute) and self.mentions_locals(func.value)
+        method = self.is_method_call(func)
         listed = lists.call(self, node, None if method else self.resolve(func))  # ys.pop(), max(a, b) (lists.py)
         if listed is not None:
             return listed
-        if isinstance(func, ast.Attribute) and self.mentions_locals(func.value) and func.attr in _METHOD_FUNCTIONS:
+        if method and func.attr in _METHOD_FUNCTIONS:  # x.ptp(): np.ptp(x)
             function = ast.Name(self.root.inject(func.attr, _METHOD_FUNCTIONS[func.attr]), ast.Load())
             return self.call(ast.copy_location(ast.Call(function, [func.value] + list(node.args), node.keywords), node))
-        if isinstance(func, ast.Attribute) and self.mentions_locals(func.value):  # a method: x.sum(axis=1)
+        if method:  # a method: x.sum(axis=1), (x * 2).reshape(-1)
             if func.attr not in _METHODS:
                 raise self.parsed.error(node, f"method .{func.attr}() is not supported",
                                         f"supported methods: {', '.join(sorted({*_METHODS, *_METHOD_FUNCTIONS, 'copy'}))}")
@@ -647,6 +672,9 @@ class Normaliser:
         op = target if isinstance(target, ops.Op) else ops.lookup(target)
         if isinstance(op, ops.Multi):
             return self.apply_multi(op, list(node.args), node.keywords, node)
+        partial = local_functions.partial_of(self, node, target, _inlinable) if op is None else None
+        if partial is not None:  # g = functools.partial(h, k=2.0): calls of g are inlined
+            return partial
         if op is None and (isinstance(target, functools.partial) or _is_callable_object(target)):
             target = as_function(target)  # what calling it does: a function to inline
         if op is None and target in ops.recipes.RECIPES:
@@ -668,6 +696,9 @@ class Normaliser:
                 # Known values only here; whether they are differentiated is decided later.
                 args = [self.expr(a) for a in node.args]
                 keywords = [ast.keyword(k.arg, self.expr(k.value)) for k in node.keywords]
+                for value in args + [k.value for k in keywords]:
+                    if is_function_value(value):
+                        local_functions.refuse_as_value(self, value, node)
                 args = [_literal(a) for a in args]  # a pytree goes in as the tuple/list/dict it is
                 keywords = [ast.keyword(k.arg, _literal(k.value)) for k in keywords]
                 stmt_expr = ast.Call(self.outside(func), args, keywords)  # (an inlined callee's global: passed in)
@@ -727,37 +758,8 @@ class Normaliser:
                                     f"these arguments ({error.msg})", "use ad.adoo for this function") from None
 
     def inline(self, callee, node: ast.Call) -> ast.expr:
-        """A call to a user function: its body, normalised in place (with its own names)."""
-        if callee in self.root.inlining:
-            raise self.parsed.error(node, f"recursive call to {callee.__name__} is not supported")
-        if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
-            raise self.parsed.error(node, "calls to user functions take positional arguments only here")
-        parsed = parse_function(callee)
-        params = [a.arg for a in parsed.node.args.args]
-        if len(params) != len(node.args) or parsed.node.args.vararg or parsed.node.args.defaults \
-                or _runtime_defaults(callee):
-            raise self.parsed.error(node, f"{callee.__name__} takes {len(params)} positional parameters; "
-                                    f"defaults and *args are not supported here")
-        values = [self.expr(a) for a in node.args]
-        child = Normaliser(parsed, Namespace(callee), self, prefix=re.sub(r"\W", "", callee.__name__) + "_")
-        assigned = {n.id for n in ast.walk(parsed.node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-        for name in sorted(assigned | set(params)):  # a callee's local keeps its name where it is free
-            chosen = name if name not in self.taken else fresh_name(child.prefix + name, self.taken)
-            self.taken.add(chosen)
-            child.local_names[name] = chosen
-        child.taken.update(n.id for n in ast.walk(parsed.node) if isinstance(n, ast.Name) and n.id not in params)
-        child.origin = self.origin
-        for param, value in zip(params, values):
-            if isinstance(value, Structured) or (isinstance(value, ast.Name) and param not in assigned):
-                child.versions[param] = value if isinstance(value, Structured) else value.id  # another name for it
-                continue
-            self.body.append(Stmt(child.bind_name(param), None, expr=value, origin=self.origin, source=self.parsed))
-        self.root.inlining.append(callee)
-        self.root.callees.append(callee)
-        try:
-            return child.function_body(parsed.node)
-        finally:
-            self.root.inlining.pop()
+        """A call to a user function: its body, normalised in place (with its own names); see inlining.py."""
+        return inlining.inline(self, callee, node)
 
     def apply(self, op, args, keywords, node) -> ast.expr:
         if any(isinstance(a, ast.Starred) for a in args) or any(k.arg is None for k in keywords):
@@ -816,10 +818,9 @@ class Normaliser:
             if path is not None and dict.__contains__(self.namespace, path[0]):
                 self.namespace.note_attribute(path, target)  # np.sin, mylib.helper: re-checked later
             return target
-        raise self.parsed.error(func, "only named functions can be called here",
-                                "assign the function to a name first; a derivative adsct returns cannot be "
-                                "differentiated again from inside source (apply the transform to it instead: "
-                                "adsct.grad(adsct.grad(f)))")
+        raise self.parsed.error(func, f"calling {ast.unparse(func)}, which is not a function adsct can name here",
+                                "call a function by its name (a global or local def, a lambda or functools.partial "
+                                "assigned to a name), or a method of a value (x.sum(), np.ones(3).dot(x))")
 
 
 class PytreeOutputError(UnsupportedSyntaxError):
@@ -855,12 +856,6 @@ def _is_callable_object(target) -> bool:
     """An instance of a user's class with a __call__ method (a class-based decorator, a model)."""
     return isinstance(getattr(type(target), "__call__", None), types.FunctionType) \
         and not isinstance(target, (types.FunctionType, type))
-
-
-def _runtime_defaults(f) -> bool:
-    """Whether f has default values its source does not show (set through __defaults__)."""
-    f = getattr(f, "__func__", f)
-    return bool(getattr(f, "__defaults__", None) or getattr(f, "__kwdefaults__", None))
 
 
 def _inlinable(target) -> bool:
@@ -915,13 +910,11 @@ def _dotted(node: ast.expr) -> "tuple | None":
     return None
 
 
-def normalise(parsed: Parsed, f, structures=None) -> Program:
+def normalise(parsed: Parsed, f, structures=None, n_args=None) -> Program:
     """Three-address form of the parsed function (user functions it calls are inlined);
-    `structures` gives each argument's tree structure when some are tuples, lists or dicts."""
-    if _runtime_defaults(f):
-        raise parsed.error(parsed.node, "parameters with default values are not supported",
-                           "pass every argument: drop the defaults set on the function")
-    normaliser = Normaliser(parsed, Namespace(f), structures=structures)
+    `structures` gives each argument's tree structure when some are tuples, lists or dicts,
+    `n_args` how many arguments f is called with (parameters left out take their defaults)."""
+    normaliser = Normaliser(parsed, Namespace(f), structures=structures, n_args=n_args)
     program = normaliser.run()
     program.namespace = {**program.namespace, **normaliser.injected}
     return program

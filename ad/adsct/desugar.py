@@ -50,6 +50,8 @@ def _jumps(block: list, kinds: tuple, into_loops: bool) -> bool:
     for statement in block:
         if isinstance(statement, kinds):
             return True
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue  # (a local def's returns are its own)
         if isinstance(statement, _LOOPS) and not into_loops:
             continue
         children = [getattr(statement, field, []) for field in ("body", "orelse")]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import inspect
 import keyword
 import re
+import types
 import weakref
 
 import numpy as np
@@ -39,23 +40,25 @@ _CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def _generate(f, mode: str, argnums: tuple, structures=None, source_text=None, floats=False, plain=False,
-              entry=None):
-    """(compiled derivative function, its source), cached per request.  With `floats`, the
+              entry=None, n_args=None):
+    """(compiled derivative function, its source), cached per request, for f called with
+    `n_args` arguments (None: as many as it has parameters without defaults).  With `floats`, the
     variant for Python-float arguments; with `plain`, the one for plain NumPy arrays; with
     `entry=(with_value, single)`, the fused float hot path of grad or value_and_grad, or
     (None, None) where there is none (see specialise.py)."""
     if mode not in ("reverse", "forward"):
         raise ValueError(f"mode must be 'reverse' or 'forward', got {mode!r}")
-    if isinstance(f, ops.Op):
-        f = _op_function(f)
+    op = f if isinstance(f, ops.Op) else _library_op(f)
+    if op is not None:  # ops.sin, np.sin: `def sin(x): return ops.sin(x)`
+        f = _op_function(op)
     per_function = _entries(_CACHE, f)
     if source_text is not None:  # remembered: later transforms of f (other modes, floats) need it too
         per_function["source"] = source_text
-    key = (mode, argnums, structures, floats, plain, entry)
+    key = (mode, argnums, structures, floats, plain, entry, n_args)
     if key not in per_function or (per_function[key][0] is not None and not per_function[key][0].is_current()):
         function = as_function(f)  # what calling f does (a partial, a callable object: see callables.py)
         program = guard_in_place_updates(normalise(parse_function(function, per_function.get("source")), function,
-                                                   structures))
+                                                   structures, n_args))
         argnums = derived.select_argnums(argnums, len(program.groups))[0]
         active = check_activity(program, [leaf for k in argnums for leaf in program.groups[k]])
         namespace, helpers = dict(program.namespace), dict(HELPERS)  # (helpers get their names in emit.py)
@@ -107,6 +110,22 @@ def _both(first, second):
     return lambda: first() and second()
 
 
+def _library_op(f):
+    """The registry op a NumPy or math function without Python source stands for (np.sin is
+    differentiated as ops.sin), else None."""
+    if isinstance(f, (types.FunctionType, types.MethodType)):
+        return None
+    op = ops.lookup(f)
+    return op if isinstance(op, ops.Op) else None
+
+
+def _remember_source(f, text) -> None:
+    """`source=` of a transform: f's source text, for functions `inspect` cannot read (code typed
+    into `python -c`, a REPL or `exec`); kept for every later transform of f."""
+    if text is not None:
+        _entries(_CACHE, f)["source"] = text
+
+
 _OP_FUNCTIONS: dict = {}
 
 
@@ -137,6 +156,7 @@ class _Call:
 
     def __init__(self, f, args, selected: tuple, mode: str, memo=None):
         self.f, self.mode, self.selected, self.memo = f, mode, selected, memo if memo is not None else {}
+        self.n_args = len(args)
         if not _has_pytrees(args):  # arrays and numbers only
             self.structures, self.treedefs = None, None
             self.originals = [args[k] for k in selected]
@@ -152,11 +172,11 @@ class _Call:
         self.plain = not self.floats and all(type(leaf) in _PLAIN_TYPES for leaf in self.leaves)
 
     def _code(self, floats: bool, plain: bool = False):
-        key = (self.structures, self.selected, floats, plain)
+        key = (self.structures, self.selected, floats, plain, self.n_args)
         code = self.memo.get(key)
         if code is None or not code.is_current():
             code = self.memo[key] = _generate(self.f, self.mode, self.selected, self.structures, floats=floats,
-                                              plain=plain)[0]
+                                              plain=plain, n_args=self.n_args)[0]
         return code
 
     def __call__(self, *extra):
@@ -237,7 +257,8 @@ def source(f, mode: str = "reverse", argnums=0, **options) -> str:
                                          f"of it run it on adoo's values instead.  (The code behind hessian(f) is "
                                          f"source(grad(f), mode='forward').)")
         f = stand_in
-    return _generate(f, mode, argnums, structures, options.get("source"))[1]
+    n_args = len(options["args"]) if "args" in options else None
+    return _generate(f, mode, argnums, structures, options.get("source"), n_args=n_args)[1]
 
 
 # -- transforms of adsct's own derivatives ---------------------------------------------------------
@@ -277,11 +298,11 @@ def _stand_in(g, n_args: int, args=()):
     per_g = _entries(_STAND_INS, g)
     stand_in = per_g.get((selected, numbers))
     if stand_in is None or not stand_in.__ad_is_current__():
-        code = _generate(f, "reverse", selected)[0]
+        code = _generate(f, "reverse", selected, n_args=n_args)[0]
         if not code.in_subset:
             if not numbers:
                 return None
-            code = _generate(f, "forward", selected)[0]
+            code = _generate(f, "forward", selected, n_args=n_args)[0]
         params = list(inspect.signature(code).parameters)  # (then a seed, or a tangent per argument)
         params = params[:-1] if code.__name__.endswith("_vjp") else params[:-len(selected)]
         stand_in = per_g[(selected, numbers)] = _stand_in_function(code, params, selected, single)
@@ -385,7 +406,7 @@ def _reverse_function(f, argnums, with_value: bool):
         value, = derived.plain_outputs([value], f)
         derived.check_scalar(value, kind)
         if call.floats and call.structures is None and len(where) == len(selected):  # (no repeated argnums)
-            entry = _generate(f, "reverse", selected, entry=(with_value, single))[0]
+            entry = _generate(f, "reverse", selected, entry=(with_value, single), n_args=len(args))[0]
             if entry is not None:
                 memo[len(args)] = entry
         grads = call.regroup(derived.plain_outputs(grads, f))
@@ -395,23 +416,30 @@ def _reverse_function(f, argnums, with_value: bool):
     return _adsct_gradient(derivative_f, f, argnums, with_value)
 
 
-def value_and_grad(f, argnums=0):
+def value_and_grad(f, argnums=0, *, source=None):
     """A function returning f's value and gradient, computed by generated reverse-mode code.
     A position repeated in a tuple `argnums` gets the full derivative at each of its places.
+    `source="def f(x): ..."` gives f's source where `inspect` cannot read it (as for `source()`).
 
     >>> value_and_grad(lambda x: x * x)(3.0)
     (9.0, 6.0)
     """
+    _remember_source(f, source)
     return _reverse_function(f, argnums, with_value=True)
 
 
-def grad(f, argnums=0):
+def grad(f, argnums=0, *, source=None):
     """A function returning the gradient of scalar f by generated reverse-mode code.
     A position repeated in a tuple `argnums` gets the full derivative at each of its places.
+    `source="def f(x): ..."` gives f's source where `inspect` cannot read it (as for `source()`);
+    NumPy functions with a registry op are differentiated as that op.
 
     >>> grad(lambda x1, x2: np.log(x1) + x1 * x2 - np.sin(x2), argnums=(0, 1))(2.0, 5.0)
     (5.5, 1.7163378145367738)
+    >>> grad(np.sin)(0.0)
+    1.0
     """
+    _remember_source(f, source)
     return _reverse_function(f, argnums, with_value=False)
 
 
@@ -471,13 +499,15 @@ def _vjp_at(f, args, selected):
     return value_leaves[0], vjp_fn
 
 
-def vjp(f, *primals):
+def vjp(f, *primals, source=None):
     """Reverse mode: `(value, vjp_fn)`; each `vjp_fn(cotangent)` runs the generated code.
+    `source=` gives f's source text where `inspect` cannot read it.
 
     >>> value, vjp_fn = vjp(lambda x, y: x * y, 2.0, 5.0)
     >>> value, vjp_fn(1.0)
     (10.0, (5.0, 2.0))
     """
+    _remember_source(f, source)
     if getattr(f, "__ad_derivative__", None) is not None:
         return _on_stand_in(f, primals, "vjp", lambda s: _checked_vjp(s, primals), lambda: _adoo().vjp(f, *primals))
     return _vjp_at(f, primals, tuple(range(len(primals))))
@@ -512,12 +542,14 @@ def _jvp_of_outputs(f, args, selected, t_leaves):
             tree.unflatten(value_def, derived.plain_outputs(tangents, f)))
 
 
-def jvp(f, primals, tangents):
+def jvp(f, primals, tangents, *, source=None):
     """Forward mode by generated code: `(value, tangent_out)`.
+    `source=` gives f's source text where `inspect` cannot read it.
 
     >>> jvp(lambda x, y: x * y, (2.0, 5.0), (1.0, 0.0))
     (10.0, 5.0)
     """
+    _remember_source(f, source)
     if getattr(f, "__ad_derivative__", None) is not None:
         return _on_stand_in(f, tuple(primals), "jvp", lambda s: jvp(s, primals, tangents),
                             lambda: _adoo().jvp(f, primals, tangents))
@@ -550,7 +582,7 @@ def _with(args, selected, chosen) -> list:
     return full
 
 
-def jacobian(f, argnums=0, mode="reverse"):
+def jacobian(f, argnums=0, mode="reverse", *, source=None):
     """A function returning the Jacobian of f by generated code (reverse: a sweep per output
     entry; forward: a sweep per input entry).
     A position repeated in a tuple `argnums` gets the full derivative at each of its places.
@@ -559,6 +591,7 @@ def jacobian(f, argnums=0, mode="reverse"):
     array([[2., 0.],
            [0., 4.]])
     """
+    _remember_source(f, source)
     if getattr(f, "__ad_derivative__", None) is not None:
         return derived.derivative_function(_transform_of_derivative(
             f, ("jacobian", argnums, mode), lambda s: jacobian(s, argnums, mode),
@@ -566,7 +599,7 @@ def jacobian(f, argnums=0, mode="reverse"):
     return derived.derivative_function(derived.jacobian(_vjp_of_restriction, _jvp_of_restriction, f, argnums, mode), "jacobian")
 
 
-def hessian(f, argnums=0):
+def hessian(f, argnums=0, *, source=None):
     """A function returning the Hessian of scalar f: forward over reverse, both by generated
     code (the forward-mode code of grad(f)'s stand-in; see _stand_in).
     A position repeated in a tuple `argnums` gets the full derivative at each of its places.
@@ -575,6 +608,7 @@ def hessian(f, argnums=0):
     array([[4., 2.],
            [2., 0.]])
     """
+    _remember_source(f, source)
     if getattr(f, "__ad_derivative__", None) is not None:
         return derived.derivative_function(_transform_of_derivative(
             f, ("hessian", argnums), lambda s: hessian(s, argnums), lambda g: _adoo().hessian(g, argnums)), "hessian")
