@@ -518,4 +518,4 @@ from adsct_corpus_loops import LOOPS  # noqa: E402 - loops and small statements 
 from adsct_corpus_calls import CALLS  # noqa: E402 - signatures and calls: defaults, *args, keywords, closures (part A)
 from adsct_lists_programs import LIST_CORPUS  # noqa: E402 - lists, comprehensions and builtins (part C)
 
-CORPUS += WRITES + LOOPS + CALLS + LIST_CORPUS
+CORPUS += WRITES + LOOPS + CALLS + [(f, args, 0) for f, args in LIST_CORPUS]
