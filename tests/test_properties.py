@@ -114,6 +114,10 @@ def test_only_some_arguments_active_with_broadcasting_in_every_mode(drawn):
 def test_hessians_are_symmetric_and_agree(program):
     hessians = {label: np.asarray(s.hessian(f)(*program.values)) for s, f, label in _versions(program)}
     reference = hessians["adoo (ops)"]
+    # Reverse over reverse shares no rule with forward over reverse (which runs the JVP rules of
+    # the ops inside each VJP rule: unreduce, broadcast_to, swapaxes...): an outside check.
+    by_two_sweeps = adoo.jacobian(adoo.grad(program.compile(numpy=False)), mode="reverse")(*program.values)
+    np.testing.assert_allclose(reference, by_two_sweeps, rtol=1e-9, atol=1e-10, err_msg="reverse over reverse")
     for label, h in hessians.items():
         n = max(1, np.size(program.values[0]))
         square = h.reshape(n, n)
