@@ -159,6 +159,26 @@ def test_every_op_matches_finite_differences(s, name, data):
     assert forward == pytest.approx(directional, rel=1e-10, abs=1e-12), f"{name}: forward and reverse disagree"
 
 
+# -- forward mode: a tangent spread to the output's shape ---------------------------------------------
+
+def plus_a_matrix_of_ones(x):
+    return ops.sum(ops.add(x, np.ones((2, 3))))
+
+
+def scaled_plus_a_row(x, row):
+    return ops.sum(ops.mul(ops.add(x, row), np.full((2, 1), 2.0)))
+
+
+def test_forward_mode_spreads_a_broadcast_tangent_to_the_output_shape(s):
+    # x meets only constants, so its tangent alone must be spread to (2, 3): 6, not 3 or 1
+    assert s.jvp(plus_a_matrix_of_ones, (1.0,), (1.0,))[1] == pytest.approx(6.0)
+    np.testing.assert_allclose(s.jacobian(plus_a_matrix_of_ones, mode="forward")(np.zeros(3)), np.full(3, 2.0))
+    # the row is an argument, but not a differentiated one
+    row = np.array([1.0, 2.0, 3.0])
+    assert s.jacobian(scaled_plus_a_row, argnums=0, mode="forward")(0.5, row) == pytest.approx(12.0)
+    np.testing.assert_allclose(s.jacobian(scaled_plus_a_row, argnums=1, mode="forward")(0.5, row), np.full(3, 4.0))
+
+
 # -- pytrees, dtypes, shapes -------------------------------------------------------------------------
 
 def test_pytree_arguments_give_gradients_of_the_same_structure(s):
