@@ -48,7 +48,7 @@ class Boolean:
         return "bool"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # (compared by identity: `at` may hold arrays)
 class Kink:
     """A point where an op has no derivative (or its formula breaks down) and the derivative
     the registry takes there: every path (the Python-float fast path, the rules on floats,
@@ -65,9 +65,6 @@ class Kink:
     at: tuple
     partials: tuple
     params: dict = field(default_factory=dict)
-
-    def __hash__(self):  # params may hold arrays; hash by repr (as Case)
-        return hash((repr(self.at), repr(self.params)))
 
 
 @dataclass(frozen=True)
