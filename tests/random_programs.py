@@ -7,6 +7,8 @@ earlier values of those shapes (or become new arguments).  Where an op accepts o
 the real line (log, sqrt, arcsin, the pole of div...), its input is first squashed into that
 part with `mid + half * tanh(v)`, so values stay where the op is smooth.  Control-flow
 programs add `if` on values, `for`/`while` loops that re-assign names, and calls to a helper.
+Partly active programs start by broadcasting two arguments of different shapes together and
+come with a proper subset of their arguments to differentiate.
 
 `Program.ops_source` spells every op as an `ops.<name>(...)` call (runs under adlib, adoo and
 adsct); `Program.numpy_source` uses NumPy's spelling where NumPy has one (operators, `np.sin`,
@@ -21,6 +23,7 @@ import operator
 from dataclasses import dataclass, field
 
 import numpy as np
+from hypothesis import assume
 from hypothesis import strategies as st
 
 from ad import ops
@@ -304,6 +307,67 @@ def straight_line_programs(draw, max_ops: int = 6):
     used = {a for s in builder.statements for a in getattr(s, "args", [getattr(s, "left", None)]) if isinstance(a, str)}
     results = [s.target for s in builder.statements if s.target not in used and isinstance(s, Call)] or [last]
     return Program(builder.args, builder.values, builder.statements, results, analytic=builder.analytic)
+
+
+def _broadcast(*shapes):
+    """The shape these shapes broadcast to, or None."""
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        return None
+
+
+def _broadcasting_pairs() -> list:
+    """(op name, shapes) for every two-input op and pair of different input shapes it broadcasts
+    (its output has the broadcast shape of its inputs)."""
+    pairs = []
+    for name in ops.differentiable_ops():
+        op = ops.get(name)
+        if op.nin != 2 or any(isinstance(op.domain.spec(i), Boolean) for i in (0, 1)):
+            continue
+        for case in op.domain.cases:
+            if case.params or case.shapes[0] == case.shapes[1] or not _broadcast(*case.shapes):
+                continue
+            try:
+                with np.errstate(all="ignore"):
+                    out = op.apply([np.full(shape, 0.5) for shape in case.shapes], {})
+            except ValueError:  # (a singular matrix: not a broadcasting op anyway)
+                continue
+            if np.shape(out) == _broadcast(*case.shapes):
+                pairs.append((name, case.shapes))
+    return pairs
+
+
+_BROADCASTING = _broadcasting_pairs()
+
+
+@st.composite
+def partly_active_programs(draw, max_ops: int = 5):
+    """(program, argnums): a straight-line program that starts by broadcasting two arguments of
+    different shapes together (x0 + x1 with x0 a number and x1 a matrix, say), and a proper
+    subset of its arguments to differentiate, so an active value meets inactive ones."""
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    builder = _Builder(draw, rng, max_args=2)
+    name, shapes = draw(st.sampled_from(_BROADCASTING))
+    for shape in shapes:
+        builder.new_arg(shape)
+    op = ops.get(name)
+    out = builder.statements
+    args = [builder.operand(op.domain.spec(i), shape, out, squash=False) for i, shape in enumerate(shapes)]
+    values = [builder.env[a] for a in args]
+    with np.errstate(all="ignore"):
+        value = op.apply(values, {})
+    assume((op.domain.valid is None or op.domain.valid(*values)) and np.all(np.isfinite(value)))
+    first = builder.emit(Call(next(builder.names), name, args), out, np.shape(value), value)
+    builder.max_args = 3
+    for _ in range(draw(st.integers(0, max_ops))):
+        builder.op_call(out, squash=False)
+    used = {a for s in out for a in getattr(s, "args", [getattr(s, "left", None)]) if isinstance(a, str)}
+    results = [s.target for s in out if s.target not in used and isinstance(s, Call)] or [first]
+    program = Program(builder.args, builder.values, out, results, analytic=builder.analytic)
+    n = len(program.args)
+    active = draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=n - 1, unique=True))
+    return program, tuple(sorted(active))
 
 
 _SMOOTH = ["sin", "cos", "tanh", "arctan", "sigmoid", "mul", "add", "sub"]

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ad import numeric, ops
+from ad import adoo, numeric, ops
 from registry_strategies import op_inputs
 
 DIFFERENTIABLE = ops.differentiable_ops()
@@ -82,6 +82,43 @@ def test_vjp_is_the_transpose_of_jvp(name, data):
     left = sum(_inner(c, t) for c, t in zip(cotangents, tangents) if t is not None)
     right = _inner(u, op.tangent(tangents, out, inputs, params))
     assert np.isclose(left, right, rtol=1e-10, atol=1e-12), f"{name}: <vjp(u), t> = {left} but <u, jvp(t)> = {right}"
+
+
+@pytest.mark.parametrize("name", DIFFERENTIABLE)
+@given(data=st.data())
+def test_second_derivatives_forward_over_reverse_match_reverse_over_reverse(name, data):
+    """The two ways to a Hessian-vector product share no rule: forward over reverse runs the JVP
+    rules of the ops inside each VJP rule (unreduce in sum's, broadcast_to in sum_to's,
+    swapaxes in matmul's), reverse over reverse their VJP rules.  The op's output goes through
+    sin, so its VJP rule receives a cotangent that moves with the inputs."""
+    op = ops.get(name)
+    inputs, params, rng = data.draw(op_inputs(op))
+    active = _active(op, inputs)
+    weights = rng.standard_normal(np.shape(op.apply(inputs, params)))
+    argnums = tuple(range(len(active)))
+
+    def f(*xs):
+        full = list(inputs)
+        for i, x in zip(active, xs):
+            full[i] = x
+        return ops.sum(ops.mul(ops.sin(op.apply(full, params)), weights))
+
+    gradient = adoo.grad(f, argnums=argnums)
+    args = tuple(inputs[i] for i in active)
+    v = tuple(rng.standard_normal(np.shape(x)) for x in args)
+    _, forward = adoo.jvp(gradient, args, v)
+    reverse = adoo.grad(lambda *xs: _total(ops.mul(g, t) for g, t in zip(gradient(*xs), v)), argnums=argnums)(*args)
+    for k, (a, b) in enumerate(zip(forward, reverse)):
+        scale = 1.0 + np.max(np.abs(b), initial=0.0)
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-11 * scale, err_msg=f"{name}: Hessian-vector product, input {k}")
+
+
+def _total(terms):
+    """The sum of every entry of every term."""
+    total = 0.0
+    for term in terms:
+        total = ops.add(total, ops.sum(term))
+    return total
 
 
 @pytest.mark.parametrize("name", DIFFERENTIABLE)

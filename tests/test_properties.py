@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 import ad
 from ad import adoo, adsct, numeric
 from ad.errors import NotDifferentiableError, UnsupportedSyntaxError
-from random_programs import compile_source, control_flow_programs, straight_line_programs
+from random_programs import compile_source, control_flow_programs, partly_active_programs, straight_line_programs
 from trees import assert_trees_close
 
 AGREE = dict(rtol=1e-10, atol=1e-12)  # strategies against each other
@@ -90,10 +90,34 @@ def test_vjp_and_jvp_are_adjoint(program, seed):
         np.testing.assert_allclose(left, u * tangent_out, rtol=1e-9, atol=1e-12, err_msg=label)
 
 
+@given(drawn=partly_active_programs())
+def test_only_some_arguments_active_with_broadcasting_in_every_mode(drawn):
+    """An argument broadcast against inactive values (x + ones((2, 3)) with only x
+    differentiated): each mode must spread its derivative to the output's shape itself."""
+    program, argnums = drawn
+    note(f"differentiating argnums={argnums}")
+    every = _argnums(program)
+    reference = adoo.grad(program.compile(numpy=False), argnums=every)(*program.values)
+    want = tuple(reference[i] for i in argnums)
+    f = program.compile(numpy=True)
+    _close(want, numeric.grad(f, *program.values, argnums=argnums, method="central"), "central differences",
+           rtol=1e-5, atol=1e-6)
+    for s, f, label in _versions(program):
+        _close(s.grad(f, argnums=argnums)(*program.values), want, f"{label} reverse")
+        _close(s.jacobian(f, argnums=argnums, mode="forward")(*program.values), want, f"{label} forward")
+        first = argnums[0]  # forward over reverse, one argument active
+        hessian = s.hessian(f, argnums=first)(*program.values)
+        _close(hessian, adoo.hessian(program.compile(numpy=False), argnums=first)(*program.values), f"{label} hessian")
+
+
 @given(program=straight_line_programs(max_ops=4))
 def test_hessians_are_symmetric_and_agree(program):
     hessians = {label: np.asarray(s.hessian(f)(*program.values)) for s, f, label in _versions(program)}
     reference = hessians["adoo (ops)"]
+    # Reverse over reverse shares no rule with forward over reverse (which runs the JVP rules of
+    # the ops inside each VJP rule: unreduce, broadcast_to, swapaxes...): an outside check.
+    by_two_sweeps = adoo.jacobian(adoo.grad(program.compile(numpy=False)), mode="reverse")(*program.values)
+    np.testing.assert_allclose(reference, by_two_sweeps, rtol=1e-9, atol=1e-10, err_msg="reverse over reverse")
     for label, h in hessians.items():
         n = max(1, np.size(program.values[0]))
         square = h.reshape(n, n)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 import ad
 from ad import numeric, ops
 from ad.examples import RUNNING_POINT, running_example, running_example_gradient
+from random_programs import compile_source
 from registry_strategies import op_inputs
 
 STRATEGIES = ad.available()
@@ -122,21 +123,29 @@ def test_check_grads_to_second_order(s, f, args):
 
 # -- every registry op ------------------------------------------------------------------------------
 
+def _op_program(op, inputs, params, active, weights):
+    """sum(op(...) * weights) as a function of the active inputs, written as source text (so
+    adsct transforms it like any user function): inactive inputs, parameters and weights are
+    globals of its module, passed by name."""
+    constants = {f"c{i}": x for i, x in enumerate(inputs) if i not in active}
+    constants.update({f"p_{key}": value for key, value in params.items()})
+    constants["weights"] = weights
+    args = [f"x{i}" if i in active else f"c{i}" for i in range(len(inputs))]
+    if op.nin is None:  # variadic: the arrays come as one list
+        args = ["[" + ", ".join(args) + "]"]
+    call = f"ops.{op.name}({', '.join(args + [f'{key}=p_{key}' for key in params])})"
+    text = f"def program({', '.join(f'x{i}' for i in active)}):\n    return ops.sum(ops.mul({call}, weights))\n"
+    return compile_source(text, constants)
+
+
 @pytest.mark.parametrize("name", ops.differentiable_ops())
 @given(data=st.data())
 def test_every_op_matches_finite_differences(s, name, data):
-    requires(s, "any Python function")  # f below is a closure with a loop
     op = ops.get(name)
     inputs, params, rng = data.draw(op_inputs(op))
     active = [i for i in range(len(inputs)) if op.vjp_rule(i) is not None]
     weights = rng.standard_normal(np.shape(op.apply(inputs, params)))
-
-    def f(*xs):  # a scalar function of the active inputs: sum(op(...) * weights)
-        full = list(inputs)
-        for i, x in zip(active, xs):
-            full[i] = x
-        return ops.sum(ops.mul(op.apply(full, params), weights))
-
+    f = _op_program(op, inputs, params, active, weights)
     args = [inputs[i] for i in active]
     argnums = tuple(range(len(args)))
     reverse = s.grad(f, argnums=argnums)(*args)
@@ -148,6 +157,26 @@ def test_every_op_matches_finite_differences(s, name, data):
     _, forward = s.jvp(f, args, tangents)
     directional = sum(float(np.sum(np.asarray(r) * t)) for r, t in zip(reverse, tangents))
     assert forward == pytest.approx(directional, rel=1e-10, abs=1e-12), f"{name}: forward and reverse disagree"
+
+
+# -- forward mode: a tangent spread to the output's shape ---------------------------------------------
+
+def plus_a_matrix_of_ones(x):
+    return ops.sum(ops.add(x, np.ones((2, 3))))
+
+
+def scaled_plus_a_row(x, row):
+    return ops.sum(ops.mul(ops.add(x, row), np.full((2, 1), 2.0)))
+
+
+def test_forward_mode_spreads_a_broadcast_tangent_to_the_output_shape(s):
+    # x meets only constants, so its tangent alone must be spread to (2, 3): 6, not 3 or 1
+    assert s.jvp(plus_a_matrix_of_ones, (1.0,), (1.0,))[1] == pytest.approx(6.0)
+    np.testing.assert_allclose(s.jacobian(plus_a_matrix_of_ones, mode="forward")(np.zeros(3)), np.full(3, 2.0))
+    # the row is an argument, but not a differentiated one
+    row = np.array([1.0, 2.0, 3.0])
+    assert s.jacobian(scaled_plus_a_row, argnums=0, mode="forward")(0.5, row) == pytest.approx(12.0)
+    np.testing.assert_allclose(s.jacobian(scaled_plus_a_row, argnums=1, mode="forward")(0.5, row), np.full(3, 4.0))
 
 
 # -- pytrees, dtypes, shapes -------------------------------------------------------------------------

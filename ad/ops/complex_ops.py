@@ -16,7 +16,7 @@ import numpy as np
 
 from .constant import equal, indicator, not_equal
 from .core import defop
-from .domain import Domain, Real, unary_cases
+from .domain import Domain, Kink, Real, unary_cases
 from .elementwise import div, mul, sub, where
 from .shape import unbroadcast
 
@@ -24,9 +24,9 @@ _ANY = Domain((Real(),), unary_cases())
 _NO_ZERO = Domain((Real(avoid=(0.0,)),), unary_cases())
 
 
-def _part(name, impl, jvp, vjp, *, domain=_ANY, aliases=(), doc="", scalar=None, view=False):
+def _part(name, impl, jvp, vjp, *, domain=_ANY, aliases=(), doc="", scalar=None, view=False, kinks=()):
     return defop(name, impl, jvp=(jvp,), vjp=(vjp,), domain=domain, aliases=aliases, doc=doc, scalar=scalar,
-                 view=view)
+                 view=view, kinks=kinks)
 
 
 real = _part("real", np.real, lambda t, out, x: real(t), lambda g, out, x: real(g),
@@ -63,7 +63,8 @@ abs = _part(
     lambda g, out, x: mul(g, conj(unit(x))),
     domain=_NO_ZERO, aliases=(np.abs, abs, operator.abs, math.fabs),
     doc="|x| (the modulus of a complex x); its derivative at 0 is taken as 0.\n\n>>> float(abs(-2.0))\n2.0",
-    scalar=(math.fabs, lambda out, x: (1.0 if x > 0.0 else -1.0 if x < 0.0 else x * 0.0,)))  # (nan at nan)
+    scalar=(math.fabs, lambda out, x: (1.0 if x > 0.0 else -1.0 if x < 0.0 else x * 0.0,)),  # (nan at nan)
+    kinks=(Kink((0.0,), (0.0,)), Kink((-0.0,), (0.0,))))
 
 # d angle = Im(conj(z) dz) / |z|^2, whose VJP is -i Re(g) / z.
 angle = _part(

@@ -139,6 +139,9 @@ class Op:
             per input.  Engines use it for micrograd-style scalar graphs; the tests check it
             against `impl` and the rules.  It may raise ValueError/ZeroDivisionError/
             OverflowError where `math` does; engines then fall back to `impl` and the rules.
+        kinks: the points where the op has no derivative, or where its formula would break
+            down, with the derivative chosen there (`ad.ops.domain.Kink`): a convention every
+            path and every strategy is tested to keep (tests/test_kinks.py).
     """
 
     name: str
@@ -153,6 +156,7 @@ class Op:
     doc: str = ""
     scalar: Optional[tuple] = None
     view: bool = False
+    kinks: tuple = ()
     params: tuple = field(default=(), init=False)
 
     def __post_init__(self):
@@ -357,7 +361,7 @@ def _check_aliases(entry) -> None:
 
 def defop(name: str, impl: Callable, *, nin: Optional[int] = 1, jvp=None, vjp=None, domain=None,
           aliases: tuple = (), differentiable: bool = True, holomorphic: bool = False, doc: str = "",
-          scalar: Optional[tuple] = None, view: bool = False) -> Op:
+          scalar: Optional[tuple] = None, view: bool = False, kinks: tuple = ()) -> Op:
     """Create and register an op; returns it (the op is itself the callable).
 
     >>> op = Op("double", lambda x: 2 * x, nin=1, jvp=(lambda t, out, x: 2 * t,),
@@ -366,7 +370,8 @@ def defop(name: str, impl: Callable, *, nin: Optional[int] = 1, jvp=None, vjp=No
     (6.0, 2.0)
     """
     return register(Op(name, impl, nin, jvp=jvp, vjp=vjp, domain=domain, aliases=tuple(aliases),
-                       differentiable=differentiable, holomorphic=holomorphic, doc=doc, scalar=scalar, view=view))
+                       differentiable=differentiable, holomorphic=holomorphic, doc=doc, scalar=scalar, view=view,
+                       kinks=tuple(kinks)))
 
 
 def get(name: str) -> Op:

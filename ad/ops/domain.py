@@ -10,7 +10,7 @@ as soon as it declares its domain.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import product
 from typing import Any, Callable, Optional
 
@@ -46,6 +46,25 @@ class Boolean:
 
     def describe(self) -> str:
         return "bool"
+
+
+@dataclass(frozen=True, eq=False)  # (compared by identity: `at` may hold arrays)
+class Kink:
+    """A point where an op has no derivative (or its formula breaks down) and the derivative
+    the registry takes there: every path (the Python-float fast path, the rules on floats,
+    0-d arrays and arrays, each strategy) must give exactly `partials` at `at`.
+
+    `at` holds one value per input; `partials[i]` is the gradient of the sum of the output
+    with respect to input i (its partial derivative, for numbers), or None for an input that
+    carries no derivative; `params` are the op's static parameters there.
+
+    >>> Kink((0.0,), (0.0,)).partials
+    (0.0,)
+    """
+
+    at: tuple
+    partials: tuple
+    params: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

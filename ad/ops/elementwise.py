@@ -15,25 +15,26 @@ import numpy as np
 
 from .constant import equal, greater, indicator, inside, logical_and, step
 from .core import defop
-from .domain import Boolean, Domain, Real, broadcast_cases, gaps_at_least, unary_cases
+from .domain import Boolean, Domain, Kink, Real, broadcast_cases, gaps_at_least, unary_cases
 
 
-def elementwise(name, impl, rules, *, domain, aliases=(), holomorphic=True, doc="", scalar=None):
+def elementwise(name, impl, rules, *, domain, aliases=(), holomorphic=True, doc="", scalar=None, kinks=()):
     """Register an elementwise op whose rule per input serves as both JVP and VJP.
 
-    `scalar=(fn, partials)` is the optional Python-float fast path (see `Op.scalar`)."""
+    `scalar=(fn, partials)` is the optional Python-float fast path (see `Op.scalar`); `kinks`
+    the points without a derivative and the one chosen there (see `Op.kinks`)."""
     return defop(name, impl, nin=len(rules), jvp=tuple(rules), vjp=tuple(rules), domain=domain,
-                 aliases=aliases, holomorphic=holomorphic, doc=doc, scalar=scalar)
+                 aliases=aliases, holomorphic=holomorphic, doc=doc, scalar=scalar, kinks=kinks)
 
 
-def unary(name, impl, rule, *, values=Real(), aliases=(), holomorphic=True, doc="", scalar=None):
+def unary(name, impl, rule, *, values=Real(), aliases=(), holomorphic=True, doc="", scalar=None, kinks=()):
     """Register a one-input elementwise op smooth on `values`; `scalar=(fn, derivative)` with
-    `derivative(out, x) -> float` is its Python-float fast path."""
+    `derivative(out, x) -> float` is its Python-float fast path; `kinks` as `Op.kinks`."""
     if scalar is not None:
         fn, derivative = scalar
         scalar = (fn, lambda out, x: (derivative(out, x),))
     return elementwise(name, impl, (rule,), domain=Domain((values,), unary_cases()),
-                       aliases=aliases, holomorphic=holomorphic, doc=doc, scalar=scalar)
+                       aliases=aliases, holomorphic=holomorphic, doc=doc, scalar=scalar, kinks=kinks)
 
 
 # -- arithmetic -----------------------------------------------------------------------------
@@ -79,7 +80,8 @@ pow = elementwise("pow", np.power, (
 ), domain=Domain((Real(0.2, 2.0), Real(-2.0, 2.0)), broadcast_cases(2)),
     aliases=(np.power, operator.pow, math.pow), doc="x ** y.\n\n>>> pow(2.0, 3.0)\n8.0",
     scalar=(math.pow, lambda out, x, y: (y * math.pow(x, y - 1.0) if x != 0.0 or y != 0.0 else 0.0,
-                                        out * math.log(x) if x != 0.0 else 0.0)))
+                                        out * math.log(x) if x != 0.0 else 0.0)),
+    kinks=(Kink((0.0, 0.0), (0.0, 0.0)), Kink((0.0, 2.0), (0.0, 0.0))))  # (where the formulas give nan)
 
 neg = unary("neg", np.negative, lambda t, out, x: neg(t), aliases=(np.negative, operator.neg),
             doc="-x.\n\n>>> neg(2.0)\n-2.0",
@@ -100,7 +102,8 @@ maximum = elementwise("maximum", np.maximum, (
 ), domain=Domain((Real(), Real()), broadcast_cases(2), valid=gaps_at_least),
     aliases=(np.maximum,), holomorphic=False,
     doc="Elementwise larger of x and y; a tie sends half the derivative each way.\n\n>>> maximum(1.0, 2.0)\n2.0",
-    scalar=(lambda x, y: x if x >= y or x != x else y, lambda out, x, y: _extreme_partials(x, y)))
+    scalar=(lambda x, y: x if x >= y or x != x else y, lambda out, x, y: _extreme_partials(x, y)),
+    kinks=(Kink((1.0, 1.0), (0.5, 0.5)), Kink((0.0, 0.0), (0.5, 0.5))))
 
 minimum = elementwise("minimum", np.minimum, (
     lambda t, out, x, y: mul(t, step(y, x)),
@@ -108,7 +111,8 @@ minimum = elementwise("minimum", np.minimum, (
 ), domain=Domain((Real(), Real()), broadcast_cases(2), valid=gaps_at_least),
     aliases=(np.minimum,), holomorphic=False,
     doc="Elementwise smaller of x and y; a tie sends half the derivative each way.\n\n>>> minimum(1.0, 2.0)\n1.0",
-    scalar=(lambda x, y: x if x <= y or x != x else y, lambda out, x, y: _extreme_partials(y, x)))
+    scalar=(lambda x, y: x if x <= y or x != x else y, lambda out, x, y: _extreme_partials(y, x)),
+    kinks=(Kink((1.0, 1.0), (0.5, 0.5)), Kink((0.0, 0.0), (0.5, 0.5))))
 
 logaddexp = elementwise("logaddexp", np.logaddexp, (
     lambda t, out, x, y: mul(t, exp(sub(x, out))),
@@ -131,6 +135,7 @@ clip = defop(
     jvp=(lambda t, out, x, a_min=None, a_max=None: mul(t, indicator(inside(x, a_min, a_max), x)),),
     vjp=(lambda t, out, x, a_min=None, a_max=None: mul(t, indicator(inside(x, a_min, a_max), x)),),
     domain=Domain((Real(-2.0, 2.0, avoid=(-1.0, 1.0)),), unary_cases(a_min=-1.0, a_max=1.0)),
+    kinks=(Kink((-1.0,), (1.0,), {"a_min": -1.0, "a_max": 1.0}), Kink((1.0,), (1.0,), {"a_min": -1.0, "a_max": 1.0})),
     aliases=(np.clip,),
     doc="Limit x to [a_min, a_max]; the derivative is 1 inside the closed interval, 0 outside, nan at nan.\n\n"
         ">>> clip(np.array([-2.0, 0.5, 3.0]), -1.0, 1.0)\narray([-1. ,  0.5,  1. ])")
@@ -199,4 +204,5 @@ softplus = unary("softplus", lambda x: np.logaddexp(0.0, x), lambda t, out, x: m
 relu = unary("relu", lambda x: np.maximum(x, 0.0), lambda t, out, x: mul(t, indicator(greater(x, 0.0), x)),
              values=_NO_ZERO, holomorphic=False,
              doc="max(x, 0); its derivative at 0 is taken as 0.\n\n>>> float(relu(-1.0))\n0.0",
-    scalar=(lambda x: 0.0 if x <= 0.0 else x, lambda out, x: 1.0 if x > 0.0 else 0.0 if x <= 0.0 else math.nan))
+    scalar=(lambda x: 0.0 if x <= 0.0 else x, lambda out, x: 1.0 if x > 0.0 else 0.0 if x <= 0.0 else math.nan),
+    kinks=(Kink((0.0,), (0.0,)),))

@@ -27,7 +27,7 @@ import numpy as np
 from .complex_ops import abs
 from .constant import equal, float_dtype, floor, indicator, isfinite, less, sign, _step
 from .core import defop
-from .domain import Case, Domain, Real, broadcast_cases, gaps_at_least, unary_cases
+from .domain import Case, Domain, Kink, Real, broadcast_cases, gaps_at_least, unary_cases
 from .elementwise import _pow_x_partial, add, cos, div, elementwise, exp, log, mul, neg, sqrt, square, sub, unary, where
 
 _LN2 = math.log(2.0)
@@ -92,6 +92,7 @@ arctanh = unary("arctanh", np.arctanh, lambda t, out, x: div(t, sub(1.0, square(
                 aliases=(np.arctanh, math.atanh), doc="Inverse hyperbolic tangent.\n\n>>> float(arctanh(0.0))\n0.0",
                 scalar=(math.atanh, lambda out, x: 1.0 / (1.0 - x * x)))
 fabs = unary("fabs", np.fabs, lambda t, out, x: mul(t, sign(x)), values=Real(avoid=(0.0,)), aliases=(np.fabs,),
+             kinks=(Kink((0.0,), (0.0,)), Kink((-0.0,), (0.0,))),
              holomorphic=False, doc="|x| for real x; its derivative at 0 is taken as 0.\n\n>>> float(fabs(-2.0))\n2.0")
 reciprocal = unary("reciprocal", np.reciprocal, lambda t, out, x: neg(mul(t, square(out))),
                    values=Real(avoid=(0.0,), gap=0.3), aliases=(np.reciprocal,),
@@ -125,6 +126,7 @@ _sinc_slope = lambda x: where(_near_zero(x), _sinc_series(x),  # noqa: E731
                               div(sub(cos(mul(math.pi, _away(x))), sinc(_away(x))), _away(x)))
 
 sinc = unary("sinc", np.sinc, lambda t, out, x: mul(t, _sinc_slope(x)), aliases=(np.sinc,), holomorphic=False,
+             kinks=(Kink((0.0,), (0.0,)),),  # (no kink: the quotient form's 0/0)
              doc="sin(pi x) / (pi x), 1 at 0 (NumPy's normalised sinc).\n\n>>> float(sinc(0.0)), float(sinc(1.0)) < 1e-15\n"
                  "(1.0, True)")
 
@@ -152,6 +154,7 @@ hypot = elementwise("hypot", np.hypot, (
     lambda t, out, x, y: mul(t, div(x, _safe_radius(out))),
     lambda t, out, x, y: mul(t, div(y, _safe_radius(out))),
 ), domain=Domain((_NO_ZERO, _ANY), broadcast_cases(2)), aliases=(np.hypot, math.hypot), holomorphic=False,
+    kinks=(Kink((0.0, 0.0), (0.0, 0.0)),),
     doc="sqrt(x**2 + y**2) without overflow; its derivative at the origin is taken as 0.\n\n"
         ">>> float(hypot(3.0, 4.0))\n5.0")
 
@@ -167,6 +170,7 @@ fmax = elementwise("fmax", np.fmax, (
     lambda t, out, x, y: mul(t, fstep(x, y)),
     lambda t, out, x, y: mul(t, fstep(y, x)),
 ), domain=_NO_TIES, aliases=(np.fmax,), holomorphic=False,
+    kinks=(Kink((1.0, 1.0), (0.5, 0.5)), Kink((1.0, math.nan), (1.0, 0.0)), Kink((math.nan, 1.0), (0.0, 1.0))),
     doc="Elementwise larger of x and y, ignoring a nan; a tie sends half the derivative each way.\n\n"
         ">>> fmax(np.array([1.0, np.nan]), 2.0)\narray([2., 2.])")
 
@@ -174,6 +178,7 @@ fmin = elementwise("fmin", np.fmin, (
     lambda t, out, x, y: mul(t, fstep(x, y, True)),
     lambda t, out, x, y: mul(t, fstep(y, x, True)),
 ), domain=_NO_TIES, aliases=(np.fmin,), holomorphic=False,
+    kinks=(Kink((1.0, 1.0), (0.5, 0.5)), Kink((1.0, math.nan), (1.0, 0.0)), Kink((math.nan, 1.0), (0.0, 1.0))),
     doc="Elementwise smaller of x and y, ignoring a nan; a tie sends half the derivative each way.\n\n"
         ">>> fmin(np.array([1.0, np.nan]), 2.0)\narray([1., 2.])")
 
@@ -191,12 +196,14 @@ mod = elementwise("mod", np.mod, (
     lambda t, out, x, y: mul(t, _defined(out)),
     lambda t, out, x, y: mul(t, mul(neg(floor(div(x, y))), _defined(out))),
 ), domain=_DIVISION, aliases=(np.mod,), holomorphic=False,  # (np.remainder is np.mod)
+    kinks=(Kink((3.0, 1.5), (1.0, -2.0)), Kink((-3.0, 1.5), (1.0, 2.0))),  # (the one-sided value at a jump)
     doc="x - y * floor(x / y): the remainder with y's sign, as x % y.\n\n>>> float(mod(-1.0, 3.0))\n2.0")
 
 fmod = elementwise("fmod", np.fmod, (
     lambda t, out, x, y: mul(t, _defined(out)),
     lambda t, out, x, y: mul(t, mul(neg(trunc(div(x, y))), _defined(out))),
 ), domain=_DIVISION, aliases=(np.fmod, math.fmod), holomorphic=False,
+    kinks=(Kink((3.0, 1.5), (1.0, -2.0)), Kink((-3.0, 1.5), (1.0, 2.0))),
     doc="x - y * trunc(x / y): the remainder with x's sign, as C's fmod.\n\n>>> float(fmod(-1.0, 3.0))\n-1.0")
 
 # float_power computes in float64 whatever its inputs (its output dtype is a `dtype` parameter, as
@@ -206,10 +213,12 @@ float_power = elementwise("float_power", lambda x, y, dtype=None: np.float_power
     lambda t, out, x, y, dtype=None: mul(t, mul(out, log(where(equal(x, 0.0), 1.0, x)))),
 ), domain=Domain((Real(0.2, 2.0), Real(-2.0, 2.0)),
                  tuple(Case(c.shapes, {"dtype": np.float64}) for c in broadcast_cases(2))),
-    aliases=(np.float_power,), holomorphic=False, doc="x ** y computed in float64 (or complex128).\n\n>>> float_power(2.0, 3.0)\n8.0")
+    aliases=(np.float_power,), holomorphic=False, kinks=(Kink((0.0, 0.0), (0.0, 0.0)), Kink((0.0, 2.0), (0.0, 0.0))),
+    doc="x ** y computed in float64 (or complex128).\n\n>>> float_power(2.0, 3.0)\n8.0")
 
 copysign = elementwise("copysign", np.copysign, (
     lambda t, out, x, y: mul(t, mul(sign(x), copysign(1.0, y))),
     None,  # piecewise constant in y
 ), domain=Domain((_NO_ZERO, _NO_ZERO), broadcast_cases(2)), aliases=(np.copysign, math.copysign), holomorphic=False,
+    kinks=(Kink((0.0, -0.5), (0.0, None)), Kink((-0.0, 2.0), (0.0, None))),
     doc="|x| with the sign (bit) of y.\n\n>>> float(copysign(2.0, -0.0))\n-2.0")

@@ -9,7 +9,7 @@ import numpy as np
 
 from .constant import float_dtype
 from .core import defop, shape_of
-from .domain import Case, Domain, Real, axis_cases, distinct_extremes, reduction_cases
+from .domain import Case, Domain, Kink, Real, axis_cases, distinct_extremes, reduction_cases
 from .elementwise import div, exp, mul, sub, where
 from .shape import broadcast_to, expand_dims, reshape, transpose
 
@@ -96,9 +96,9 @@ def _reducer(ufunc, fallback):
     return reduce
 
 
-def _reduction(name, impl, jvp, vjp, *, values=Real(), valid=None, aliases=(), holomorphic=True, doc=""):
+def _reduction(name, impl, jvp, vjp, *, values=Real(), valid=None, aliases=(), holomorphic=True, doc="", kinks=()):
     return defop(name, impl, jvp=(jvp,), vjp=(vjp,), domain=Domain((values,), reduction_cases(), valid=valid),
-                 aliases=aliases, holomorphic=holomorphic, doc=doc)
+                 aliases=aliases, holomorphic=holomorphic, doc=doc, kinks=kinks)
 
 
 sum = _reduction(
@@ -178,21 +178,27 @@ prod = _reduction(
     doc="Product over `axis`; its derivative is the product of the other entries (`prod_others`), "
         "exact at zeros.\n\n>>> float(prod(np.array([2.0, 3.0])))\n6.0")
 
-def _extreme(name, ufunc, fallback, aliases, doc):
+def _extreme(name, ufunc, fallback, aliases, doc, kinks):
     """max or min over `axis`: the derivative goes to the extreme entries, ties share it."""
     return _reduction(
         name, _reducer(ufunc, fallback),
         lambda t, out, x, axis=None, keepdims=False: sum(mul(t, tie_share(x, out, axis, keepdims)), axis, keepdims),
         lambda g, out, x, axis=None, keepdims=False: mul(restore_axes(g, x, axis, keepdims), tie_share(x, out, axis, keepdims)),
-        valid=distinct_extremes, aliases=aliases, holomorphic=False, doc=doc)
+        valid=distinct_extremes, aliases=aliases, holomorphic=False, doc=doc, kinks=kinks)
 
+
+_TIED = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]])  # a tie of two in one row, of three in the other
 
 max = _extreme("max", np.maximum, np.max, (np.max, np.amax),
                "Largest entry over `axis`; tied maxima share the derivative evenly.\n\n"
-               ">>> float(max(np.array([1.0, 3.0, 2.0])))\n3.0")
+               ">>> float(max(np.array([1.0, 3.0, 2.0])))\n3.0",
+               kinks=(Kink((_TIED,), (np.array([[0.0, 0.5, 0.5], [0.0, 0.0, 0.0]]),)),
+                      Kink((_TIED,), (np.array([[0.0, 0.5, 0.5], [1 / 3, 1 / 3, 1 / 3]]),), {"axis": 1})))
 min = _extreme("min", np.minimum, np.min, (np.min, np.amin),
                "Smallest entry over `axis`; tied minima share the derivative evenly.\n\n"
-               ">>> float(min(np.array([1.0, 3.0, 2.0])))\n1.0")
+               ">>> float(min(np.array([1.0, 3.0, 2.0])))\n1.0",
+               kinks=(Kink((-_TIED,), (np.array([[0.0, 0.5, 0.5], [0.0, 0.0, 0.0]]),)),
+                      Kink((-_TIED,), (np.array([[0.0, 0.5, 0.5], [1 / 3, 1 / 3, 1 / 3]]),), {"axis": 1})))
 
 
 def _logsumexp(x, axis=None, keepdims=False):
