@@ -32,7 +32,7 @@ def _remember(expr: Expr, variables: tuple) -> None:
     entry = _VARIABLES.get(id(expr))
     if entry is None or entry[0]() is not expr:
         key = id(expr)
-        entry = (weakref.ref(expr, lambda _, key=key: _VARIABLES.pop(key, None)), set())
+        entry = (weakref.ref(expr, lambda _, key=key, table=_VARIABLES: table.pop(key, None)), set())
         _VARIABLES[key] = entry
     entry[1].add(variables)
 
@@ -115,6 +115,8 @@ def diff(f, argnums=0, *, wrt=None, mode="forward"):
 
     def one(expr):
         expr = as_expr(expr)
+        if isinstance(expr, Const) and wrt is None:  # (whatever argnums names, a constant's derivative is 0)
+            return tuple(Const(0.0) for _ in argnums) if isinstance(argnums, tuple) else Const(0.0)
         targets = _targets(expr, argnums, wrt)
         listed = targets if isinstance(targets, tuple) else (targets,)
         derivatives = _reverse(expr, listed) if mode == "reverse" else [_forward(expr, t) for t in listed]

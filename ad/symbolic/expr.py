@@ -67,6 +67,15 @@ class Expr:
     args = ()
     params: dict = {}
 
+    @property
+    def dtype(self):
+        """float64, or complex128 where a complex constant reaches the value: what the registry's
+        rules read to keep a real value's derivative real."""
+        return _COMPLEX if self._is_complex() else _REAL
+
+    def _is_complex(self) -> bool:
+        return False
+
     # -- reading ------------------------------------------------------------------------
     def __str__(self) -> str:
         return printing.text(self)
@@ -156,6 +165,11 @@ class Expr:
         return op(*args, **kwargs)
 
 
+_REAL, _COMPLEX = np.dtype(np.float64), np.dtype(np.complex128)
+_REAL_RESULTS = {"real", "imag", "abs", "angle", "greater", "greater_equal", "less", "less_equal", "equal",
+                 "not_equal", "isfinite", "isnan", "isinf", "logical_and", "logical_or", "logical_not"}
+
+
 class Symbol(Expr):
     """A named symbol; one object per name.
 
@@ -207,12 +221,18 @@ class Const(Expr):
     def is_number(self) -> bool:
         return isinstance(self.value, (bool, int, float))
 
+    def _is_complex(self) -> bool:
+        return np.iscomplexobj(self.value)
+
 
 class Node(Expr):
     """An op of the registry applied to expressions, with its static parameters.  Build nodes
     with `Node.make` (which shares equal ones); the engine simplifies before it builds."""
 
-    __slots__ = ("op", "args", "params")
+    __slots__ = ("op", "args", "params", "_complex")
+
+    def _is_complex(self) -> bool:
+        return self._complex
 
     @classmethod
     def make(cls, op, args: tuple, params: dict) -> "Node":
@@ -221,6 +241,7 @@ class Node(Expr):
         def make():
             node = object.__new__(cls)
             node.op, node.args, node.params = op, tuple(args), dict(params)
+            node._complex = op.name not in _REAL_RESULTS and any(a._is_complex() for a in args)
             return node
         return _interned(key, make)
 

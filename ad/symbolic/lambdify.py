@@ -16,7 +16,7 @@ import re
 
 from ..adsct.emit import compile_function
 from ..adsct.templates import op_call
-from ..adsct.astutil import fresh_name
+from ..adsct.astutil import clone, fresh_name
 from .diff import _remembered
 from .expr import Const, Symbol, free_symbols
 from .graph import topological
@@ -36,8 +36,8 @@ def _natural(symbol):
 
 def default_arguments(expr) -> tuple:
     """The parameters `lambdify` gives a function: the arguments of the function `diff` traced,
-    where every expression comes from the same one; else the free symbols, sorted by name
-    (x2 before x10).
+    where every expression comes from the same one (an error where that is unclear); else the
+    free symbols, sorted by name (x2 before x10).
 
     >>> from ad.symbolic import symbols
     >>> x2, x10 = symbols("x2 x10")
@@ -45,9 +45,14 @@ def default_arguments(expr) -> tuple:
     ['x2', 'x10']
     """
     leaves = _leaves(expr)
-    known = set.intersection(*(_remembered(leaf) for leaf in leaves)) if leaves else set()
+    # (constants are shared by every expression, so they remember many functions' arguments)
+    telling = [leaf for leaf in leaves if not isinstance(leaf, Const)] or leaves
+    remembered = [_remembered(leaf) for leaf in telling]
+    known = set.intersection(*remembered) if remembered else set()
     if len(known) == 1:
         return next(iter(known))
+    if any(remembered):
+        raise TypeError("these expressions come from functions with different arguments: give lambdify's args=")
     return tuple(sorted(free_symbols(leaves), key=_natural))
 
 
@@ -102,7 +107,8 @@ def lambdify(expr, args=None, *, shared: bool = True, name: str = "lambdified"):
             code[id(node)] = _constant(node.value, namespace, taken)
         else:
             params = {k: _parameter(v) for k, v in node.params.items()}
-            call = op_call(node.op, [code[id(a)] for a in node.args], params)
+            arguments = [code[id(a)] if shared else clone(code[id(a)]) for a in node.args]  # (no node twice)
+            call = op_call(node.op, arguments, params)
             if shared:
                 target = fresh_name("t", taken)
                 body.append(ast.Assign([ast.Name(target, ast.Store())], call, lineno=0))
@@ -113,7 +119,7 @@ def lambdify(expr, args=None, *, shared: bool = True, name: str = "lambdified"):
     def returned(structure):
         if isinstance(structure, (tuple, list)):
             return ast.Tuple([returned(item) for item in structure], ast.Load())
-        return code[id(structure)]
+        return code[id(structure)] if shared else clone(code[id(structure)])
     body.append(ast.Return(returned(expr)))
     function = ast.FunctionDef(name=name, args=ast.arguments(
         posonlyargs=[], args=[ast.arg(a.name) for a in args], vararg=None, kwonlyargs=[], kw_defaults=[],

@@ -6,7 +6,8 @@
 
 - constant folding: an op of constants is its value (computed by the op's NumPy impl);
 - identities: x + x = 2 * x (exact in floating point too), x + 0 = x, x - 0 = x, 0 - x = -x, x * 1 = x, x / 1 = x, x ** 1 = x,
-  x ** 0 = 1, -(-x) = x, positive, real and conj of a (real) symbol's expression are x;
+  x ** 0 = 1, -(-x) = x, +x = x, and of a real expression (no complex constant in it)
+  real(x) = conj(x) = x and imag(x) = 0;
 - annihilation: x * 0 = 0, 0 / x = 0, x - x = 0;
 - signs: x + (-y) = x - y, (-x) + y = y - x, x - (-y) = x + y, (-x) * y = x * (-y) = -(x * y),
   -(c * x) = (-c) * x, a negative factor in a sum becomes a subtraction;
@@ -18,7 +19,7 @@
 Every rewrite keeps the value in real arithmetic, for finite values: x * 0 = 0 and x - x = 0
 assume x is not inf or nan (as algebra by hand does), and combining numeric factors rounds
 once where NumPy would round twice (a difference in the last bit at most).  Symbols stand for
-real numbers, which is what makes real(x) = x and conj(x) = x.
+real numbers; an expression is complex only where a complex constant enters it.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from .expr import Const, Expr, Node
 __all__ = ["build"]
 
 _SHAPE_IDENTITIES = {"sum_to", "broadcast_to", "unbroadcast", "cotangent_of"}
-_REAL_IDENTITIES = {"positive", "real", "conj"}
+_REAL_IDENTITIES = {"real", "conj"}
 
 
 def _number(e: Expr):
@@ -207,6 +208,15 @@ def _identity(x, *rest):
     return x
 
 
+def _real_part(x):
+    return None if x._is_complex() else x
+
+
+def _imaginary_part(x):
+    return None if x._is_complex() else Const(0.0)
+
+
 _RULES = {"add": _add, "sub": _sub, "mul": _mul_rule, "div": _div, "pow": _pow, "neg": _neg_rule,
           "logical_and": _logical_and, "logical_or": _logical_or, "where": _where,
-          **dict.fromkeys(_SHAPE_IDENTITIES | _REAL_IDENTITIES, _identity)}
+          "positive": _identity, "imag": _imaginary_part, **dict.fromkeys(_REAL_IDENTITIES, _real_part),
+          **dict.fromkeys(_SHAPE_IDENTITIES, _identity)}
