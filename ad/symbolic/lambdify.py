@@ -11,6 +11,7 @@ and registered with `linecache` under a file name of its own (`f.__source__` hol
 from __future__ import annotations
 
 import ast
+import itertools
 import math
 import re
 
@@ -56,6 +57,15 @@ def default_arguments(expr) -> tuple:
     return tuple(sorted(free_symbols(leaves), key=_natural))
 
 
+def _next_name(numbers, taken: set) -> str:
+    """t1, t2, ...: the next one no symbol is called (in constant time, for long programs)."""
+    name = f"t{next(numbers)}"
+    while name in taken:
+        name = f"t{next(numbers)}"
+    taken.add(name)
+    return name
+
+
 def _constant(value, namespace: dict, taken: set) -> ast.expr:
     if isinstance(value, (bool, int)) or (isinstance(value, float) and math.isfinite(value)):
         return ast.Constant(value)
@@ -83,11 +93,11 @@ def lambdify(expr, args=None, *, shared: bool = True, name: str = "lambdified"):
     [5.5, 1.7163378145367738]
     >>> print(gradient.__source__, end="")
     def lambdified(x1, x2):
-        t = 1.0 / x1
-        t_1 = t + x2
-        t_2 = ops.cos(x2)
-        t_3 = x1 - t_2
-        return t_1, t_3
+        t1 = 1.0 / x1
+        t2 = t1 + x2
+        t3 = ops.cos(x2)
+        t4 = x1 - t3
+        return t2, t4
     """
     args = default_arguments(expr) if args is None else tuple(args)
     for a in args:
@@ -98,6 +108,7 @@ def lambdify(expr, args=None, *, shared: bool = True, name: str = "lambdified"):
         raise TypeError(f"the expression depends on {', '.join(missing)}, which args does not list")
     taken = {a.name for a in args} | {"ops"}
     namespace: dict = {}
+    numbers = itertools.count(1)
     code: dict = {}  # id(node) -> the syntax that stands for its value
     body = []
     for node in topological(_leaves(expr)):
@@ -110,7 +121,7 @@ def lambdify(expr, args=None, *, shared: bool = True, name: str = "lambdified"):
             arguments = [code[id(a)] if shared else clone(code[id(a)]) for a in node.args]  # (no node twice)
             call = op_call(node.op, arguments, params)
             if shared:
-                target = fresh_name("t", taken)
+                target = _next_name(numbers, taken)
                 body.append(ast.Assign([ast.Name(target, ast.Store())], call, lineno=0))
                 code[id(node)] = ast.Name(target, ast.Load())
             else:
