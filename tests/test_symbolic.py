@@ -263,3 +263,16 @@ def test_symbols_are_real_and_evaluate_refuses_complex_values():
         (x * x).evaluate(x=1j)
     assert str(np.abs(x)) == "abs(x)"
     assert symbolic.diff(np.abs(x), wrt=x).evaluate(x=-2.0) == -1.0
+
+
+def test_indexing_a_symbol_is_refused_with_the_line():
+    def f(x):
+        return x[0] * 2.0
+
+    with pytest.raises(NotDifferentiableError, match=r"indexing the symbolic x.*return x\[0\] \* 2.0"):
+        symbolic.diff(f)
+
+
+def test_argnums_out_of_range_is_named():
+    with pytest.raises(ValueError, match="argnums 2 is out of range: the function has 2 parameter"):
+        symbolic.diff(running_example_numpy, argnums=(0, 2))

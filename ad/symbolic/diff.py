@@ -106,7 +106,10 @@ def diff(f, argnums=0, *, wrt=None, mode="forward"):
     if mode not in ("forward", "reverse"):
         raise ValueError(f"mode must be 'forward' or 'reverse', got {mode!r}")
     if callable(f) and not isinstance(f, Expr):
-        f, _ = trace(f)
+        f, variables = trace(f)
+        for k in _indices(argnums):
+            if not -len(variables) <= k < len(variables):
+                raise ValueError(f"argnums {k} is out of range: the function has {len(variables)} parameter(s)")
     if isinstance(wrt, list):
         wrt = tuple(wrt)
     for symbol in (wrt if isinstance(wrt, tuple) else () if wrt is None else (wrt,)):

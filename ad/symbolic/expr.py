@@ -124,7 +124,12 @@ class Expr:
                                      f"ad.symbolic follows numbers and elementwise functions" + user_line())
 
     def __len__(self):
-        raise TypeError(f"len() of the symbolic {printing.text(self)}: a symbol stands for a number")
+        raise TypeError(f"len() of the symbolic {printing.text(self)}: a symbol stands for a number" + user_line())
+
+    def __getitem__(self, index):
+        raise NotDifferentiableError(f"indexing the symbolic {printing.text(self)}: a symbol stands for a number, "
+                                     f"so ad.symbolic cannot follow x[...]; differentiate this function with an AD "
+                                     f"strategy (ad.adoo or ad.adsct)" + user_line())
 
     __hash__ = object.__hash__  # identity: hash-consing makes it structural
 
