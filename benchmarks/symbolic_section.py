@@ -53,7 +53,6 @@ print()
 print(swell.table(compositions, "ops in d/dx of x ↦ x sin x composed k times"))
 
 # %%
-import matplotlib.pyplot as plt
 from IPython.display import Image
 
 swell.plot(products, compositions, "symbolic_swell.png")

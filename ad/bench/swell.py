@@ -119,12 +119,13 @@ def table(rows: list, title: str) -> str:
 
 
 def plot(products: list, compositions: list, path) -> None:
-    """The swell figure: multiplications against n (product), then ops against k (composition)."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    """The swell figure, written to `path`: multiplications against n (product), seconds against
+    n when the rows are timed, then ops against k (composition).  (A bare matplotlib Figure: no
+    pyplot, so the caller's backend, a notebook's inline one, is left alone.)"""
+    from matplotlib.figure import Figure
     timed = [key for key in products[0] if key.endswith(" s") and key != "symbolic derive s"]
-    fig, axes = plt.subplots(1, 3 if timed else 2, figsize=(16 if timed else 11, 4))
+    fig = Figure(figsize=(16 if timed else 11, 4))
+    axes = fig.subplots(1, 3 if timed else 2)
     left, right = axes[0], axes[-1]
     ns = [r["n"] for r in products]
     for key, style, label in (("tree mul", "o-", "symbolic, tree: n(n-2)"), ("dag mul", "s-", "symbolic, DAG (shared)"),
@@ -151,4 +152,3 @@ def plot(products: list, compositions: list, path) -> None:
     right.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
