@@ -1,8 +1,9 @@
 """`python -m ad`: the running example computed by every method available, with errors.
 
 f(x1, x2) = ln x1 + x1 x2 - sin x2 at (2, 5): its value, the analytic gradient, then the
-gradient by each numeric method and each differentiation strategy, each with its error
-against the analytic gradient; then the elemental library's primal, tangent and adjoint
+gradient by each numeric method, each differentiation strategy and symbolic differentiation
+(its derivative expressions compiled), each with its error against the analytic gradient; the
+symbolic gradient as expressions; then the elemental library's primal, tangent and adjoint
 traces, the derivative code the source transformer generates, and a quick benchmark (all
 timings are there, against a hand-written gradient).  `python -m ad --help` lists the options.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import __version__, numeric, strategies
+from . import __version__, numeric, strategies, symbolic
 from .examples import RUNNING_POINT, running_example, running_example_gradient, running_example_numpy
 
 NUMERIC_METHODS = ("forward", "backward", "central", "richardson", "complex")
@@ -34,10 +35,13 @@ def _rows():
         f = running_example if name == "adlib" else running_example_numpy
         gradient = module.grad(f, argnums=(0, 1))
         yield name, lambda g=gradient: g(x1, x2)
+    compiled = symbolic.lambdify(symbolic.diff(running_example_numpy, argnums=(0, 1)))
+    yield "symbolic", lambda: compiled(x1, x2)
 
 
 PURPOSE = ("ad computes exact derivatives of NumPy code three ways (an elemental library, operator\n"
-           "overloading, source transformation) and sets them beside finite differences.")
+           "overloading, source transformation) and sets them beside finite differences and\n"
+           "symbolic differentiation.")
 
 # Why a row prints what it prints, where a reader would wonder.
 NOTES = {
@@ -80,6 +84,7 @@ def main(out=sys.stdout, timing: bool = True) -> int:
         print(f"{label:<20} {g1:>20.16f} {g2:>20.16f} {error:>12.1e}{mark}", file=out)
     for k, note in enumerate(notes, 1):
         print(f"[{k}] {note}", file=out)
+    _print_symbolic_gradient(out)
     _print_traces(out)
     _print_generated_code(out)
     if timing:
@@ -110,6 +115,15 @@ def _print_quick_benchmark(out) -> None:
     for workload in (suite.running_example_workload(), suite.tensor_mlp_workload(64)):
         print(file=out)
         print(workload_table(workload, compare(workload.candidates, rounds=5, target=0.01)), file=out)
+
+
+def _print_symbolic_gradient(out) -> None:
+    """The running example's gradient as expressions, from the registry's rules (ad.symbolic)."""
+    d1, d2 = symbolic.diff(running_example_numpy, argnums=(0, 1))
+    print(file=out)
+    print("Symbolic gradient (ad.symbolic: the registry's rules applied to expressions):", file=out)
+    print(f"  df/dx1 = {d1}", file=out)
+    print(f"  df/dx2 = {d2}", file=out)
 
 
 def _print_generated_code(out) -> None:

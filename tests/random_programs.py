@@ -152,6 +152,7 @@ class Program:
     results: list  # names whose sums add up to the program's value
     helper: bool = False  # whether statements call `helper` (a user function, defined alongside)
     analytic: bool = True  # holomorphic ops only, no branches: complex-step applies
+    scalar: bool = False  # numbers only: the results are added as they are (no sum, which a symbol refuses)
     _compiled: dict = field(default_factory=dict, repr=False, compare=False)  # per spelling (see compile)
 
     def source(self, numpy: bool) -> str:
@@ -162,7 +163,11 @@ class Program:
         lines.append(f"def program({', '.join(self.args)}):")
         for s in self.statements:
             lines += _lines(s, numpy, "    ")
-        if numpy:
+        if self.scalar:
+            total = " + ".join(self.results) if numpy else self.results[0]
+            for r in self.results[1:] if not numpy else ():
+                total = f"ops.add({total}, {r})"
+        elif numpy:
             total = " + ".join(f"np.sum({r})" for r in self.results)
         else:
             total = f"ops.sum({self.results[0]})"
@@ -265,11 +270,17 @@ class _Builder:
             self.env.pop(statement.target, None)
         del out[mark:]
 
-    def op_call(self, out: list, squash: bool, target: str | None = None) -> str | None:
-        """Append one random op call (with its squashing) to `out`; its target name, or None."""
-        name = self.draw(st.sampled_from(ops.differentiable_ops()))
-        op = ops.get(name)
-        case = self.draw(st.sampled_from(op.domain.cases))
+    def op_call(self, out: list, squash: bool, target: str | None = None, pool=None) -> str | None:
+        """Append one random op call (with its squashing) to `out`; its target name, or None.
+        `pool` restricts the draw to some ops, each with the domain cases it may use."""
+        if pool is None:
+            name = self.draw(st.sampled_from(ops.differentiable_ops()))
+            op = ops.get(name)
+            case = self.draw(st.sampled_from(op.domain.cases))
+        else:
+            name = self.draw(st.sampled_from(sorted(pool)))
+            op = ops.get(name)
+            case = self.draw(st.sampled_from(pool[name]))
         mark = len(out)
         args = []
         for i, shape in enumerate(case.shapes):
@@ -293,20 +304,33 @@ class _Builder:
 
 
 @st.composite
-def straight_line_programs(draw, max_ops: int = 6):
-    """DAGs of 1..max_ops registry ops (plus squashing), over 1-3 arguments."""
+def straight_line_programs(draw, max_ops: int = 6, numbers_only: set | None = None):
+    """DAGs of 1..max_ops registry ops (plus squashing), over 1-3 arguments.  With
+    `numbers_only` (a set of op names), programs of numbers: those ops on scalar inputs only."""
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     builder = _Builder(draw, rng)
-    builder.new_arg(draw(st.sampled_from([(), (3,), (2, 3)])))
+    pool = None if numbers_only is None else _scalar_pool(numbers_only)
+    builder.new_arg(draw(st.sampled_from([(), (3,), (2, 3)] if pool is None else [()])))
     last = None
     for _ in range(draw(st.integers(1, max_ops))):
-        last = builder.op_call(builder.statements, squash=False) or last
+        last = builder.op_call(builder.statements, squash=False, pool=pool) or last
     if last is None:  # every draw was rejected: fall back to one smooth op
         last = builder.emit(Call("v_end", "sin", [builder.args[0]]), builder.statements,
                             builder.shapes[builder.args[0]], np.sin(builder.values[0]))
     used = {a for s in builder.statements for a in getattr(s, "args", [getattr(s, "left", None)]) if isinstance(a, str)}
     results = [s.target for s in builder.statements if s.target not in used and isinstance(s, Call)] or [last]
-    return Program(builder.args, builder.values, builder.statements, results, analytic=builder.analytic)
+    return Program(builder.args, builder.values, builder.statements, results, analytic=builder.analytic,
+                   scalar=pool is not None)
+
+
+def _scalar_pool(names: set) -> dict:
+    """{op name: its domain cases on numbers without parameters}, for the differentiable ops in `names`."""
+    pool = {}
+    for name in ops.differentiable_ops():
+        cases = [c for c in ops.get(name).domain.cases if not c.params and all(tuple(s) == () for s in c.shapes)]
+        if name in names and cases:
+            pool[name] = cases
+    return pool
 
 
 def _broadcast(*shapes):

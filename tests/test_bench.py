@@ -23,7 +23,11 @@ def test_quick_run_writes_tables_json_and_charts(tmp_path, capsys):
     rows = results["growth"]["rows"]
     assert {(r["n"], r["strategy"]) for r in rows} == {(n, s) for n in (10, 100, 1000) for s in ("adlib", "adoo", "adsct")}
     assert all(r["forward_peak_bytes"] > 0 and r["reverse_seconds"] > 0 for r in rows)
-    for chart in ("ratios.png", "forward_vs_reverse.png"):
+    products = results["swell"]["product"]
+    assert [r["tree mul"] for r in products] == [r["notes n(n-2)"] for r in products]
+    assert all(r["reverse mul"] < r["tree mul"] for r in products if r["n"] > 4)
+    assert "expression swell" in printed
+    for chart in ("ratios.png", "forward_vs_reverse.png", "symbolic_swell.png"):
         assert (tmp_path / chart).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

@@ -56,3 +56,10 @@ def test_the_first_line_says_what_the_package_is_for_and_surprising_rows_are_exp
     text = _run()
     assert text.startswith("ad computes exact derivatives of NumPy code")
     assert re.search(r"^numeric forward .* \[1\]$", text, re.M) and re.search(r"^\[1\] one-sided", text, re.M)
+
+
+def test_symbolic_gradient_is_printed_and_its_compiled_form_has_a_row():
+    text = _run()
+    assert "  df/dx1 = 1/x1 + x2\n  df/dx2 = x1 - cos(x2)\n" in text
+    row = re.search(r"^symbolic\s+([-\d.]+)\s+([-\d.]+)\s+([\d.e+-]+)", text, re.M)
+    assert row is not None and float(row.group(3)) <= 1e-14, text

@@ -1,7 +1,8 @@
 """`python -m ad.bench`: every strategy, the numeric methods, the hand-written limit and the
 installed peers on the same workloads, with medians of interleaved runs and ratios to the
 hand-written code; then the cost of a full gradient by forward mode (n sweeps) and by
-reverse mode (one sweep) as n grows.  Prints aligned tables and writes `results.json` and
+reverse mode (one sweep) as n grows, and symbolic differentiation's expression swell against
+AD (`ad.bench.swell`).  Prints aligned tables and writes `results.json` and
 PNG charts to the output folder.
 
     python -m ad.bench            # the full suite (several minutes)
@@ -24,7 +25,7 @@ for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):  # 
 import numpy as np  # noqa: E402
 
 from ..nn.progress import progress_bar  # noqa: E402
-from . import suite  # noqa: E402
+from . import suite, swell  # noqa: E402
 from .timing import compare, workload_table  # noqa: E402
 
 
@@ -192,11 +193,19 @@ def main(argv=None) -> int:
     sizes = (10, 100, 1000) if args.quick else (10, 100, 1000, 10000)
     growth = run_growth(sizes, progress)
     print(growth_table(growth), end="\n\n")
-    (out / "results.json").write_text(json.dumps({"quick": args.quick, "workloads": results, "growth": growth},
+    products = swell.product_rows((3, 10, 30) if args.quick else swell.PRODUCT_SIZES, rounds=3 if args.quick else 9)
+    compositions = swell.composition_rows(range(1, 9) if args.quick else swell.COMPOSITIONS)
+    print(swell.table(products, "symbolic differentiation against AD: gradient of θ1 θ2 ... θn "
+                                "(op counts; seconds per gradient)"), end="\n\n")
+    print(swell.table(compositions, "expression swell: ops in d/dx of x ↦ x sin x composed k times"), end="\n\n")
+    (out / "results.json").write_text(json.dumps({"quick": args.quick, "workloads": results, "growth": growth,
+                                                  "swell": {"product": products, "composition": compositions}},
                                                  indent=1))
     written = [out / "results.json"]
     if not args.no_plots:
         written += plot(results, growth, out)
+        swell.plot(products, compositions, out / "symbolic_swell.png")
+        written.append(out / "symbolic_swell.png")
     print(f"wrote {', '.join(str(p) for p in written)} in {time.perf_counter() - started:.0f} s")
     return 0
 
