@@ -138,10 +138,14 @@ def call(normaliser, node: ast.Call, target):
     if not touched:
         return None
     if target in (max, min) and len(node.args) >= 2:
+        values = [normaliser.expr(a) for a in node.args]
+        plain = getattr(normaliser.root, "plain_names", set())
+        if all(isinstance(v, ast.Constant) or (isinstance(v, ast.Name) and v.id in plain) for v in values):
+            return normaliser.plain(ast.Call(node.func, values, []))  # min(len(x), len(y)): Python's, on numbers
         op = ops.get("maximum" if target is max else "minimum")
-        result = normaliser.expr(node.args[0])
-        for argument in node.args[1:]:
-            result = normaliser.emit(op, [result, normaliser.expr(argument)], {}, node)
+        result = values[0]
+        for value in values[1:]:
+            result = normaliser.emit(op, [result, value], {}, node)
         return result
     if target is abs and len(node.args) == 1:
         return normaliser.emit(ops.get("abs"), [normaliser.expr(node.args[0])], {}, node)
