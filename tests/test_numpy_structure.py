@@ -210,8 +210,8 @@ def test_several_quantiles_at_once(strategy):
 
 
 def test_functions_without_a_rule_still_raise():
-    with pytest.raises(NotDifferentiableError, match="eigvals"):
-        ad.grad(lambda x: np.sum(np.linalg.eigvals(x).real), strategy="adoo")(np.eye(2))
+    with pytest.raises(NotDifferentiableError, match="unwrap"):
+        ad.grad(lambda x: np.sum(np.unwrap(x)), strategy="adoo")(np.arange(3.0))
 
 
 def with_constant_lists(x):

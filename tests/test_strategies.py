@@ -134,7 +134,10 @@ def _op_program(op, inputs, params, active, weights):
     if op.nin is None:  # variadic: the arrays come as one list
         args = ["[" + ", ".join(args) + "]"]
     call = f"ops.{op.name}({', '.join(args + [f'{key}=p_{key}' for key in params])})"
-    text = f"def program({', '.join(f'x{i}' for i in active)}):\n    return ops.sum(ops.mul({call}, weights))\n"
+    total = f"ops.sum(ops.mul({call}, weights))"
+    if np.iscomplexobj(op.apply(inputs, params)):  # (eig: complex values of a real matrix; a real total)
+        total = f"ops.real({total})"
+    text = f"def program({', '.join(f'x{i}' for i in active)}):\n    return {total}\n"
     return compile_source(text, constants)
 
 
