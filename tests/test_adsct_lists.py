@@ -113,3 +113,14 @@ def test_a_list_adsct_cannot_follow_is_refused_at_the_users_line(f, args, words)
     message = str(caught.value)
     assert words in message and "test_adsct_lists.py" in message
     assert "Expr" not in message and "Assign" not in message
+
+
+def mean_row_norm(h):
+    norms = [np.sqrt(np.sum(r ** 2)) for r in h]
+    return sum(norms) / len(norms) + norms[0] * 0.5
+
+
+def test_a_list_comprehension_bound_to_a_name_is_that_list():
+    h = np.arange(6.0).reshape(3, 2) + 1.0
+    np.testing.assert_allclose(adsct.grad(mean_row_norm)(h), adoo.grad(mean_row_norm)(h), rtol=1e-12)
+    np.testing.assert_allclose(adsct.grad(mean_row_norm)(h), numeric.grad(mean_row_norm, h), rtol=1e-7)

@@ -111,6 +111,12 @@ class _Pass:
                                         "of its body")
             node.body = self.block(node.body)
             return [node]
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                and isinstance(node.value, ast.ListComp) \
+                and node.targets[0].id not in {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}:
+            before = []  # ys = [... for ...]: the loop appends to ys itself (no second name for the list)
+            self.comprehension(node.value, before, node.targets[0].id)
+            return before
         lowering = _Lowering(self)
         if isinstance(node, (ast.If, ast.For)):
             head = "test" if isinstance(node, ast.If) else "iter"
@@ -153,9 +159,9 @@ class _Pass:
             body = [ast.For(store(position), call_of("range", call_of("len", clone(iterable))), body, [])]
         return body
 
-    def comprehension(self, node, before: list) -> str:
-        """`[elt for ...]` as a loop appending to a fresh list; returns the list's name."""
-        name = self.fresh("items")
+    def comprehension(self, node, before: list, name: str = None) -> str:
+        """`[elt for ...]` as a loop appending to a fresh list (or to `name`); returns the list's name."""
+        name = name or self.fresh("items")
         append = ast.Expr(ast.Call(ast.Attribute(load(name), "append", ast.Load()), [node.elt], []))
         statements = located(node, ast.Assign([store(name)], ast.List([], ast.Load())), *self.loops(node, [append]))
         before += self.block(statements)
