@@ -21,7 +21,9 @@ import numpy as np
 from .. import derived, ops, tree
 from ..errors import NotDifferentiableError, UnsupportedSyntaxError
 from .aliasing import guard_in_place_updates
-from .anf import PytreeOutputError, check_activity, has_control_flow, normalise
+from .activity import check_activity
+from .anf import normalise
+from .ir import PytreeOutputError, has_control_flow
 from .astutil import fresh_name
 from .callables import as_function
 from .codegen import Forward, Reverse
@@ -58,7 +60,7 @@ def _generate(f, mode: str, argnums: tuple, structures=None, source_text=None, f
     if key not in per_function or (per_function[key][0] is not None and not per_function[key][0].is_current()):
         function = as_function(f)  # what calling f does (a partial, a callable object: see callables.py)
         program = guard_in_place_updates(normalise(parse_function(function, per_function.get("source")), function,
-                                                   structures, n_args))
+                                                   structures, n_args, stand_in=_stand_in))
         argnums = derived.select_argnums(argnums, len(program.groups))[0]
         active = check_activity(program, [leaf for k in argnums for leaf in program.groups[k]])
         namespace, helpers = dict(program.namespace), dict(HELPERS)  # (helpers get their names in emit.py)
