@@ -38,7 +38,7 @@ import builtins
 import numpy as np
 
 from .. import ops
-from .anf import If, Program, Stmt, loops, walk
+from .ir import If, Program, Stmt, loops, walk
 from .astutil import fresh_name
 from .inplace import SharedUpdate, refuse_shared_update, same_array
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 
-from .anf import Program, Stmt, walk
+from .ir import Program, Stmt, walk
 from .astutil import fresh_name, helper, is_helper
 from .listops import is_list_op, list_names, plus
 from .templates import op_call, template

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import ast
 
-from .anf import If, Loop, Stmt, assigned_in_control_flow, walk
+from .ir import If, Loop, Stmt, assigned_in_control_flow, walk
 from .astutil import helper
 from .codegen import Generator, _assign, _comment, _differentiated, _function, _name
 from .listops import plus, zero_of

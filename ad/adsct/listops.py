@@ -138,11 +138,11 @@ def is_list_op(op) -> bool:
 
 
 def list_names(statements) -> set:
-    """The names that hold lists among three-address statements (anf.Stmt): results of the
+    """The names that hold lists among three-address statements (ir.Stmt): results of the
     list operations, `[]` and `list(...)`, and copies of those.
 
     >>> import ast
-    >>> from ad.adsct.anf import Stmt
+    >>> from ad.adsct.ir import Stmt
     >>> body = [Stmt("ys", None, expr=ast.List([], ast.Load())), Stmt("zs", None, expr=ast.Name("ys", ast.Load()))]
     >>> sorted(list_names(body))
     ['ys', 'zs']

@@ -22,6 +22,7 @@ import numpy as np
 from .. import ops
 from .astutil import clone, fresh_name
 from .comprehensions import call_of, load, located, store
+from .ir import Stmt
 from .listops import list_append, list_delete, list_getitem, list_stack
 
 _CHANGES = ("append", "extend", "pop")
@@ -61,7 +62,6 @@ def assign(normaliser, name: str, value: ast.expr) -> bool:
 
 
 def _start(normaliser, name: str, items: list, node) -> None:
-    from .anf import Stmt  # (anf calls these hooks)
     target = normaliser.bind_name(name)
     normaliser.body.append(Stmt(target, None, expr=ast.List([], ast.Load()), origin=normaliser.origin,
                                 source=normaliser.parsed))

@@ -5,7 +5,8 @@
 gradient code (forward over reverse).  Generated code is cached per function, mode, argnums and argument
 structure (tuples, lists and dicts of arrays become one parameter per array), so a function
 is transformed once, and generated again only when a global or closure name it used has been
-rebound since (see scope.py).
+rebound since (see scope.py).  The pass chain and its cache are in pipeline.py; this module
+calls the generated code and builds the public transforms on it.
 """
 
 from __future__ import annotations
@@ -20,132 +21,16 @@ import numpy as np
 
 from .. import derived, ops, tree
 from ..errors import NotDifferentiableError, UnsupportedSyntaxError
-from .aliasing import guard_in_place_updates
-from .anf import PytreeOutputError, check_activity, has_control_flow, normalise
-from .astutil import fresh_name
-from .callables import as_function
-from .codegen import Forward, Reverse
-from .controlflow import ForwardControlFlow, ReverseControlFlow
-from .emit import HELPERS, compile_function, generated_filename
-from .parse import define, parse_function
-from .scope import staleness_check
-from .specialise import PLAIN_OPS, SCALAR_REFUSALS, float_entry, scalar_variant
+from .ir import PytreeOutputError
+from .emit import generated_filename
+from .parse import define
+from .pipeline import _entries, _generate, _has_pytrees, _remember_source, _stand_in
+from .specialise import SCALAR_REFUSALS
 from .tracebacks import note_user_line
 
 _PLAIN_TYPES = (np.ndarray, float, int, bool, np.float64, np.float32)
 
 __all__ = ["source", "grad", "value_and_grad", "jvp", "vjp", "jacobian", "hessian"]
-
-_CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
-def _generate(f, mode: str, argnums: tuple, structures=None, source_text=None, floats=False, plain=False,
-              entry=None, n_args=None):
-    """(compiled derivative function, its source), cached per request, for f called with
-    `n_args` arguments (None: as many as it has parameters without defaults).  With `floats`, the
-    variant for Python-float arguments; with `plain`, the one for plain NumPy arrays; with
-    `entry=(with_value, single)`, the fused float hot path of grad or value_and_grad, or
-    (None, None) where there is none (see specialise.py)."""
-    if mode not in ("reverse", "forward"):
-        raise ValueError(f"mode must be 'reverse' or 'forward', got {mode!r}")
-    op = f if isinstance(f, ops.Op) else _library_op(f)
-    if op is not None:  # ops.sin, np.sin: `def sin(x): return ops.sin(x)`
-        f = _op_function(op)
-    per_function = _entries(_CACHE, f)
-    if source_text is not None:  # remembered: later transforms of f (other modes, floats) need it too
-        per_function["source"] = source_text
-    key = (mode, argnums, structures, floats, plain, entry, n_args)
-    if key not in per_function or (per_function[key][0] is not None and not per_function[key][0].is_current()):
-        function = as_function(f)  # what calling f does (a partial, a callable object: see callables.py)
-        program = guard_in_place_updates(normalise(parse_function(function, per_function.get("source")), function,
-                                                   structures, n_args))
-        argnums = derived.select_argnums(argnums, len(program.groups))[0]
-        active = check_activity(program, [leaf for k in argnums for leaf in program.groups[k]])
-        namespace, helpers = dict(program.namespace), dict(HELPERS)  # (helpers get their names in emit.py)
-        if has_control_flow(program.body):
-            generator_class = ReverseControlFlow if mode == "reverse" else ForwardControlFlow
-        else:
-            generator_class = Reverse if mode == "reverse" else Forward
-        generator = generator_class(program, active, helpers)
-        function = generator.generate(argnums)
-        is_current = staleness_check(program.namespaces)  # see scope.py
-        if floats or entry:
-            function = scalar_variant(function)
-        if entry:
-            fused = float_entry(function, program.namespaces, *entry) if mode == "reverse" else None
-            if fused is None:
-                per_function[key] = None, None
-                return per_function[key]
-            function, names = fused
-            namespace = {**namespace, **names}
-        if plain:  # (the helpers' own implementations: no dispatch on argument types)
-            helpers = {**helpers, "ops": PLAIN_OPS, **{name: helper.impl for name, helper in HELPERS.items()
-                                                    if isinstance(helper, ops.Op)}}
-        compiled, text = compile_function(function, namespace, f"{program.name} {mode}", helpers)
-        for stand_in in [f] + program.callees:  # a stand-in's generated callee may go stale too
-            if getattr(stand_in, "__ad_is_current__", None) is not None:
-                is_current = _both(is_current, stand_in.__ad_is_current__)
-        compiled.is_current = is_current
-        # Code with a stack of saved values (reverse mode through loops and branches) is outside
-        # the subset; everything else can be transformed again (see _stand_in).
-        compiled.in_subset = generator_class is not ReverseControlFlow
-        per_function[key] = compiled, text
-    return per_function[key]
-
-
-def _entries(cache, f) -> dict:
-    """f's entries in a weak-keyed cache (a fresh dict, not kept, for f that cannot be weakly referenced)."""
-    try:
-        return cache.setdefault(f, {})
-    except TypeError:
-        return {}
-
-
-def _has_pytrees(args) -> bool:
-    """Whether some argument is a tuple, list, dict or None (one parameter per leaf then)."""
-    return any(isinstance(a, (tuple, list, dict)) or a is None for a in args)
-
-
-def _both(first, second):
-    return lambda: first() and second()
-
-
-def _library_op(f):
-    """The registry op a NumPy or math function without Python source stands for (np.sin is
-    differentiated as ops.sin), else None."""
-    if isinstance(f, (types.FunctionType, types.MethodType)):
-        return None
-    op = ops.lookup(f)
-    return op if isinstance(op, ops.Op) else None
-
-
-def _remember_source(f, text) -> None:
-    """`source=` of a transform: f's source text, for functions `inspect` cannot read (code typed
-    into `python -c`, a REPL or `exec`); kept for every later transform of f."""
-    if text is not None:
-        _entries(_CACHE, f)["source"] = text
-
-
-_OP_FUNCTIONS: dict = {}
-
-
-def _op_function(op):
-    """A registry op as a Python function with source, `def sin(x): return ops.sin(x)`, so
-    that `grad(ops.sin)` is transformed like any function (static parameters keep their
-    defaults).
-
-    >>> print(inspect.getsource(_op_function(ops.get("mul"))), end="")
-    def mul(x, y):
-        return ops.mul(x, y)
-    """
-    if op.name not in _OP_FUNCTIONS:
-        if op.nin is None:
-            raise TypeError(f"op {op.name!r} takes any number of inputs: wrap it in a function of the inputs "
-                            f"you mean (lambda x, y: ops.{op.name}([x, y]))")
-        names = {1: ["x"], 2: ["x", "y"]}.get(op.nin, [f"x{i}" for i in range(op.nin)])
-        text = f"def {op.name}({', '.join(names)}):\n    return ops.{op.name}({', '.join(names)})\n"
-        _OP_FUNCTIONS[op.name] = define(text, op.name, {"ops": ops}, generated_filename(f"op {op.name}"))
-    return _OP_FUNCTIONS[op.name]
 
 
 class _Call:
@@ -261,77 +146,7 @@ def source(f, mode: str = "reverse", argnums=0, **options) -> str:
     return _generate(f, mode, argnums, structures, options.get("source"), n_args=n_args)[1]
 
 
-# -- transforms of adsct's own derivatives ---------------------------------------------------------
-# grad(f) has no source of its own, but it is a call of f's generated reverse code, which is
-# Python in adsct's subset.  Its stand-in says so in source:
-#
-#     def f_grad(x1, x2):
-#         value, grads = f_vjp(x1, x2, 1.0)
-#         return grads[0]
-#
-# and adsct transforms the stand-in like any user function, inlining f_vjp: grad(grad(f)) and
-# hessian(f) are second-derivative code written by adsct.  Reverse code through loops and
-# branches keeps a stack of saved values, which is outside the subset; for numbers the stand-in
-# calls f's forward code instead (which is inside), and for arrays the derivative runs on adoo's
-# values: exact either way.
-
 _REFUSALS = (UnsupportedSyntaxError, NotDifferentiableError)
-_STAND_INS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
-def _stand_in(g, n_args: int, args=()):
-    """For g = adsct.grad(f, argnums) called with `n_args` arrays or numbers: its stand-in with
-    source (above), rebuilt when f's generated code goes stale.  Where f's reverse code keeps a
-    stack (loops, branches) and the differentiated arguments are numbers, the stand-in calls f's
-    forward code instead, once per argument with a tangent of 1.0: the same derivatives, from code
-    inside the subset.  None for any other g, for pytree arguments, and for arrays through loops."""
-    origin = getattr(g, "__ad_adsct__", None)
-    if origin is None or _has_pytrees(args):
-        return None
-    f, argnums = origin
-    if getattr(f, "__ad_derivative__", None) is not None:  # g = grad(grad(..)): f's own stand-in is transformed
-        f = _stand_in(f, n_args, args)
-        if f is None:
-            return None
-    selected, single = derived.select_argnums(argnums, n_args)
-    numbers = bool(args) and all(type(args[k]) in (float, int) or np.shape(args[k]) == () for k in selected)
-    per_g = _entries(_STAND_INS, g)
-    stand_in = per_g.get((selected, numbers))
-    if stand_in is None or not stand_in.__ad_is_current__():
-        code = _generate(f, "reverse", selected, n_args=n_args)[0]
-        if not code.in_subset:
-            if not numbers:
-                return None
-            code = _generate(f, "forward", selected, n_args=n_args)[0]
-        params = list(inspect.signature(code).parameters)  # (then a seed, or a tangent per argument)
-        params = params[:-1] if code.__name__.endswith("_vjp") else params[:-len(selected)]
-        stand_in = per_g[(selected, numbers)] = _stand_in_function(code, params, selected, single)
-    return stand_in
-
-
-def _stand_in_function(code, params: list, selected: tuple, single: bool):
-    """Compile the stand-in's text: a call of f's reverse code with a seed of 1.0, or one call
-    of its forward code per differentiated argument."""
-    taken = set(params) | {code.__name__}
-    reverse = code.__name__.endswith("_vjp")
-    name = fresh_name(f"{code.__name__[:-len('_vjp')]}_grad", taken)
-    lines = [f"def {name}({', '.join(params)}):"]
-    if reverse:
-        value, grads = (fresh_name(n, taken) for n in ("value", "grads"))
-        lines += [f"    {value}, {grads} = {code.__name__}({', '.join(params)}, 1.0)",
-                  f"    return {grads}{'[0]' if single else ''}"]
-    else:
-        value = fresh_name("value", taken)
-        derivatives = [fresh_name(f"d{params[k]}", taken) for k in selected]
-        for j, d in enumerate(derivatives):
-            seeds = ", ".join("1.0" if i == j else "0.0" for i in range(len(selected)))
-            lines.append(f"    {value}, {d} = {code.__name__}({', '.join(params)}, {seeds})")
-        lines.append(f"    return {derivatives[0] if single else ', '.join(derivatives)}")
-    text = "\n".join(lines) + "\n"
-    stand_in = define(text, name, {code.__name__: code}, generated_filename(f"gradient of {name[:-len('_grad')]}"))
-    stand_in.__ad_is_current__, stand_in.refused, stand_in.transforms = code.is_current, set(), {}
-    stand_in.output_checked = False
-    return stand_in
 
 
 def _on_stand_in(g, args, label: str, run_adsct, run_adoo):

@@ -32,6 +32,7 @@ import ast
 
 from .. import ops
 from .astutil import clone
+from .ir import Stmt, _index_expr
 
 
 def is_item_write(node: ast.stmt) -> bool:
@@ -65,7 +66,6 @@ def lower_item_write(normaliser, node: ast.stmt) -> None:
     if not isinstance(current, str):
         raise parsed.error(node, f"`{text}` is an assignment into an element of the tuple, list or dict `{name}`, "
                            f"which adsct does not follow here", "build a new one instead")
-    from .anf import Stmt, _index_expr  # (anf imports this module)
     index = normaliser.static(_index_expr(target.slice))
     old = ast.Name(current, ast.Load())
     if isinstance(node, ast.AugAssign):  # y[index] op= v reads y[index] once, then writes it back
