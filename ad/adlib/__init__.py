@@ -17,7 +17,7 @@ a tape have no operators (`x * y` raises a TypeError naming `adlib.mul`).
 from .elemental import generate as _generate
 from .tables import Table
 from .tape import Active, Tape, current_tape
-from .transforms import grad, hessian, jacobian, jvp, value_and_grad, vjp
+from .transforms import grad, hessian, jacfwd, jacobian, jacrev, jvp, value_and_grad, vjp
 
 
 def var(value, label=None) -> Active:
@@ -37,4 +37,4 @@ globals().update(_ELEMENTALS)
 SUPPORTS = frozenset({"higher order", "nesting", "pytrees", "pytree outputs", "any Python function"})
 
 __all__ = ["Tape", "Active", "Table", "var", "current_tape", "grad", "value_and_grad", "jvp", "vjp",
-           "jacobian", "hessian"] + sorted(_ELEMENTALS)
+           "jacobian", "jacfwd", "jacrev", "hessian"] + sorted(_ELEMENTALS)
