@@ -22,7 +22,8 @@ def split_aux(f, who: str):
     def f_value(*args):
         out = f(*args)
         if not (isinstance(out, (tuple, list)) and len(out) == 2):
-            got = f"a {type(out).__name__}" + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else "")
+            got = (f"a {type(out).__name__} of length {len(out)}" if isinstance(out, (tuple, list))
+                   else "a single value")
             raise TypeError(f"{who}(f, has_aux=True) needs f to return a pair (value, aux); "
                             f"{getattr(f, '__name__', 'f')} returned {got}")
         box[:] = [out[1]]
