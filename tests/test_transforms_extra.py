@@ -185,3 +185,22 @@ def test_checkpoint_refuses_a_differentiated_value_taken_from_a_closure():
     with pytest.raises(NotDifferentiableError, match="checkpoint function <lambda> uses a differentiated value"):
         adoo.grad(f, argnums=1)(X, 2.0)
     assert adoo.grad(f)(X, 2.0) == pytest.approx(np.full(3, 2.0))  # w constant: fine
+
+
+# -- the README's section runs as shown ------------------------------------------------------------------
+
+def test_the_readme_section_on_custom_rules_and_transforms_runs_as_shown():
+    import doctest
+    import pathlib
+    text = (pathlib.Path(__file__).parent.parent / "README.md").read_text()
+    start = text.index("## Derivatives of your own")
+    section = text[start:text.index("\n## ", start + 1)]
+    before = set(ops.REGISTRY)
+    try:
+        test = doctest.DocTestParser().get_doctest(section, {}, "README.md", "README.md", 0)
+        runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+        runner.run(test)
+        assert runner.failures == 0 and runner.tries >= 15, f"{runner.failures} README example(s) failed"
+    finally:
+        for name in set(ops.REGISTRY) - before:
+            ops.unregister(name)
