@@ -75,6 +75,7 @@ def jvp(f, primals, tangents):
 def value_and_grad(f, argnums=0, has_aux=False):
     """A function returning f's value and its gradient (one reverse sweep).
     A position repeated in a tuple `argnums` gets the full derivative at each of its places.
+    With `has_aux=True`, f returns `(value, aux)`: the result is `((value, aux), gradient)`.
 
     >>> from ad import adlib
     >>> value_and_grad(lambda x: adlib.mul(x, x))(3.0)
@@ -86,6 +87,7 @@ def value_and_grad(f, argnums=0, has_aux=False):
 def grad(f, argnums=0, has_aux=False):
     """A function returning the gradient of scalar f with respect to `argnums`.
     A position repeated in a tuple `argnums` gets the full derivative at each of its places.
+    With `has_aux=True`, f returns `(value, aux)`: the result is `(gradient, aux)`, aux plain.
 
     >>> from ad import adlib
     >>> f = lambda x1, x2: adlib.sub(adlib.add(adlib.log(x1), adlib.mul(x1, x2)), adlib.sin(x2))

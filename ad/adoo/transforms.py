@@ -117,10 +117,13 @@ def jvp(f, primals, tangents):
 
 def value_and_grad(f, argnums=0, has_aux=False):
     """A function returning f's value and its gradient with respect to `argnums` (as `grad`
-    gives it), from one run of f.
+    gives it), from one run of f.  With `has_aux=True`, f returns `(value, aux)` and the result
+    is `((value, aux), gradient)`, aux as plain values.
 
     >>> value_and_grad(lambda x: x * x)(3.0)
     (9.0, 6.0)
+    >>> value_and_grad(lambda x: (x * x, x + 1.0), has_aux=True)(3.0)
+    ((9.0, 4.0), 6.0)
     """
     return derived.value_and_grad(vjp, f, argnums, has_aux)
 
@@ -133,7 +136,8 @@ def grad(f, argnums=0, has_aux=False):
     `argnums` is an int or a tuple of ints (a tuple gives a tuple of gradients; a position
     repeated gets the full derivative at each place); each gradient has its argument's
     structure (number, array, pytree), shape and dtype.  NotDifferentiableError names the
-    NumPy call without a rule, or the conversion to a plain number, and your line.
+    NumPy call without a rule, or the conversion to a plain number, and your line.  With
+    `has_aux=True`, f returns `(value, aux)` and grad returns `(gradient, aux)`, aux plain.
 
     >>> grad(lambda x1, x2: np.log(x1) + x1 * x2 - np.sin(x2), argnums=(0, 1))(2.0, 5.0)[0]
     5.5
