@@ -204,3 +204,9 @@ def test_the_readme_section_on_custom_rules_and_transforms_runs_as_shown():
     finally:
         for name in set(ops.REGISTRY) - before:
             ops.unregister(name)
+
+
+def test_checkpoint_of_a_function_returning_several_values_is_refused():
+    both = ad.checkpoint(lambda x: (np.sin(x), np.cos(x)))
+    with pytest.raises(TypeError, match="checkpoint function <lambda> must return one number or array, got a tuple"):
+        adoo.grad(lambda x: np.sum(both(x)[0]))(X)
