@@ -16,11 +16,12 @@ import numpy as np
 import numbers
 
 from . import levels, ops, tree
+from .auxiliary import split_aux
 from .errors import LeakedValueError
 from .ops.core import _ENGINES, is_complex, narrower_float, shape_of
 from .ops.shape import plain_in_dtype_of
 
-__all__ = ["value_and_grad", "grad", "jacobian", "hessian", "is_traced"]
+__all__ = ["value_and_grad", "grad", "jacobian", "jacfwd", "jacrev", "hessian", "is_traced"]
 
 
 def is_traced(x) -> bool:
@@ -312,39 +313,46 @@ def check_cotangent(out_def, values, cotangent) -> list:
     return cot_leaves
 
 
-def value_and_grad(vjp, f, argnums=0):
+def value_and_grad(vjp, f, argnums=0, has_aux=False):
     """f's value and gradient with respect to `argnums`, by one reverse sweep of `vjp`.
     A tuple `argnums` gives a tuple of gradients; a position repeated in it gets the full
-    gradient with respect to that argument at each of its places.
+    gradient with respect to that argument at each of its places.  With `has_aux`, f returns
+    `(value, aux)` and the result is `((value, aux), gradient)`, aux as plain values.
 
     >>> from ad import adoo
     >>> value_and_grad(adoo.vjp, lambda a, b: a * b, argnums=(1, 1))(2.0, 3.0)
     (6.0, (2.0, 2.0))
+    >>> value_and_grad(adoo.vjp, lambda a: (a * a, a + 1.0), has_aux=True)(3.0)
+    ((9.0, 4.0), 6.0)
     """
     def value_and_grad_f(*args):
         selected, single = select_argnums(argnums, len(args))
         unique, where = distinct(selected)
-        value, vjp_fn = vjp(_restricted(f, args, unique), *(args[i] for i in unique))
+        f_value, aux_of = split_aux(f, "grad") if has_aux else (f, None)
+        value, vjp_fn = vjp(_restricted(f_value, args, unique), *(args[i] for i in unique))
         check_scalar(value, "grad")
         grads = vjp_fn(1.0)
-        return value, (grads[0] if single else tuple(grads[k] for k in where))
+        grads = grads[0] if single else tuple(grads[k] for k in where)
+        return ((value, aux_of()), grads) if has_aux else (value, grads)
 
     value_and_grad_f.__name__ = f"value_and_grad_{getattr(f, '__name__', 'f')}"
     return derivative_function(value_and_grad_f, "value_and_grad")  # (run, not read, by source transformers)
 
 
-def grad(vjp, f, argnums=0):
+def grad(vjp, f, argnums=0, has_aux=False):
     """The gradient of scalar-valued f with respect to `argnums`, by `vjp` (a position
-    repeated in `argnums` gets the full gradient at each of its places).
+    repeated in `argnums` gets the full gradient at each of its places).  With `has_aux`, f
+    returns `(value, aux)` and the result is `(gradient, aux)`, aux as plain values.
 
     >>> from ad import adoo
     >>> grad(adoo.vjp, lambda a, b: a * b, argnums=(0, 1, 0))(2.0, 3.0)
     (3.0, 2.0, 3.0)
     """
-    value_and_grad_f = value_and_grad(vjp, f, argnums)
+    value_and_grad_f = value_and_grad(vjp, f, argnums, has_aux)
 
     def grad_f(*args):
-        return value_and_grad_f(*args)[1]
+        value, grads = value_and_grad_f(*args)
+        return (grads, value[1]) if has_aux else grads
 
     grad_f.__name__ = f"grad_{getattr(f, '__name__', 'f')}"
     return derivative_function(grad_f, "grad")  # (run, not read, by source transformers)
@@ -411,6 +419,26 @@ def jacobian(vjp, jvp, f, argnums=0, mode="reverse"):
         return tree.unflatten(out_def, per_output)
 
     return derivative_function(jacobian_f, "jacobian")  # (run, not read, by source transformers)
+
+
+def jacfwd(vjp, jvp, f, argnums=0):
+    """`jacobian(..., mode="forward")` under JAX's name: one jvp per input entry.
+
+    >>> from ad import adoo
+    >>> jacfwd(adoo.vjp, adoo.jvp, lambda a, b: a * b, argnums=(0, 1))(2.0, 3.0)
+    (3.0, 2.0)
+    """
+    return jacobian(vjp, jvp, f, argnums, mode="forward")
+
+
+def jacrev(vjp, jvp, f, argnums=0):
+    """`jacobian(..., mode="reverse")` under JAX's name: one vjp per output entry.
+
+    >>> from ad import adoo
+    >>> jacrev(adoo.vjp, adoo.jvp, lambda a, b: a * b, argnums=(0, 1))(2.0, 3.0)
+    (3.0, 2.0)
+    """
+    return jacobian(vjp, jvp, f, argnums, mode="reverse")
 
 
 def _stack(pieces, axis, out_shape, in_shape):

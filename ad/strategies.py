@@ -104,40 +104,58 @@ _ERRORS = """Raises:
         TypeError / ValueError: argnums out of range, a non-scalar f for `grad`, mismatched shapes."""
 
 
-def grad(f, argnums=0, *, strategy: str | None = None, **options):
+def _with_aux(module, transform: str, has_aux: bool):
+    """The strategy's transform, refusing has_aux=True where the strategy has no such keyword yet."""
+    function = getattr(module, transform)
+    if has_aux and "has_aux" not in inspect.signature(function).parameters:
+        raise StrategyUnavailableError(f"{transform}(..., has_aux=True) is not available for strategy "
+                                       f"{module.__name__.split('.')[-1]!r} in this version; use strategy='adoo' or 'adlib'")
+    return function
+
+
+def grad(f, argnums=0, has_aux: bool = False, *, strategy: str | None = None, **options):
     """A function returning the gradient of scalar-valued f.
 
     Args:
         f: a function of numbers, arrays or pytrees returning one real number.
         {argnums}
+        has_aux: f returns a pair `(value, aux)`: value is differentiated, aux (any pytree) is
+            handed back as plain values beside the gradient.
         strategy: "adsct" (generated code, fastest; the default), "adoo" (operator overloading: any
             Python; the default for a function whose source cannot be read, e.g. under `python -c`),
             "adlib" (f must call ad.adlib's elemental functions).
         source: (adsct) f's source text, where `inspect` cannot find it.
 
     Returns:
-        `grad_f(*args)`: the gradient with the structure of args[argnums] (a tuple for a tuple argnums).
+        `grad_f(*args)`: the gradient with the structure of args[argnums] (a tuple for a tuple argnums);
+        with has_aux, `(gradient, aux)`.
 
     {errors}
 
     >>> import numpy as np, ad
     >>> ad.grad(lambda x1, x2: np.log(x1) + x1 * x2 - np.sin(x2), argnums=(0, 1))(2.0, 5.0)
     (5.5, 1.7163378145367738)
+    >>> ad.grad(lambda x: (x ** 2, {"half": x / 2}), has_aux=True, strategy="adoo")(3.0)
+    (6.0, {'half': 1.5})
     """
     module, options = _chosen(f, strategy, options)
+    if has_aux:
+        return _with_aux(module, "grad", has_aux)(f, argnums, has_aux=True, **options)
     return module.grad(f, argnums, **options)
 
 
-def value_and_grad(f, argnums=0, *, strategy: str | None = None, **options):
+def value_and_grad(f, argnums=0, has_aux: bool = False, *, strategy: str | None = None, **options):
     """A function returning f's value and its gradient, from one evaluation of f.
 
     Args:
         f: a function returning one real number.
         {argnums}
+        has_aux: f returns a pair `(value, aux)` (see `grad`).
         strategy: "adsct" (default), "adoo" or "adlib" (see `grad`).
 
     Returns:
-        `value_and_grad_f(*args) -> (value, gradient)`, the gradient as `grad` gives it.
+        `value_and_grad_f(*args) -> (value, gradient)`, the gradient as `grad` gives it; with
+        has_aux, `((value, aux), gradient)`.
 
     {errors}
 
@@ -146,6 +164,8 @@ def value_and_grad(f, argnums=0, *, strategy: str | None = None, **options):
     (5.0, array([2., 4.]))
     """
     module, options = _chosen(f, strategy, options)
+    if has_aux:
+        return _with_aux(module, "value_and_grad", has_aux)(f, argnums, has_aux=True, **options)
     return module.value_and_grad(f, argnums, **options)
 
 
@@ -216,6 +236,28 @@ def jacobian(f, argnums=0, mode: str = "reverse", *, strategy: str | None = None
     """
     module, options = _chosen(f, strategy, options)
     return module.jacobian(f, argnums, mode, **options)
+
+
+def jacfwd(f, argnums=0, *, strategy: str | None = None, **options):
+    """`jacobian(f, argnums, mode="forward")` under JAX's name: one jvp per input entry.
+
+    >>> import numpy as np, ad
+    >>> ad.jacfwd(lambda x: x * x, strategy="adoo")(np.array([1.0, 2.0]))
+    array([[2., 0.],
+           [0., 4.]])
+    """
+    return jacobian(f, argnums, "forward", strategy=strategy, **options)
+
+
+def jacrev(f, argnums=0, *, strategy: str | None = None, **options):
+    """`jacobian(f, argnums, mode="reverse")` under JAX's name: one vjp per output entry.
+
+    >>> import numpy as np, ad
+    >>> ad.jacrev(lambda x: x * x, strategy="adoo")(np.array([1.0, 2.0]))
+    array([[2., 0.],
+           [0., 4.]])
+    """
+    return jacobian(f, argnums, "reverse", strategy=strategy, **options)
 
 
 def hessian(f, argnums=0, *, strategy: str | None = None, **options):

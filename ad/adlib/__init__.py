@@ -14,10 +14,11 @@ There is one elemental function per registry op (`adlib.add`, `adlib.sin`, ...);
 a tape have no operators (`x * y` raises a TypeError naming `adlib.mul`).
 """
 
-from .elemental import generate as _generate
+from .. import ops as _ops
+from .elemental import elemental as _elemental, generate as _generate
 from .tables import Table
 from .tape import Active, Tape, current_tape
-from .transforms import grad, hessian, jacobian, jvp, value_and_grad, vjp
+from .transforms import grad, hessian, jacfwd, jacobian, jacrev, jvp, value_and_grad, vjp
 
 
 def var(value, label=None) -> Active:
@@ -33,8 +34,17 @@ def var(value, label=None) -> Active:
 _ELEMENTALS = _generate()
 globals().update(_ELEMENTALS)
 
+
+def __getattr__(name):
+    """The elemental function of an op registered after adlib was loaded (`ops.defop` in your
+    own module, a custom_jvp function): `adlib.<name>` exists for every op of the registry."""
+    op = _ops.REGISTRY.get(name)
+    if op is None:
+        raise AttributeError(f"module 'ad.adlib' has no attribute {name!r}")
+    return _elemental(op)
+
 # What the shared strategy tests may rely on (see tests/test_strategies.py).
 SUPPORTS = frozenset({"higher order", "nesting", "pytrees", "pytree outputs", "any Python function"})
 
 __all__ = ["Tape", "Active", "Table", "var", "current_tape", "grad", "value_and_grad", "jvp", "vjp",
-           "jacobian", "hessian"] + sorted(_ELEMENTALS)
+           "jacobian", "jacfwd", "jacrev", "hessian"] + sorted(_ELEMENTALS)

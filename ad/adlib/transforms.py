@@ -12,7 +12,7 @@ from .. import derived, tree
 from .sweeps import forward, reverse
 from .tape import Active, Tape
 
-__all__ = ["grad", "value_and_grad", "jvp", "vjp", "jacobian", "hessian"]
+__all__ = ["grad", "value_and_grad", "jvp", "vjp", "jacobian", "jacfwd", "jacrev", "hessian"]
 
 
 def _record(f, primals):
@@ -72,27 +72,29 @@ def jvp(f, primals, tangents):
             tree.unflatten(out_def, derived.plain_outputs(tangents_out, f)))
 
 
-def value_and_grad(f, argnums=0):
+def value_and_grad(f, argnums=0, has_aux=False):
     """A function returning f's value and its gradient (one reverse sweep).
     A position repeated in a tuple `argnums` gets the full derivative at each of its places.
+    With `has_aux=True`, f returns `(value, aux)`: the result is `((value, aux), gradient)`.
 
     >>> from ad import adlib
     >>> value_and_grad(lambda x: adlib.mul(x, x))(3.0)
     (9.0, 6.0)
     """
-    return derived.value_and_grad(vjp, f, argnums)
+    return derived.value_and_grad(vjp, f, argnums, has_aux)
 
 
-def grad(f, argnums=0):
+def grad(f, argnums=0, has_aux=False):
     """A function returning the gradient of scalar f with respect to `argnums`.
     A position repeated in a tuple `argnums` gets the full derivative at each of its places.
+    With `has_aux=True`, f returns `(value, aux)`: the result is `(gradient, aux)`, aux plain.
 
     >>> from ad import adlib
     >>> f = lambda x1, x2: adlib.sub(adlib.add(adlib.log(x1), adlib.mul(x1, x2)), adlib.sin(x2))
     >>> grad(f, argnums=(0, 1))(2.0, 5.0)
     (5.5, 1.7163378145367738)
     """
-    return derived.grad(vjp, f, argnums)
+    return derived.grad(vjp, f, argnums, has_aux)
 
 
 def jacobian(f, argnums=0, mode="reverse"):
@@ -105,6 +107,28 @@ def jacobian(f, argnums=0, mode="reverse"):
            [0., 4.]])
     """
     return derived.jacobian(vjp, jvp, f, argnums, mode)
+
+
+def jacfwd(f, argnums=0):
+    """`jacobian(f, argnums, mode="forward")`, JAX's name for it.
+
+    >>> from ad import adlib
+    >>> jacfwd(lambda x: adlib.mul(x, x))(np.array([1.0, 2.0]))
+    array([[2., 0.],
+           [0., 4.]])
+    """
+    return derived.jacfwd(vjp, jvp, f, argnums)
+
+
+def jacrev(f, argnums=0):
+    """`jacobian(f, argnums, mode="reverse")`, JAX's name for it.
+
+    >>> from ad import adlib
+    >>> jacrev(lambda x: adlib.mul(x, x))(np.array([1.0, 2.0]))
+    array([[2., 0.],
+           [0., 4.]])
+    """
+    return derived.jacrev(vjp, jvp, f, argnums)
 
 
 def hessian(f, argnums=0):

@@ -14,11 +14,11 @@ from ..errors import NotDifferentiableError
 from .backward import topological_order
 from .dual import Dual
 from . import inplace  # noqa: F401  (in-place updates of traced arrays)
-from .transforms import grad, hessian, jacobian, jvp, value_and_grad, vjp
+from .transforms import grad, hessian, jacfwd, jacobian, jacrev, jvp, value_and_grad, vjp
 from .var import Var
 
 # What the shared strategy tests may rely on (see tests/test_strategies.py).
 SUPPORTS = frozenset({"higher order", "nesting", "pytrees", "pytree outputs", "any Python function"})
 
-__all__ = ["Var", "Dual", "grad", "value_and_grad", "jvp", "vjp", "jacobian", "hessian",
+__all__ = ["Var", "Dual", "grad", "value_and_grad", "jvp", "vjp", "jacobian", "jacfwd", "jacrev", "hessian",
            "NotDifferentiableError", "topological_order"]

@@ -20,7 +20,7 @@ from .dual import Dual
 from .inplace import note_shared_arguments
 from .var import Var, any_updates, as_value, earliest, recorded, thaw
 
-__all__ = ["grad", "value_and_grad", "jvp", "vjp", "jacobian", "hessian"]
+__all__ = ["grad", "value_and_grad", "jvp", "vjp", "jacobian", "jacfwd", "jacrev", "hessian"]
 
 
 def _plain_out(value, level):
@@ -117,17 +117,20 @@ def jvp(f, primals, tangents):
             tree.unflatten(out_def, derived.plain_outputs(tangents_out, f)))
 
 
-def value_and_grad(f, argnums=0):
+def value_and_grad(f, argnums=0, has_aux=False):
     """A function returning f's value and its gradient with respect to `argnums` (as `grad`
-    gives it), from one run of f.
+    gives it), from one run of f.  With `has_aux=True`, f returns `(value, aux)` and the result
+    is `((value, aux), gradient)`, aux as plain values.
 
     >>> value_and_grad(lambda x: x * x)(3.0)
     (9.0, 6.0)
+    >>> value_and_grad(lambda x: (x * x, x + 1.0), has_aux=True)(3.0)
+    ((9.0, 4.0), 6.0)
     """
-    return derived.value_and_grad(vjp, f, argnums)
+    return derived.value_and_grad(vjp, f, argnums, has_aux)
 
 
-def grad(f, argnums=0):
+def grad(f, argnums=0, has_aux=False):
     """A function returning the gradient of scalar-valued f with respect to `argnums`, by
     running f once on traced values (`Var`) and sweeping its graph backwards.
 
@@ -135,12 +138,13 @@ def grad(f, argnums=0):
     `argnums` is an int or a tuple of ints (a tuple gives a tuple of gradients; a position
     repeated gets the full derivative at each place); each gradient has its argument's
     structure (number, array, pytree), shape and dtype.  NotDifferentiableError names the
-    NumPy call without a rule, or the conversion to a plain number, and your line.
+    NumPy call without a rule, or the conversion to a plain number, and your line.  With
+    `has_aux=True`, f returns `(value, aux)` and grad returns `(gradient, aux)`, aux plain.
 
     >>> grad(lambda x1, x2: np.log(x1) + x1 * x2 - np.sin(x2), argnums=(0, 1))(2.0, 5.0)[0]
     5.5
     """
-    return derived.grad(vjp, f, argnums)
+    return derived.grad(vjp, f, argnums, has_aux)
 
 
 def jacobian(f, argnums=0, mode="reverse"):
@@ -153,6 +157,26 @@ def jacobian(f, argnums=0, mode="reverse"):
            [0., 4.]])
     """
     return derived.jacobian(vjp, jvp, f, argnums, mode)
+
+
+def jacfwd(f, argnums=0):
+    """`jacobian(f, argnums, mode="forward")`, JAX's name for it.
+
+    >>> jacfwd(lambda x: x * x)(np.array([1.0, 2.0]))
+    array([[2., 0.],
+           [0., 4.]])
+    """
+    return derived.jacfwd(vjp, jvp, f, argnums)
+
+
+def jacrev(f, argnums=0):
+    """`jacobian(f, argnums, mode="reverse")`, JAX's name for it.
+
+    >>> jacrev(lambda x: x * x)(np.array([1.0, 2.0]))
+    array([[2., 0.],
+           [0., 4.]])
+    """
+    return derived.jacrev(vjp, jvp, f, argnums)
 
 
 def hessian(f, argnums=0):

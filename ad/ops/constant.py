@@ -135,3 +135,14 @@ indicator = _constant("indicator", _indicator, 2, domain=Domain((Boolean(), Real
                           "a piecewise-linear op of `like`.\n\n"
                           ">>> indicator(np.array([True, False]), np.float32(1))\narray([1., 0.], dtype=float32)\n"
                           ">>> indicator(np.array([True, False]), np.array([1.0, np.nan]))\narray([ 1., nan])")
+
+
+def _stopped(x):
+    return x.copy() if isinstance(x, np.ndarray) else x  # a copy: writing into it never changes x
+
+
+stop_gradient = _constant(
+    "stop_gradient", _stopped, domain=_ANY1,
+    doc="x's value, treated as a constant: its derivative is zero in every strategy and at every order "
+        "(JAX's stop_gradient, PyTorch's detach).  An array comes back as a copy, never a view of x.\n\n"
+        ">>> stop_gradient(np.array([1.0, 2.0]))\narray([1., 2.])")

@@ -11,6 +11,7 @@ owned by an engine (registered with `register_engine`) is handed to that engine.
 from __future__ import annotations
 
 import inspect
+import keyword
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Sequence
 
@@ -23,6 +24,7 @@ __all__ = [
     "lookup",
     "defop",
     "register",
+    "unregister",
     "register_engine",
     "UnknownOpError",
     "shape_of",
@@ -333,6 +335,7 @@ def register(op: Op) -> Op:
     """
     if op.name in REGISTRY:
         raise ValueError(f"op {op.name!r} is already registered")
+    _check_name(op.name)
     if op.differentiable:
         for kind, rules in (("jvp", op.jvp), ("vjp", op.vjp)):
             if rules is None:
@@ -349,7 +352,47 @@ def register(op: Op) -> Op:
     _check_aliases(op)
     REGISTRY[op.name] = op
     _ALIASES.update(dict.fromkeys(op.aliases, op))
+    if _PACKAGE:  # an op defined outside ad.ops is an attribute of it too (adsct's code calls ops.<name>)
+        setattr(_PACKAGE[0], op.name, op)
     return op
+
+
+def _check_name(name) -> None:
+    """Refuse a name generated code could not spell as `ops.<name>`, or one that would hide
+    something ad.ops already has (a module, a helper such as `get`)."""
+    if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
+        raise ValueError(f"op name {name!r} must be a Python identifier (code calls it as ops.{name})")
+    if _PACKAGE and hasattr(_PACKAGE[0], name):
+        raise ValueError(f"op name {name!r} would hide ad.ops.{name}; choose another name")
+
+
+def unregister(name: str) -> Op:
+    """Remove an op (and its aliases, and its ad.ops attribute) from the registry; returns it.
+    For tests and notebooks that define an op again; ad's own ops are meant to stay.
+
+    >>> op = defop("triple_demo", lambda x: 3 * x, jvp=(lambda t, out, x: 3 * t,), vjp=(lambda g, out, x: 3 * g,))
+    >>> unregister("triple_demo") is op, "triple_demo" in REGISTRY
+    (True, False)
+    """
+    op = get(name)
+    del REGISTRY[name]
+    for alias in op.aliases:
+        if _ALIASES.get(alias) is op:
+            del _ALIASES[alias]
+    if _PACKAGE and getattr(_PACKAGE[0], name, None) is op:
+        delattr(_PACKAGE[0], name)
+    return op
+
+
+# The ad.ops package once its own ops are loaded (see `publish`): later ops become its attributes.
+_PACKAGE: list = []
+
+
+def publish(package) -> None:
+    """Make every registered op an attribute of `package` (ad.ops), now and when registered later."""
+    for name, op in REGISTRY.items():
+        setattr(package, name, op)
+    _PACKAGE[:] = [package]
 
 
 def _check_aliases(entry) -> None:
@@ -362,12 +405,22 @@ def _check_aliases(entry) -> None:
 def defop(name: str, impl: Callable, *, nin: Optional[int] = 1, jvp=None, vjp=None, domain=None,
           aliases: tuple = (), differentiable: bool = True, holomorphic: bool = False, doc: str = "",
           scalar: Optional[tuple] = None, view: bool = False, kinks: tuple = ()) -> Op:
-    """Create and register an op; returns it (the op is itself the callable).
+    """Create and register an op (a primitive with your own derivative rules); returns it.
 
-    >>> op = Op("double", lambda x: 2 * x, nin=1, jvp=(lambda t, out, x: 2 * t,),
-    ...         vjp=(lambda g, out, x: 2 * g,))   # defop(...) would also register it
-    >>> op(3.0), op.tangent((1.0,), 6.0, (3.0,), {})
-    (6.0, 2.0)
+    `impl(*inputs, **params)` computes with NumPy; `jvp` and `vjp` hold one rule per input:
+    `jvp[i](t, out, *inputs, **params)` is the output's tangent from input i's tangent t,
+    `vjp[i](g, out, *inputs, **params)` input i's cotangent from the output's cotangent g.
+    Write rules with NumPy functions (or ad.ops) so they can be differentiated again.  The op
+    is callable, dispatches to whichever engine owns its inputs, and is `ad.ops.<name>` too.
+    Given a `domain` (see `ad.ops.domain`), the registry's property tests check its rules.
+
+    >>> softplus = defop("softplus_demo", lambda x: np.logaddexp(0.0, x),
+    ...                  jvp=(lambda t, out, x: t / (1.0 + np.exp(-x)),),
+    ...                  vjp=(lambda g, out, x: g / (1.0 + np.exp(-x)),))
+    >>> from ad import adoo
+    >>> adoo.grad(lambda x: softplus(x) * 2.0)(0.0), get("softplus_demo") is softplus
+    (1.0, True)
+    >>> _ = unregister("softplus_demo")
     """
     return register(Op(name, impl, nin, jvp=jvp, vjp=vjp, domain=domain, aliases=tuple(aliases),
                        differentiable=differentiable, holomorphic=holomorphic, doc=doc, scalar=scalar, view=view,
