@@ -207,6 +207,11 @@ def _plain_output(x, f):
                     f"(or tuples, lists and dicts of them)")
 
 
+# What a user calls each engine's traced value (by class name: the engines sit above this module).
+_TRACED_KINDS = {"Var": "a Var (adoo's reverse mode)", "Dual": "a Dual number (adoo's forward mode)",
+                 "Active": "an adlib tape value"}
+
+
 def check_live(x, f=None) -> None:
     """Refuse a traced value (at any depth of nesting) whose transform has finished."""
     value = x
@@ -214,7 +219,8 @@ def check_live(x, f=None) -> None:
         if not levels.is_live(getattr(value, "_ad_level", 0)):
             who = "a value" if f is None else f"{function_name(f)}'s result"
             raise LeakedValueError(
-                f"{who} was computed from a {type(value).__name__} of a transform (grad, vjp, jvp, ...) that has "
+                f"{who} was computed from {_TRACED_KINDS.get(type(value).__name__, 'a traced value')} of a "
+                f"transform (grad, vjp, jvp, ...) that has "
                 f"finished: a traced value escaped from it through a global, a closure or a container and was used "
                 f"later.  Pass the value in as an argument of the function being differentiated, or keep its plain "
                 f"number instead")

@@ -19,7 +19,21 @@ import numpy as np
 
 from .graphs import ExtendedGraph, extended_graph
 
-__all__ = ["tape_graph", "draw_tape", "draw_extended_graph", "plot_step_errors", "plot_decision_boundary"]
+__all__ = ["STRATEGY_COLOURS", "OTHER_COLOURS", "tape_graph", "draw_tape", "draw_extended_graph",
+           "plot_step_errors", "plot_decision_boundary"]
+
+# One colour per strategy in every picture (the notebook's and python -m ad.bench's charts).
+STRATEGY_COLOURS = {"adsct": "tab:blue", "adoo": "tab:orange", "adlib": "tab:green", "numeric": "tab:purple"}
+# Colours for everything else (methods, derivative orders, models): none of them is a strategy's,
+# so a reader never takes a blue line for adsct when it is not.  Usable as a colour cycle.
+OTHER_COLOURS = ("black", "tab:red", "tab:brown", "tab:pink", "tab:olive", "tab:cyan", "tab:gray")
+
+# Finite-difference methods: (colour, marker, line width, zorder).  The complex step and the
+# central difference have the same truncation error, so their curves coincide for large steps:
+# the complex step is drawn as a wide pale band underneath, the central difference on top.
+_METHOD_STYLES = {"forward": ("tab:red", "o", 1.2, 3), "backward": ("tab:pink", "v", 1.2, 3),
+                  "central": ("black", "s", 1.2, 4), "richardson": ("tab:brown", "D", 1.2, 3),
+                  "complex": ("tab:olive", "", 4.0, 2)}
 
 
 def tape_graph(tape):
@@ -222,7 +236,9 @@ def plot_step_errors(study: dict, ax=None, title: str = "", optimal: dict | None
     """Log-log error-versus-step curves from `ad.numeric.step_errors`; returns the axes.
 
     `optimal` maps a method to a step to mark with a dotted vertical line (e.g. the
-    automatic step `numeric.optimal_step(method, x)`).  A zero error means different things:
+    automatic step `numeric.optimal_step(method, x)`).  Each method has its own colour (none
+    of them a strategy's) and marker; the complex step is a wide pale band under the others,
+    so the central difference stays visible where the two agree.  A zero error means different things:
     for the complex step it is the exact result, drawn at `floor` to stay on the logarithmic
     axis; for a difference quotient it is a lucky cancellation of rounding errors, left out
     (a gap in the curve) so it does not pass for accuracy.
@@ -238,7 +254,9 @@ def plot_step_errors(study: dict, ax=None, title: str = "", optimal: dict | None
         ax = plt.subplots()[1]
     for method, (steps, errors) in study.items():
         shown = np.where(errors == 0, floor if method == "complex" else np.nan, errors)
-        line, = ax.loglog(steps, shown, ".-", ms=4, label=method)
+        colour, marker, width, zorder = _METHOD_STYLES.get(method, ("tab:gray", ".", 1.2, 3))
+        line, = ax.loglog(steps, shown, color=colour, marker=marker, ms=3.5, lw=width, zorder=zorder,
+                          alpha=0.6 if width > 2 else 1.0, label=method)
         if optimal and method in optimal:
             ax.axvline(optimal[method], color=line.get_color(), ls=":", lw=1)
     ax.set_xlabel("step h")

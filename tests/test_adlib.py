@@ -220,3 +220,13 @@ def test_gradient_needs_a_scalar_and_tables_need_a_handle_of_the_tape():
         tape.gradient(y)
     with pytest.raises(ValueError, match="handle recorded on this tape"):
         adlib.Tape().adjoint_table(y)
+
+
+def test_leaked_tape_value_error_speaks_of_an_adlib_value():
+    """The message names the kind of traced value in a user's words (not the class `Active`)."""
+    from ad.errors import LeakedValueError
+    kept = []
+    adlib.grad(lambda x: (kept.append(x), adlib.mul(x, x))[1])(1.0)
+    with pytest.raises(LeakedValueError, match=r"computed from an adlib tape value of a transform") as error:
+        adlib.grad(lambda x: adlib.mul(x, kept[0]))(1.0)
+    assert "Active" not in str(error.value)

@@ -34,3 +34,21 @@ def test_public_functions_have_examples():
             if callable(obj) and not isinstance(obj, type) and ">>>" not in (obj.__doc__ or ""):
                 missing.append(f"{name}.{attr}")
     assert not missing, f"public functions without an example: {missing}"
+
+
+@pytest.mark.parametrize("module_name", ["ad", "ad.adoo", "ad.adlib"])
+def test_transforms_document_their_contract(module_name):
+    """Each public transform names every parameter, what it returns and what it raises, with an
+    example; `help()` shows its real signature (no *args/**kwargs stand-ins)."""
+    import inspect
+    module = importlib.import_module(module_name)
+    gaps = []
+    for name in ("grad", "value_and_grad", "jvp", "vjp", "jacobian", "hessian"):
+        function = getattr(module, name)
+        doc = inspect.getdoc(function) or ""
+        parameters = inspect.signature(function).parameters
+        if any(p.kind in (p.VAR_KEYWORD,) for p in parameters.values()):
+            gaps.append(f"{name}: signature {inspect.signature(function)}")
+        gaps += [f"{name}: parameter {p!r} not described" for p in parameters if f"{p}:" not in doc]
+        gaps += [f"{name}: no {part!r} section" for part in ("Returns:", "Raises:", ">>>") if part not in doc]
+    assert not gaps, gaps

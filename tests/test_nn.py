@@ -603,3 +603,14 @@ def test_progress_bars_stay_out_of_redirected_output():
     redirected = io.StringIO()  # (not a terminal, as when output goes to a file or a pipe)
     assert list(progress_bar(range(3), file=redirected)) == [0, 1, 2]
     assert redirected.getvalue() == "", "a bar wrote into redirected output"
+
+
+def test_progress_bars_stay_out_when_ipykernel_is_only_imported():
+    """Importing ipykernel (as test_notebook.py does while being collected) is not running in
+    Jupyter: output redirected to a file still gets no bar."""
+    import io
+    pytest.importorskip("ipykernel")
+    from ad.nn.progress import progress_bar
+    redirected = io.StringIO()
+    assert list(progress_bar(range(3), file=redirected)) == [0, 1, 2]
+    assert redirected.getvalue() == ""

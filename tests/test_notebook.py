@@ -130,7 +130,16 @@ def test_training_results(executed):
     assert _number(r"after 10 steps: \(([0-9.e+-]+),", text) == pytest.approx(0.4 ** 10, rel=1e-3)
     assert _number(r"largest difference between the loss curves: ([0-9.e+-]+)", text) < 1e-10
     linear = _number(r"linear model .*true curve ([0-9.]+)", text)
-    assert _number(r"MLP 1-10-1 \(ReLU\) .*true curve ([0-9.]+)", text) < linear / 3
+    assert _number(r"MLP 1-20-1 \(ReLU\) .*true curve ([0-9.]+)", text) < linear / 3
+
+
+def test_mlp_fits_the_curve_everywhere(executed):
+    """The hidden layer is trained to the noise floor (noise 0.1: a mean squared error of 0.01),
+    and it follows the curve at the right end too, where it rises fastest."""
+    text = _all_text(executed)
+    assert _number(r"MLP 1-20-1 \(ReLU\)\s+final training loss ([0-9.]+)", text) < 1.5 * 0.1 ** 2
+    assert _number(r"MLP 1-20-1 \(ReLU\) .*true curve ([0-9.]+)", text) < 0.1 ** 2
+    assert _number(r"MLP 1-20-1 \(ReLU\) .*largest error for x > 2: ([0-9.]+)", text) < 3 * 0.1
 
 
 def test_benchmarks_ran(executed):
@@ -146,6 +155,22 @@ def test_pictures(executed):
     # the step-error V, the graph, the extended graph, tanh's derivatives, descent, two
     # regressions, moons, the loss curves and two benchmark charts
     assert _images(executed) >= 11
+
+
+def _png_sizes(nb) -> list:
+    """(width, height) in pixels of every PNG the notebook shows (read from the PNG header)."""
+    import base64
+    import struct
+    return [struct.unpack(">II", base64.b64decode(out["data"]["image/png"])[16:24])
+            for cell in nb.cells if cell.cell_type == "code" for out in cell.get("outputs", [])
+            if "image/png" in out.get("data", {})]
+
+
+def test_committed_figures_are_readable():
+    """Figures are drawn at a screen resolution (no forced 72 dpi): 600 to 900 pixels wide."""
+    sizes = _png_sizes(nbformat.read(NOTEBOOK, as_version=4))
+    assert len(sizes) >= 11
+    assert all(600 <= width <= 900 for width, _ in sizes), sizes
 
 
 def test_committed_copy_has_its_outputs():

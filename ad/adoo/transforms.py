@@ -4,6 +4,10 @@
 transform runs the function at a fresh level (see `levels`), so transforms nest:
 `grad(grad(f))`, `jacobian(grad(f), mode="forward")` and so on.  Results are plain floats
 and NumPy arrays at the top level (engine values only inside an enclosing transform).
+
+The contract shared by every strategy (argnums, pytrees, dtypes, errors) is written out in
+full in `help(ad.grad)`; the docstrings here say what is particular to operator overloading:
+f is ordinary Python and NumPy, run once on traced values.
 """
 
 from __future__ import annotations
@@ -51,7 +55,24 @@ def _changed_after_use(error: ValueError) -> NotDifferentiableError:
 
 
 def vjp(f, *primals):
-    """Reverse mode: `(value, vjp_fn)`, where `vjp_fn(cotangent)` returns one cotangent per primal.
+    """Reverse mode: run f once on `Var`s, then pull cotangents back through its graph.
+
+    Args:
+        f: ordinary Python/NumPy code of numbers, arrays or pytrees of them.
+        *primals: f's positional arguments (every one is differentiated).
+
+    Returns:
+        `(value, vjp_fn)`: f's value (plain floats and arrays, with f's output structure) and
+        `vjp_fn(cotangent)`, which takes a cotangent with that structure (shapes, dtypes) and
+        returns a tuple with one cotangent per primal, each with its primal's structure.  vjp_fn
+        can be called many times (one sweep each).
+
+    Raises:
+        NotDifferentiableError: a NumPy function without a rule, float()/math.* of a traced
+            value, or an in-place write the sweep cannot follow; the message names your line.
+        LeakedValueError: a traced value kept from a finished transform is used.
+        TypeError: f returns something that is not numbers and arrays.
+        ValueError: a cotangent whose structure or shape does not match the output.
 
     >>> value, vjp_fn = vjp(lambda x, y: x * y, 2.0, 5.0)
     >>> value, vjp_fn(1.0)
@@ -91,7 +112,20 @@ def vjp(f, *primals):
 
 
 def jvp(f, primals, tangents):
-    """Forward mode: `(value, tangent_out)` of f at `primals` along `tangents`.
+    """Forward mode: run f once on `Dual` numbers, value and tangent side by side.
+
+    Args:
+        f: ordinary Python/NumPy code of numbers, arrays or pytrees of them.
+        primals: a tuple with one entry per positional argument of f.
+        tangents: a tuple with the structure, shapes and dtypes of `primals` (the direction).
+
+    Returns:
+        `(value, tangent_out)`, both with the structure of f's output: the directional
+        derivative of f at `primals` along `tangents`.
+
+    Raises:
+        NotDifferentiableError, LeakedValueError, TypeError: as for `vjp`.
+        ValueError: tangents whose structure or shapes do not match `primals`.
 
     >>> jvp(lambda x, y: x * y, (2.0, 5.0), (1.0, 0.0))
     (10.0, 5.0)
@@ -118,9 +152,18 @@ def jvp(f, primals, tangents):
 
 
 def value_and_grad(f, argnums=0, has_aux=False):
-    """A function returning f's value and its gradient with respect to `argnums` (as `grad`
-    gives it), from one run of f.  With `has_aux=True`, f returns `(value, aux)` and the result
-    is `((value, aux), gradient)`, aux as plain values.
+    """A function returning f's value and its gradient, from one run of f and one sweep.
+
+    Args:
+        f: ordinary Python/NumPy code returning one real number.
+        argnums: an int or a tuple of ints, as for `grad`.
+        has_aux: f returns `(value, aux)`; the result is `((value, aux), gradient)`, aux plain.
+
+    Returns:
+        `value_and_grad_f(*args) -> (value, gradient)`, the gradient exactly as `grad` gives it.
+
+    Raises:
+        as `grad`.
 
     >>> value_and_grad(lambda x: x * x)(3.0)
     (9.0, 6.0)
@@ -131,26 +174,54 @@ def value_and_grad(f, argnums=0, has_aux=False):
 
 
 def grad(f, argnums=0, has_aux=False):
-    """A function returning the gradient of scalar-valued f with respect to `argnums`, by
-    running f once on traced values (`Var`) and sweeping its graph backwards.
+    """A function returning the gradient of scalar-valued f, by running f once on traced
+    values (`Var`) and sweeping the recorded graph backwards.
 
-    f may be any Python: loops, branches, recursion, in-place updates (followed as NumPy does).
-    `argnums` is an int or a tuple of ints (a tuple gives a tuple of gradients; a position
-    repeated gets the full derivative at each place); each gradient has its argument's
-    structure (number, array, pytree), shape and dtype.  NotDifferentiableError names the
-    NumPy call without a rule, or the conversion to a plain number, and your line.  With
-    `has_aux=True`, f returns `(value, aux)` and grad returns `(gradient, aux)`, aux plain.
+    Args:
+        f: any Python returning one real number: loops, branches, recursion, in-place updates
+            (followed as NumPy does them), calls into other code; NumPy functions need a rule
+            in `ad.ops`.
+        argnums: the position of the argument to differentiate, or a tuple of positions
+            (giving a tuple of gradients; a position repeated gets the full gradient at each
+            place).  An argument may be a number, an array or a pytree (tuples, lists, dicts).
+        has_aux: f returns `(value, aux)`; grad returns `(gradient, aux)`, aux as plain values.
 
-    >>> grad(lambda x1, x2: np.log(x1) + x1 * x2 - np.sin(x2), argnums=(0, 1))(2.0, 5.0)[0]
-    5.5
+    Returns:
+        `grad_f(*args)`: a gradient with its argument's structure, shape and dtype (plain
+        floats and NumPy arrays; a tuple of them for a tuple `argnums`).
+
+    Raises:
+        NotDifferentiableError: a NumPy function without a rule, `float(x)` or `math.sin(x)` on
+            a traced value, or an in-place write the sweep cannot follow; names your line.
+        LeakedValueError: a traced value kept from a finished transform is used.
+        ValueError: f's output is not a scalar, or argnums is out of range.
+        TypeError: f returns None or something that is not a number.
+
+    See `help(ad.grad)` for the contract every strategy shares.
+
+    >>> grad(lambda x1, x2: np.log(x1) + x1 * x2 - np.sin(x2), argnums=(0, 1))(2.0, 5.0)
+    (5.5, 1.7163378145367738)
+    >>> grad(lambda p: p["w"] * p["b"][0])({"w": 2.0, "b": [3.0]})
+    {'b': [2.0], 'w': 3.0}
     """
     return derived.grad(vjp, f, argnums, has_aux)
 
 
 def jacobian(f, argnums=0, mode="reverse"):
-    """A function returning the Jacobian of f (`mode` "reverse": a vjp per output entry;
-    "forward": a jvp per input entry).  Array input of shape I, output of shape O: O + I.
-    A position repeated in a tuple `argnums` gets the full derivative at each of its places.
+    """A function returning the Jacobian of f.
+
+    Args:
+        f: ordinary Python/NumPy code of arrays (or pytrees) returning an array (or pytree).
+        argnums: an int or a tuple of ints, as for `grad`.
+        mode: "reverse" (one vjp sweep per output entry: few outputs) or "forward" (one `Dual`
+            run per input entry: few inputs); both give the same numbers.
+
+    Returns:
+        `jacobian_f(*args)`: for an input of shape I and an output of shape O, an array of
+        shape O + I; a tuple of them for a tuple `argnums`.
+
+    Raises:
+        as `vjp` and `jvp`; ValueError for an unknown `mode` or argnums out of range.
 
     >>> jacobian(lambda x: x * x)(np.array([1.0, 2.0]))
     array([[2., 0.],
@@ -180,11 +251,24 @@ def jacrev(f, argnums=0):
 
 
 def hessian(f, argnums=0):
-    """A function returning the Hessian of scalar f: forward-over-reverse (jvp of grad).
-    A position repeated in a tuple `argnums` gets the full derivative at each of its places.
+    """A function returning the Hessian of scalar f: forward mode over reverse mode (`Dual`s
+    carrying `Var`s), one forward run per input entry.
+
+    Args:
+        f: ordinary Python/NumPy code returning one real number, twice differentiable.
+        argnums: an int or a tuple of ints, as for `grad`.
+
+    Returns:
+        `hessian_f(*args)`: for an input of shape I, an array of shape I + I; for a tuple
+        `argnums`, a tuple of tuples: `H[i][j]` holds the second derivatives in arguments i and j.
+
+    Raises:
+        as `grad`.
 
     >>> hessian(lambda x: x[0] ** 2 * x[1])(np.array([1.0, 2.0]))
     array([[4., 2.],
            [2., 0.]])
+    >>> hessian(lambda x, y: x * y * y, argnums=(0, 1))(1.0, 2.0)
+    ((0.0, 4.0), (4.0, 2.0))
     """
     return derived.hessian(vjp, jvp, f, argnums)

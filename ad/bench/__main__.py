@@ -139,10 +139,11 @@ def plot(results: list, growth: dict, out: Path) -> list:
     for name in suite.GROWTH_VERSIONS:
         rows = [r for r in growth["rows"] if r["strategy"] == name]
         ns = [r["n"] for r in rows]
-        line, = ax_time.loglog(ns, [r["reverse_seconds"] for r in rows], "o-", label=f"{name} reverse")
-        ax_time.loglog(ns, [r["forward_seconds"] for r in rows], "s--", color=line.get_color(), label=f"{name} forward")
-        ax_memory.loglog(ns, [r["reverse_peak_bytes"] for r in rows], "o-", color=line.get_color(), label=f"{name} reverse")
-        ax_memory.loglog(ns, [r["forward_peak_bytes"] for r in rows], "s--", color=line.get_color(), label=f"{name} forward")
+        colour = _candidate_colour(name, "")  # the strategy's colour; the mode is the line style
+        ax_time.loglog(ns, [r["reverse_seconds"] for r in rows], "o-", color=colour, label=f"{name} reverse")
+        ax_time.loglog(ns, [r["forward_seconds"] for r in rows], "s--", color=colour, label=f"{name} forward")
+        ax_memory.loglog(ns, [r["reverse_peak_bytes"] for r in rows], "o-", color=colour, label=f"{name} reverse")
+        ax_memory.loglog(ns, [r["forward_peak_bytes"] for r in rows], "s--", color=colour, label=f"{name} forward")
     rows = [r for r in growth["rows"] if r["strategy"] == "adoo"]
     ax_time.loglog([r["n"] for r in rows], [r["function_seconds"] for r in rows], "k:", label="f itself")
     ax_time.set(xlabel="n (inputs)", ylabel="seconds for the full gradient", title="time")
@@ -168,9 +169,14 @@ def _short_title(title: str) -> str:
 
 
 def _candidate_colour(name: str, reference: str) -> str:
-    """One colour per strategy, as in the notebook; grey for the reference and the peers."""
-    for strategy, colour in (("adsct", "tab:blue"), ("adoo", "tab:orange"), ("adlib", "tab:green"),
-                             ("numeric", "tab:purple")):
+    """One colour per strategy, as in the notebook (`ad.plots.STRATEGY_COLOURS`); grey for the
+    reference and the peers.
+
+    >>> _candidate_colour("adoo (Var)", "numpy (hand)"), _candidate_colour("jax", "numpy (hand)")
+    ('tab:orange', '0.75')
+    """
+    from ..plots import STRATEGY_COLOURS
+    for strategy, colour in STRATEGY_COLOURS.items():
         if name.startswith(strategy):
             return colour
     return "0.55" if name == reference else "0.75"

@@ -51,4 +51,18 @@ def _shown(stream) -> bool:
     """Whether a bar is readable there: a terminal, or a Jupyter cell.  Redirected to a file
     or a pipe, a bar's carriage returns would run into the printed text."""
     isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty()) or "ipykernel" in sys.modules
+    return bool(isatty and isatty()) or _in_jupyter_kernel()
+
+
+def _in_jupyter_kernel() -> bool:
+    """Whether this code runs in a Jupyter kernel (ipykernel merely imported, as a test
+    suite may do, is not enough: the running IPython shell must be a kernel's).
+
+    >>> _in_jupyter_kernel()
+    False
+    """
+    if "ipykernel" not in sys.modules:
+        return False
+    get_ipython = getattr(sys.modules.get("IPython"), "get_ipython", None)
+    shell = get_ipython() if get_ipython else None
+    return shell is not None and hasattr(shell, "kernel")
