@@ -104,16 +104,16 @@ _ERRORS = """Raises:
         TypeError / ValueError: argnums out of range, a non-scalar f for `grad`, mismatched shapes."""
 
 
-def _with_aux(module, transform: str, has_aux: bool):
+def _with_aux(module, transform: str, has_aux: bool, name: str):
     """The strategy's transform, refusing has_aux=True where the strategy has no such keyword yet."""
     function = getattr(module, transform)
     if has_aux and "has_aux" not in inspect.signature(function).parameters:
         raise StrategyUnavailableError(f"{transform}(..., has_aux=True) is not available for strategy "
-                                       f"{module.__name__.split('.')[-1]!r} in this version; use strategy='adoo' or 'adlib'")
+                                       f"{name!r} in this version; use strategy='adoo' or 'adlib'")
     return function
 
 
-def grad(f, argnums=0, has_aux: bool = False, *, strategy: str | None = None, **options):
+def grad(f, argnums=0, has_aux: bool = False, *, strategy: str | None = None, source: str | None = None):
     """A function returning the gradient of scalar-valued f.
 
     Args:
@@ -138,13 +138,13 @@ def grad(f, argnums=0, has_aux: bool = False, *, strategy: str | None = None, **
     >>> ad.grad(lambda x: (x ** 2, {"half": x / 2}), has_aux=True, strategy="adoo")(3.0)
     (6.0, {'half': 1.5})
     """
-    module, options = _chosen(f, strategy, options)
+    module, options = _chosen(f, strategy, {} if source is None else {"source": source})
     if has_aux:
-        return _with_aux(module, "grad", has_aux)(f, argnums, has_aux=True, **options)
+        return _with_aux(module, "grad", has_aux, strategy or default_for(f, source))(f, argnums, has_aux=True, **options)
     return module.grad(f, argnums, **options)
 
 
-def value_and_grad(f, argnums=0, has_aux: bool = False, *, strategy: str | None = None, **options):
+def value_and_grad(f, argnums=0, has_aux: bool = False, *, strategy: str | None = None, source: str | None = None):
     """A function returning f's value and its gradient, from one evaluation of f.
 
     Args:
@@ -153,6 +153,7 @@ def value_and_grad(f, argnums=0, has_aux: bool = False, *, strategy: str | None 
         has_aux: f returns a pair `(value, aux)` (see `grad`).
         strategy: "adsct" (default), "adoo" or "adlib" (see `grad`).
 
+        source: (adsct) f's source text, where `inspect` cannot read it (REPL, `python -c`).
     Returns:
         `value_and_grad_f(*args) -> (value, gradient)`, the gradient as `grad` gives it; with
         has_aux, `((value, aux), gradient)`.
@@ -163,13 +164,13 @@ def value_and_grad(f, argnums=0, has_aux: bool = False, *, strategy: str | None 
     >>> ad.value_and_grad(lambda x: np.sum(x ** 2), strategy="adoo")(np.array([1.0, 2.0]))
     (5.0, array([2., 4.]))
     """
-    module, options = _chosen(f, strategy, options)
+    module, options = _chosen(f, strategy, {} if source is None else {"source": source})
     if has_aux:
-        return _with_aux(module, "value_and_grad", has_aux)(f, argnums, has_aux=True, **options)
+        return _with_aux(module, "value_and_grad", has_aux, strategy or default_for(f, source))(f, argnums, has_aux=True, **options)
     return module.value_and_grad(f, argnums, **options)
 
 
-def jvp(f, primals, tangents, *, strategy: str | None = None, **options):
+def jvp(f, primals, tangents, *, strategy: str | None = None, source: str | None = None):
     """Forward mode: f's value at `primals` and its directional derivative along `tangents`.
 
     Args:
@@ -178,6 +179,7 @@ def jvp(f, primals, tangents, *, strategy: str | None = None, **options):
         tangents: a tuple with the same structure, shapes and dtypes as `primals`.
         strategy: "adsct" (default), "adoo" or "adlib".
 
+        source: (adsct) f's source text, where `inspect` cannot read it (REPL, `python -c`).
     Returns:
         `(value, tangent_out)`, both with the structure of f's output.
 
@@ -187,11 +189,11 @@ def jvp(f, primals, tangents, *, strategy: str | None = None, **options):
     >>> ad.jvp(lambda x, y: x * y, (2.0, 5.0), (1.0, 0.0))
     (10.0, 5.0)
     """
-    module, options = _chosen(f, strategy, options)
+    module, options = _chosen(f, strategy, {} if source is None else {"source": source})
     return module.jvp(f, primals, tangents, **options)
 
 
-def vjp(f, *primals, strategy: str | None = None, **options):
+def vjp(f, *primals, strategy: str | None = None, source: str | None = None):
     """Reverse mode: f's value at `primals` and a function pulling cotangents back to them.
 
     Args:
@@ -199,6 +201,7 @@ def vjp(f, *primals, strategy: str | None = None, **options):
         *primals: f's arguments.
         strategy: "adsct" (default), "adoo" or "adlib".
 
+        source: (adsct) f's source text, where `inspect` cannot read it (REPL, `python -c`).
     Returns:
         `(value, vjp_fn)`: `vjp_fn(cotangent)` takes a cotangent with the structure of f's output
         and returns a tuple with one cotangent per primal.
@@ -210,11 +213,11 @@ def vjp(f, *primals, strategy: str | None = None, **options):
     >>> value, vjp_fn(1.0)
     (10.0, (5.0, 2.0))
     """
-    module, options = _chosen(f, strategy, options)
+    module, options = _chosen(f, strategy, {} if source is None else {"source": source})
     return module.vjp(f, *primals, **options)
 
 
-def jacobian(f, argnums=0, mode: str = "reverse", *, strategy: str | None = None, **options):
+def jacobian(f, argnums=0, mode: str = "reverse", *, strategy: str | None = None, source: str | None = None):
     """A function returning the Jacobian of f.
 
     Args:
@@ -224,6 +227,7 @@ def jacobian(f, argnums=0, mode: str = "reverse", *, strategy: str | None = None
             input entry: best for few inputs).  Both give the same matrix.
         strategy: "adsct" (default), "adoo" or "adlib".
 
+        source: (adsct) f's source text, where `inspect` cannot read it (REPL, `python -c`).
     Returns:
         `jacobian_f(*args)`: for an input of shape I and an output of shape O, an array of shape O + I.
 
@@ -234,11 +238,11 @@ def jacobian(f, argnums=0, mode: str = "reverse", *, strategy: str | None = None
     array([[2., 0.],
            [0., 4.]])
     """
-    module, options = _chosen(f, strategy, options)
+    module, options = _chosen(f, strategy, {} if source is None else {"source": source})
     return module.jacobian(f, argnums, mode, **options)
 
 
-def jacfwd(f, argnums=0, *, strategy: str | None = None, **options):
+def jacfwd(f, argnums=0, *, strategy: str | None = None, source: str | None = None):
     """`jacobian(f, argnums, mode="forward")` under JAX's name: one jvp per input entry.
 
     >>> import numpy as np, ad
@@ -246,10 +250,10 @@ def jacfwd(f, argnums=0, *, strategy: str | None = None, **options):
     array([[2., 0.],
            [0., 4.]])
     """
-    return jacobian(f, argnums, "forward", strategy=strategy, **options)
+    return jacobian(f, argnums, "forward", strategy=strategy, source=source)
 
 
-def jacrev(f, argnums=0, *, strategy: str | None = None, **options):
+def jacrev(f, argnums=0, *, strategy: str | None = None, source: str | None = None):
     """`jacobian(f, argnums, mode="reverse")` under JAX's name: one vjp per output entry.
 
     >>> import numpy as np, ad
@@ -257,10 +261,10 @@ def jacrev(f, argnums=0, *, strategy: str | None = None, **options):
     array([[2., 0.],
            [0., 4.]])
     """
-    return jacobian(f, argnums, "reverse", strategy=strategy, **options)
+    return jacobian(f, argnums, "reverse", strategy=strategy, source=source)
 
 
-def hessian(f, argnums=0, *, strategy: str | None = None, **options):
+def hessian(f, argnums=0, *, strategy: str | None = None, source: str | None = None):
     """A function returning the Hessian of scalar f, forward mode over reverse mode.
 
     Args:
@@ -268,6 +272,7 @@ def hessian(f, argnums=0, *, strategy: str | None = None, **options):
         {argnums}
         strategy: "adsct" (default), "adoo" or "adlib".
 
+        source: (adsct) f's source text, where `inspect` cannot read it (REPL, `python -c`).
     Returns:
         `hessian_f(*args)`: for an input of shape I, an array of shape I + I.
 
@@ -278,7 +283,7 @@ def hessian(f, argnums=0, *, strategy: str | None = None, **options):
     array([[4., 2.],
            [2., 0.]])
     """
-    module, options = _chosen(f, strategy, options)
+    module, options = _chosen(f, strategy, {} if source is None else {"source": source})
     return module.hessian(f, argnums, **options)
 
 
