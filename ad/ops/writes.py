@@ -13,7 +13,7 @@ import numpy as np
 from .core import defop, shape_of
 from .domain import Case, Domain, Real, unary_cases
 from .elementwise import mul
-from .shape import _INDEX_CASES, cotangent_of, getitem, sum_to
+from .shape import _INDEX_CASES, broadcast_to, cotangent_of, getitem, sum_to
 
 
 def _last_writes(index, shape):
@@ -81,7 +81,8 @@ astype = defop(
 
 index_update = defop(
     "index_update", _index_update, nin=2,
-    jvp=(lambda t, out, x, value, index: index_update(t, 0.0, index),
+    # (x's tangent may be a plain 0.0 where x is a constant that code writes into: spread it first)
+    jvp=(lambda t, out, x, value, index: index_update(broadcast_to(t, shape_of(out)), 0.0, index),
          lambda t, out, x, value, index: scatter_set(t, index, shape_of(out))),
     vjp=(lambda g, out, x, value, index: index_update(g, 0.0, index),
          lambda g, out, x, value, index: mul(getitem(g, index), _last_writes(index, shape_of(out)))),

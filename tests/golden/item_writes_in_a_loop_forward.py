@@ -31,8 +31,8 @@ def cumulative_by_index_jvp(x, dx):
         t9 = t6 + t8
         dt9 = dt6 + dt8
         out_1_new = ops.index_update(out_1, t9, index=i)
-        dout_1 = ops.index_update(dout_1, 0.0, i) + ops.scatter_set(dt9, i,
-            shape_of(out_1_new))
+        dout_1 = ops.index_update(ops.broadcast_to(dout_1, shape_of(
+            out_1_new)), 0.0, i) + ops.scatter_set(dt9, i, shape_of(out_1_new))
         out_1 = out_1_new
     # line 16: return np.sum(np.sqrt(out + 1.0))
     t10 = out_1 + 1.0
