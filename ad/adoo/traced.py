@@ -42,7 +42,7 @@ def _numpy_name(fn) -> str:
     return f"{module}.{getattr(fn, '__name__', repr(fn))}"
 
 
-class Traced:
+class Traced(ops.operators.ThroughOps):
     """Mixin: operators, methods and NumPy protocols in terms of registry ops."""
 
     __slots__ = ()
@@ -82,24 +82,10 @@ class Traced:
     def __iter__(self):
         return (self[i] for i in range(len(self)))
 
-    # -- arithmetic --------------------------------------------------------------------------
-    def __add__(self, other):
-        """x + y through the registry's add (each operator below maps to its op the same way)."""
-        return ops.add(self, other)
-    def __radd__(self, other): return ops.add(other, self)
-    def __sub__(self, other): return ops.sub(self, other)
-    def __rsub__(self, other): return ops.sub(other, self)
-    def __mul__(self, other): return ops.mul(self, other)
-    def __rmul__(self, other): return ops.mul(other, self)
-    def __truediv__(self, other): return ops.div(self, other)
-    def __rtruediv__(self, other): return ops.div(other, self)
-    def __pow__(self, other): return ops.pow(self, other)
-    def __rpow__(self, other): return ops.pow(other, self)
+    # -- arithmetic: + - * / ** unary -, abs() and comparisons come from ops.operators.ThroughOps
     def __matmul__(self, other): return ops.matmul(self, other)
     def __rmatmul__(self, other): return ops.matmul(other, self)
-    def __neg__(self): return ops.neg(self)
     def __pos__(self): return ops.copy(self) if type(plain(self)) is np.ndarray else self  # +a is a new array
-    def __abs__(self): return ops.abs(self)
 
     # x // y and x % y: floor is piecewise constant, so x % y = x - y * floor(x / y) has
     # derivative 1 in x and -floor(x / y) in y, as it should.
@@ -107,14 +93,6 @@ class Traced:
     def __rfloordiv__(self, other): return ops.floor(ops.div(other, self))
     def __mod__(self, other): return ops.sub(self, ops.mul(other, ops.floor(ops.div(self, other))))
     def __rmod__(self, other): return ops.sub(other, ops.mul(self, ops.floor(ops.div(other, self))))
-
-    # Comparisons give plain booleans (or boolean arrays): they carry no derivative.
-    def __lt__(self, other): return ops.less(self, other)
-    def __le__(self, other): return ops.less_equal(self, other)
-    def __gt__(self, other): return ops.greater(self, other)
-    def __ge__(self, other): return ops.greater_equal(self, other)
-    def __eq__(self, other): return ops.equal(self, other)
-    def __ne__(self, other): return ops.not_equal(self, other)
 
     def __bool__(self):
         return bool(plain(self))  # branching on a value is fine: the taken branch is differentiated

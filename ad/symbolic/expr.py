@@ -51,7 +51,7 @@ def _interned(key, make):
     return node
 
 
-class Expr:
+class Expr(ops.operators.ThroughOps):
     """A symbolic expression (base class of `Symbol`, `Const` and `Node`).
 
     >>> x, y = symbols("x y")
@@ -133,26 +133,8 @@ class Expr:
 
     __hash__ = object.__hash__  # identity: hash-consing makes it structural
 
-    # -- arithmetic and comparisons, through the registry ----------------------------------
-    def __add__(self, other): return ops.add(self, other)
-    def __radd__(self, other): return ops.add(other, self)
-    def __sub__(self, other): return ops.sub(self, other)
-    def __rsub__(self, other): return ops.sub(other, self)
-    def __mul__(self, other): return ops.mul(self, other)
-    def __rmul__(self, other): return ops.mul(other, self)
-    def __truediv__(self, other): return ops.div(self, other)
-    def __rtruediv__(self, other): return ops.div(other, self)
-    def __pow__(self, other): return ops.pow(self, other)
-    def __rpow__(self, other): return ops.pow(other, self)
-    def __neg__(self): return ops.neg(self)
+    # -- arithmetic and comparisons, through the registry: ops.operators.ThroughOps ---------
     def __pos__(self): return self
-    def __abs__(self): return ops.abs(self)
-    def __lt__(self, other): return ops.less(self, other)
-    def __le__(self, other): return ops.less_equal(self, other)
-    def __gt__(self, other): return ops.greater(self, other)
-    def __ge__(self, other): return ops.greater_equal(self, other)
-    def __eq__(self, other): return ops.equal(self, other)
-    def __ne__(self, other): return ops.not_equal(self, other)
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         op = ops.lookup(ufunc)
