@@ -4,8 +4,6 @@ Oracles: finite differences (ad.numeric), analytic derivatives, plain NumPy valu
 function differentiated without the custom rule.  The programs live in custom_programs.py.
 """
 
-import importlib
-import sys
 
 import numpy as np
 import pytest
@@ -14,21 +12,7 @@ import ad
 from ad import adlib, adoo, numeric, ops
 from ad.errors import NotDifferentiableError
 
-ADSCT_LATER = pytest.mark.xfail(strict=True, reason="adsct part of issue 16 not built yet")
-EVERY = ["adlib", "adoo", "adsct"]
-ENGINES = ["adlib", "adoo"]
-EVERY_BUT_LATER = ["adlib", "adoo", pytest.param("adsct", marks=ADSCT_LATER)]
-
-
-@pytest.fixture(scope="module")
-def p():
-    """tests/custom_programs.py, imported afresh; its ops are unregistered afterwards."""
-    before = set(ops.REGISTRY)
-    module = importlib.import_module("custom_programs")
-    yield module
-    for name in set(ops.REGISTRY) - before:
-        ops.unregister(name)
-    sys.modules.pop("custom_programs", None)
+from custom_fixtures import ADSCT_LATER, ENGINES, EVERY, EVERY_BUT_LATER, p  # noqa: F401  (p: a fixture)
 
 
 def sigmoid(x):

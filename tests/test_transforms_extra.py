@@ -4,8 +4,6 @@ Oracles: plain NumPy values, finite differences, analytic derivatives, the same 
 without the transform's option.
 """
 
-import importlib
-import sys
 import tracemalloc
 
 import numpy as np
@@ -16,22 +14,8 @@ from ad import adlib, adoo, numeric, ops
 from ad.derived import is_traced
 from ad.errors import NotDifferentiableError
 
-ADSCT_LATER = pytest.mark.xfail(strict=True, reason="adsct part of issue 16 not built yet")
-EVERY = ["adlib", "adoo", "adsct"]
-ENGINES = ["adlib", "adoo"]
-EVERY_BUT_LATER = ["adlib", "adoo", pytest.param("adsct", marks=ADSCT_LATER)]
+from custom_fixtures import ADSCT_LATER, ENGINES, EVERY, EVERY_BUT_LATER, p  # noqa: F401  (p: a fixture)
 X = np.array([0.3, -1.2, 2.5])
-
-
-@pytest.fixture(scope="module")
-def p():
-    """tests/custom_programs.py, imported afresh; its ops are unregistered afterwards."""
-    before = set(ops.REGISTRY)
-    module = importlib.import_module("custom_programs")
-    yield module
-    for name in set(ops.REGISTRY) - before:
-        ops.unregister(name)
-    sys.modules.pop("custom_programs", None)
 
 
 def _leaves_are_plain(tree):
