@@ -79,11 +79,13 @@ _at_largest = lambda x, v: sum(mul(largest_entries(v), x), axis=-2)  # noqa: E73
 # c = -Re(v^H dv) - i Im(dv[k] / v[k]): the change of length and of the largest entry's phase, undone
 _gauge = lambda d, v: add(real(sum(mul(conj(v), d), axis=-2)),  # noqa: E731
                           mul(imag(div(_at_largest(d, v), _at_largest(v, v))), 1j))
-_vectors_jvp = lambda t, out, a: sub(_moved(t, out, a), mul(out, expand_dims(_gauge(_moved(t, out, a), out), -2)))  # noqa: E731
+_gauged_tangent = lambda d, v: sub(d, mul(v, expand_dims(_gauge(d, v), -2)))  # noqa: E731  dv = d + V diag(c)
+_vectors_jvp = lambda t, out, a: _gauged_tangent(_moved(t, out, a), out)  # noqa: E731  (d computed once)
 # The transpose of the gauge term: s = sum_j g[j, i] v[j, i] per eigenvector.
 _pairs = lambda g, v: sum(mul(g, v), axis=-2)  # noqa: E731
-_gauged = lambda g, v: sub(sub(g, mul(conj(v), expand_dims(real(_pairs(g, v)), -2))),  # noqa: E731
-                           mul(largest_entries(v), expand_dims(div(mul(imag(_pairs(g, v)), 1j), _at_largest(v, v)), -2)))
+_without_gauge = lambda g, v, s: sub(sub(g, mul(conj(v), expand_dims(real(s), -2))),  # noqa: E731
+                                     mul(largest_entries(v), expand_dims(div(mul(imag(s), 1j), _at_largest(v, v)), -2)))
+_gauged = lambda g, v: _without_gauge(g, v, _pairs(g, v))  # noqa: E731  (s computed once)
 _vectors_vjp = lambda g, out, a: unbroadcast(matmul(mT(inv(out)), matmul(  # noqa: E731
     mul(inverse_gaps(eig_values(a)), matmul(mT(out), _gauged(g, out))), mT(out))), a)
 

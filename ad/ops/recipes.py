@@ -405,7 +405,7 @@ def lstsq(a, b, rcond=None):
     m, n = np.shape(a)[-2:]
     cutoff = np.finfo(float).eps * max(m, n) if rcond is None else rcond
     s = np.linalg.svd(a, compute_uv=False)
-    rank = np.linalg.matrix_rank(np.asarray(_plain_value(a)), tol=cutoff * float(_plain_value(s)[0]))
+    rank = np.linalg.matrix_rank(a, tol=cutoff * s[0])  # (a count: engines run it on plain values)
     x = np.linalg.pinv(a) @ b  # (full rank: the same solution; the rank below decides the residuals)
     if rank < n or m <= n:
         residuals = np.zeros((0,))
@@ -414,12 +414,6 @@ def lstsq(a, b, rcond=None):
         residuals = np.sum(r * r, axis=0) if np.ndim(b) == 2 else np.reshape(np.sum(r * r), (1,))
     return x, residuals, rank, s
 
-
-def _plain_value(x):
-    """The NumPy value of a possibly traced x (for a rank: an integer carries no derivative)."""
-    while hasattr(x, "value") or hasattr(x, "data"):
-        x = getattr(x, "value", None) if hasattr(x, "value") else x.data
-    return x
 
 
 # -- ufunc methods: np.add.reduce, np.multiply.accumulate, np.subtract.outer ---------------------------
