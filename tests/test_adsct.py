@@ -431,7 +431,7 @@ def test_code_is_reused_while_nothing_changes():
 
 @pytest.mark.parametrize("f", [_scaled_sin_of_a_number, "loop"])
 def test_repeated_calls_on_numbers_run_without_generating(f, monkeypatch):
-    from ad.adsct import transforms
+    from ad.adsct import pipeline, transforms
     from ad.bench.suite import loop_numpy
     f = loop_numpy if f == "loop" else f
     g = adsct.value_and_grad(f)
@@ -439,7 +439,8 @@ def test_repeated_calls_on_numbers_run_without_generating(f, monkeypatch):
 
     def refuse(*args, **kwargs):
         raise AssertionError("code was generated (or looked up in the cache) on a repeated call")
-    monkeypatch.setattr(transforms, "_generate", refuse)
+    monkeypatch.setattr(transforms, "_generate", refuse)  # (the fused float entry)
+    monkeypatch.setattr(pipeline, "_generate", refuse)  # (the general code, looked up by calling.py)
     assert g(0.7) == first
 
 

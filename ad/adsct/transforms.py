@@ -5,101 +5,25 @@
 gradient code (forward over reverse).  Generated code is cached per function, mode, argnums and argument
 structure (tuples, lists and dicts of arrays become one parameter per array), so a function
 is transformed once, and generated again only when a global or closure name it used has been
-rebound since (see scope.py).  The pass chain and its cache are in pipeline.py; this module
-calls the generated code and builds the public transforms on it.
+rebound since (see scope.py).  The pass chain and its cache are in pipeline.py, calling the
+generated code in calling.py, pytree outputs in outputs.py and transforms of derivative
+functions in nested.py; this module is the public API built on them.
 """
 
 from __future__ import annotations
 
 import inspect
-import keyword
-import re
-import types
-import weakref
 
-import numpy as np
+import numpy as np  # (used by the examples in the docstrings)
 
 from .. import derived, ops, tree
-from ..errors import NotDifferentiableError, UnsupportedSyntaxError
-from .ir import PytreeOutputError
-from .emit import generated_filename
-from .parse import define
-from .pipeline import _entries, _generate, _has_pytrees, _remember_source, _stand_in
-from .specialise import SCALAR_REFUSALS
-from .tracebacks import note_user_line
-
-_PLAIN_TYPES = (np.ndarray, float, int, bool, np.float64, np.float32)
+from ..errors import UnsupportedSyntaxError
+from .calling import _Call
+from .nested import _adoo, _checked_vjp, _on_stand_in, _transform_of_derivative
+from .outputs import _jvp_at, _vjp_at
+from .pipeline import _generate, _remember_source, _stand_in
 
 __all__ = ["source", "grad", "value_and_grad", "jvp", "vjp", "jacobian", "hessian"]
-
-
-class _Call:
-    """One call of generated code: the arguments flattened into array parameters.
-
-    `memo` (a dict kept by the caller, e.g. one `grad(f)` function) remembers the compiled
-    code per argument structure, so repeated calls skip the cache's bookkeeping."""
-
-    def __init__(self, f, args, selected: tuple, mode: str, memo=None):
-        self.f, self.mode, self.selected, self.memo = f, mode, selected, memo if memo is not None else {}
-        self.n_args = len(args)
-        if not _has_pytrees(args):  # arrays and numbers only
-            self.structures, self.treedefs = None, None
-            self.originals = [args[k] for k in selected]
-            self.leaves = [derived.as_value(a) if k in selected else a for k, a in enumerate(args)]
-        else:
-            flat = [tree.flatten(a) for a in args]
-            self.structures = tuple(treedef for _, treedef in flat)
-            self.originals = [leaf for k in selected for leaf in flat[k][0]]
-            self.treedefs = [flat[k][1] for k in selected]
-            self.leaves = [derived.as_value(leaf) if k in selected else leaf
-                           for k, (leaves, _) in enumerate(flat) for leaf in leaves]
-        self.floats = all(type(leaf) is float for leaf in self.leaves)
-        self.plain = not self.floats and all(type(leaf) in _PLAIN_TYPES for leaf in self.leaves)
-
-    def _code(self, floats: bool, plain: bool = False):
-        key = (self.structures, self.selected, floats, plain, self.n_args)
-        code = self.memo.get(key)
-        if code is None or not code.is_current():
-            code = self.memo[key] = _generate(self.f, self.mode, self.selected, self.structures, floats=floats,
-                                              plain=plain, n_args=self.n_args)[0]
-        return code
-
-    def __call__(self, *extra):
-        """Run the generated code: the Python-float variant when it applies, else the general one."""
-        if self.floats:
-            try:
-                value, derivatives = result = self._code(True)(*self.leaves, *extra)
-                if type(value) is float and all(type(d) is float for d in derivatives):
-                    return result
-            except SCALAR_REFUSALS:
-                pass  # an array inside, or a math domain error: NumPy's semantics below
-        # Past this point NumPy's semantics: Python floats go in as NumPy floats (0.0 ** -0.5 is
-        # inf with a warning, not a ZeroDivisionError; what adoo gives too).
-        leaves = [np.float64(leaf) if type(leaf) is float else leaf for leaf in self.leaves]
-        if self.plain and not any(derived.is_traced(e) for e in extra):
-            try:
-                value, derivatives = result = self._code(False, plain=True)(*leaves, *extra)
-            except (TypeError, ValueError):  # a traced value from a closure, or an error the general code words better
-                result = None
-            if result is not None and not derived.is_traced(value) and not any(
-                    derived.is_traced(d) for d in (derivatives if type(derivatives) is tuple else (derivatives,))):
-                return result
-        try:
-            return self._code(False)(*leaves, *extra)
-        except Exception as error:  # (NumPy's error, with a note naming the user's line)
-            note_user_line(error, self.f)
-            raise
-
-    def regroup(self, flat_derivatives) -> tuple:
-        """Per selected argument, its derivative with the argument's structure and types."""
-        shaped = [derived.like_input(d, leaf) for d, leaf in zip(flat_derivatives, self.originals)]
-        if self.treedefs is None:
-            return tuple(shaped)
-        grouped, start = [], 0
-        for treedef in self.treedefs:
-            grouped.append(tree.unflatten(treedef, shaped[start:start + treedef.num_leaves]))
-            start += treedef.num_leaves
-        return tuple(grouped)
 
 
 def source(f, mode: str = "reverse", argnums=0, **options) -> str:
@@ -145,43 +69,6 @@ def source(f, mode: str = "reverse", argnums=0, **options) -> str:
     n_args = len(options["args"]) if "args" in options else None
     return _generate(f, mode, argnums, structures, options.get("source"), n_args=n_args)[1]
 
-
-_REFUSALS = (UnsupportedSyntaxError, NotDifferentiableError)
-
-
-def _on_stand_in(g, args, label: str, run_adsct, run_adoo):
-    """`run_adsct(stand_in)` where g has a stand-in adsct can transform, else `run_adoo()`."""
-    stand_in = _stand_in(g, len(args), args)
-    if stand_in is not None and label not in stand_in.refused:
-        if not stand_in.output_checked:  # (the stand-in drops f's value: g itself checks it, once)
-            g(*args)
-            stand_in.output_checked = True
-        try:
-            return run_adsct(stand_in)
-        except _REFUSALS:  # (raised while generating, before any generated code ran)
-            stand_in.refused.add(label)
-    return run_adoo()
-
-
-def _transform_of_derivative(g, label: str, adsct_transform, adoo_transform):
-    """A function of g's arguments: adsct's transform of g's stand-in (built once per stand-in),
-    or adoo's transform of g where adsct cannot write the code."""
-    adoo_version = []
-
-    def run_adoo(args):
-        if not adoo_version:
-            adoo_version.append(adoo_transform(g))
-        return adoo_version[0](*args)
-
-    def run_adsct(stand_in, args):
-        if label not in stand_in.transforms:
-            stand_in.transforms[label] = adsct_transform(stand_in)
-        return stand_in.transforms[label](*args)
-
-    def transformed(*args):
-        return _on_stand_in(g, args, label, lambda s: run_adsct(s, args), lambda: run_adoo(args))
-
-    return transformed
 
 
 def _adsct_gradient(function, f, argnums, with_value: bool):
@@ -258,62 +145,6 @@ def grad(f, argnums=0, *, source=None):
     return _reverse_function(f, argnums, with_value=False)
 
 
-# -- tuple, list and dict outputs ---------------------------------------------------------------
-# A function returning a pytree is differentiated through small generated wrappers that adsct
-# transforms like any user function (f itself is inlined into them): for reverse mode the
-# scalar sum_k <u_k, out_k> of the output leaves with cotangents u_k passed as arguments, for
-# forward mode one wrapper per output leaf.
-
-_WRAPPERS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
-def _output_wrapper(f, n_args: int, paths: list, leaf=None):
-    """`leaf` None: def f_outputs(x0.., u0..): return sum of ops.sum(ops.mul(out<path_k>, u_k));
-    else def f_output_<leaf>(x0..): return out<path_leaf>."""
-    key = (n_args, tuple(paths), leaf)
-    per_function = _entries(_WRAPPERS, f)
-    if key not in per_function:
-        name = re.sub(r"\W", "", getattr(f, "__name__", "f"))
-        name = name if name.isidentifier() and not keyword.iskeyword(name) else "f"  # ("<lambda>")
-        xs = [f"x{i}" for i in range(n_args)]
-        if name in {"ops", "out"} | set(xs) | {f"u{k}" for k in range(len(paths))}:
-            name += "_f"  # (the wrapper's own names)
-        if leaf is None:
-            us = [f"u{k}" for k in range(len(paths))]
-            total = " + ".join(f"ops.sum(ops.mul(out{p}, u{k}))" for k, p in enumerate(paths))
-            header, body = f"def {name}_outputs({', '.join(xs + us)}):", f"    return {total}"
-        else:
-            header, body = f"def {name}_output_{leaf}({', '.join(xs)}):", f"    return out{paths[leaf]}"
-        text = f"{header}\n    out = {name}({', '.join(xs)})\n{body}\n"
-        per_function[key] = define(text, header[4:header.index("(")], {"ops": ops, name: f},
-                                   generated_filename(f"outputs of {name}"))
-    return per_function[key]
-
-
-def _vjp_at(f, args, selected):
-    call = _Call(f, args, selected, "reverse")
-    value = f(*tree.unflatten(tree.flatten(tuple(args))[1], call.leaves))
-    value_leaves, value_def = tree.flatten(value)
-    value_leaves = derived.plain_outputs(value_leaves, f)
-    if value_def.kind != "leaf":  # a tuple, list or dict of outputs
-        wrapper = _output_wrapper(f, len(args), tree.leaf_paths(value, subscripts=True))
-
-        def vjp_fn(cotangent):
-            cot_leaves = derived.check_cotangent(value_def, value_leaves, cotangent)
-            cot_leaves = [derived.in_dtype_of(c, v) for c, v in zip(cot_leaves, value_leaves)]
-            outputs_call = _Call(wrapper, list(args) + cot_leaves, selected, "reverse")
-            return outputs_call.regroup(derived.plain_outputs(outputs_call(1.0)[1], f))
-
-        return tree.unflatten(value_def, value_leaves), vjp_fn
-
-    def vjp_fn(cotangent):
-        derived.check_cotangent(value_def, [value], cotangent)
-        _, grads = call(derived.in_dtype_of(cotangent, value))
-        return call.regroup(derived.plain_outputs(grads, f))
-
-    return value_leaves[0], vjp_fn
-
-
 def vjp(f, *primals, source=None):
     """Reverse mode: `(value, vjp_fn)`; each `vjp_fn(cotangent)` runs the generated code.
     `source=` gives f's source text where `inspect` cannot read it.
@@ -326,35 +157,6 @@ def vjp(f, *primals, source=None):
     if getattr(f, "__ad_derivative__", None) is not None:
         return _on_stand_in(f, primals, "vjp", lambda s: _checked_vjp(s, primals), lambda: _adoo().vjp(f, *primals))
     return _vjp_at(f, primals, tuple(range(len(primals))))
-
-
-_RETURNS_PYTREES: "weakref.WeakSet" = weakref.WeakSet()  # (found out once, not at every call)
-
-
-def _jvp_at(f, args, selected, tangents):
-    t_leaves = [derived.as_value(t) for k in selected for t in tree.flatten(tangents[k])[0]]
-    if f in _RETURNS_PYTREES:
-        return _jvp_of_outputs(f, args, selected, t_leaves)
-    try:
-        value, tangent = _Call(f, args, selected, "forward")(*t_leaves)
-    except PytreeOutputError:
-        try:
-            _RETURNS_PYTREES.add(f)
-        except TypeError:  # (not weak-referenceable)
-            pass
-        return _jvp_of_outputs(f, args, selected, t_leaves)
-    return tuple(derived.plain_outputs([value, tangent], f))
-
-
-def _jvp_of_outputs(f, args, selected, t_leaves):
-    """Forward mode for a function returning a pytree: one generated sweep per output leaf."""
-    value = f(*args)
-    value_leaves, value_def = tree.flatten(value)
-    paths = tree.leaf_paths(value, subscripts=True)
-    tangents = [_Call(_output_wrapper(f, len(args), paths, leaf=k), args, selected, "forward")(*t_leaves)[1]
-                for k in range(len(paths))]
-    return (tree.unflatten(value_def, derived.plain_outputs(value_leaves, f)),
-            tree.unflatten(value_def, derived.plain_outputs(tangents, f)))
 
 
 def jvp(f, primals, tangents, *, source=None):
@@ -428,17 +230,3 @@ def hessian(f, argnums=0, *, source=None):
         return derived.derivative_function(_transform_of_derivative(
             f, ("hessian", argnums), lambda s: hessian(s, argnums), lambda g: _adoo().hessian(g, argnums)), "hessian")
     return derived.derivative_function(jacobian(grad(f, argnums), argnums, mode="forward"), "hessian")
-
-
-def _checked_vjp(stand_in, primals):
-    """vjp of a stand-in, its code generated now (so that a refusal falls back at once; a tuple
-    of gradients goes through the output wrapper, which inlines the stand-in in the same way)."""
-    value, vjp_fn = _vjp_at(stand_in, primals, tuple(range(len(primals))))
-    if not isinstance(value, tuple):
-        _generate(stand_in, "reverse", tuple(range(len(primals))))
-    return value, vjp_fn
-
-
-def _adoo():
-    from .. import adoo  # (adoo imports nothing from adsct; imported late to keep start-up light)
-    return adoo

@@ -1,0 +1,86 @@
+"""Calling generated code: a function's arguments flattened into the array parameters of its
+generated code, the Python-float variant tried first, and the derivatives regrouped into the
+arguments' structure.  Used by transforms.py and outputs.py.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import derived, tree
+from . import pipeline
+from .pipeline import _has_pytrees
+from .specialise import SCALAR_REFUSALS
+from .tracebacks import note_user_line
+
+_PLAIN_TYPES = (np.ndarray, float, int, bool, np.float64, np.float32)
+
+
+class _Call:
+    """One call of generated code: the arguments flattened into array parameters.
+
+    `memo` (a dict kept by the caller, e.g. one `grad(f)` function) remembers the compiled
+    code per argument structure, so repeated calls skip the cache's bookkeeping."""
+
+    def __init__(self, f, args, selected: tuple, mode: str, memo=None):
+        self.f, self.mode, self.selected, self.memo = f, mode, selected, memo if memo is not None else {}
+        self.n_args = len(args)
+        if not _has_pytrees(args):  # arrays and numbers only
+            self.structures, self.treedefs = None, None
+            self.originals = [args[k] for k in selected]
+            self.leaves = [derived.as_value(a) if k in selected else a for k, a in enumerate(args)]
+        else:
+            flat = [tree.flatten(a) for a in args]
+            self.structures = tuple(treedef for _, treedef in flat)
+            self.originals = [leaf for k in selected for leaf in flat[k][0]]
+            self.treedefs = [flat[k][1] for k in selected]
+            self.leaves = [derived.as_value(leaf) if k in selected else leaf
+                           for k, (leaves, _) in enumerate(flat) for leaf in leaves]
+        self.floats = all(type(leaf) is float for leaf in self.leaves)
+        self.plain = not self.floats and all(type(leaf) in _PLAIN_TYPES for leaf in self.leaves)
+
+    def _code(self, floats: bool, plain: bool = False):
+        key = (self.structures, self.selected, floats, plain, self.n_args)
+        code = self.memo.get(key)
+        if code is None or not code.is_current():
+            code = self.memo[key] = pipeline._generate(self.f, self.mode, self.selected, self.structures, floats=floats,
+                                                       plain=plain, n_args=self.n_args)[0]
+        return code
+
+    def __call__(self, *extra):
+        """Run the generated code: the Python-float variant when it applies, else the general one."""
+        if self.floats:
+            try:
+                value, derivatives = result = self._code(True)(*self.leaves, *extra)
+                if type(value) is float and all(type(d) is float for d in derivatives):
+                    return result
+            except SCALAR_REFUSALS:
+                pass  # an array inside, or a math domain error: NumPy's semantics below
+        # Past this point NumPy's semantics: Python floats go in as NumPy floats (0.0 ** -0.5 is
+        # inf with a warning, not a ZeroDivisionError; what adoo gives too).
+        leaves = [np.float64(leaf) if type(leaf) is float else leaf for leaf in self.leaves]
+        if self.plain and not any(derived.is_traced(e) for e in extra):
+            try:
+                value, derivatives = result = self._code(False, plain=True)(*leaves, *extra)
+            except (TypeError, ValueError):  # a traced value from a closure, or an error the general code words better
+                result = None
+            if result is not None and not derived.is_traced(value) and not any(
+                    derived.is_traced(d) for d in (derivatives if type(derivatives) is tuple else (derivatives,))):
+                return result
+        try:
+            return self._code(False)(*leaves, *extra)
+        except Exception as error:  # (NumPy's error, with a note naming the user's line)
+            note_user_line(error, self.f)
+            raise
+
+    def regroup(self, flat_derivatives) -> tuple:
+        """Per selected argument, its derivative with the argument's structure and types."""
+        shaped = [derived.like_input(d, leaf) for d, leaf in zip(flat_derivatives, self.originals)]
+        if self.treedefs is None:
+            return tuple(shaped)
+        grouped, start = [], 0
+        for treedef in self.treedefs:
+            grouped.append(tree.unflatten(treedef, shaped[start:start + treedef.num_leaves]))
+            start += treedef.num_leaves
+        return tuple(grouped)
+
