@@ -110,8 +110,10 @@ def parse_arguments(argv=None) -> argparse.Namespace:
 def _print_quick_benchmark(out) -> None:
     """A few rounds of two `ad.bench` workloads (`python -m ad.bench` has the whole suite)."""
     from .bench import suite
+    from .bench.machine import describe, summary_line
     from .bench.timing import compare, workload_table
     print("Quick benchmark (python -m ad.bench for the full suite; times depend on the machine):", file=out)
+    print(summary_line(describe()), file=out)
     for workload in (suite.running_example_workload(), suite.tensor_mlp_workload(64)):
         print(file=out)
         print(workload_table(workload, compare(workload.candidates, rounds=5, target=0.01)), file=out)
@@ -152,4 +154,8 @@ def _print_traces(out) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main(timing=parse_arguments().bench))
+    arguments = parse_arguments()
+    if arguments.bench:  # (timings with one BLAS thread: the ad package loaded NumPy already)
+        from .bench.machine import run_with_one_blas_thread
+        run_with_one_blas_thread("ad")
+    sys.exit(main(timing=arguments.bench))

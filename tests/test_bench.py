@@ -2,6 +2,9 @@
 writes its JSON and charts.  (Times are never asserted: the machine is shared.)"""
 
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -27,6 +30,8 @@ def test_quick_run_writes_tables_json_and_charts(tmp_path, capsys):
     assert [r["tree mul"] for r in products] == [r["notes n(n-2)"] for r in products]
     assert all(r["reverse mul"] < r["tree mul"] for r in products if r["n"] > 4)
     assert "expression swell" in printed
+    assert results["machine"]["numpy"] == np.__version__ and results["machine"]["cores"] >= 1
+    assert results["command"].startswith("python -m ad.bench --quick") and results["date"] in printed
     for chart in ("ratios.png", "forward_vs_reverse.png", "symbolic_swell.png"):
         assert (tmp_path / chart).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -42,3 +47,25 @@ def test_hand_written_references_are_right():
     value, grad = suite.loop_by_hand(0.7)
     assert value == pytest.approx(suite.loop_numpy(0.7)) and grad == pytest.approx(adoo.grad(suite.loop_numpy)(0.7))
     assert suite.running_example_by_hand(2.0, 5.0)[1] == pytest.approx((5.5, 1.7163378145367738))
+
+
+def _machine_report(**variables) -> dict:
+    environment = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+                                                                      "MKL_NUM_THREADS")}
+    environment.update(variables)
+    done = subprocess.run([sys.executable, "-m", "ad.bench.machine"], env=environment, capture_output=True,
+                          text=True, check=True)
+    return json.loads(done.stdout)
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="counts threads through Linux's /proc")
+def test_benchmarks_start_numpy_with_one_blas_thread_even_though_ad_loaded_it_first():
+    # `python -m ad.bench` imports the ad package, and so NumPy, before its own code runs: setting
+    # the variables there would leave OpenBLAS with a thread per core.
+    report = _machine_report()
+    assert set(report["blas_threads"].values()) == {"1"}
+    assert report["process_threads"] == 1, "BLAS started worker threads"
+
+
+def test_a_blas_thread_count_the_user_set_is_kept():
+    assert _machine_report(OPENBLAS_NUM_THREADS="2")["blas_threads"]["OPENBLAS_NUM_THREADS"] == "2"

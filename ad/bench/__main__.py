@@ -13,20 +13,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 import tracemalloc
 from pathlib import Path
 
-for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):  # before NumPy loads
-    os.environ.setdefault(_name, "1")
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from ..nn.progress import progress_bar  # noqa: E402
-from . import suite, swell  # noqa: E402
-from .timing import compare, workload_table  # noqa: E402
+from ..nn.progress import progress_bar
+from . import machine, suite, swell
+from .timing import compare, workload_table
 
 
 def _progress(iterable, total, description, enabled):
@@ -193,8 +189,9 @@ def main(argv=None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     progress = not args.no_progress
     started = time.perf_counter()
-    print(f"ad.bench ({'quick' if args.quick else 'full'}): medians of interleaved runs; ratios to the "
-          f"hand-written code measured in the same run. Times depend on the machine.\n")
+    measured_on = machine.describe()
+    print(f"ad.bench ({'quick' if args.quick else 'full'}), {time.strftime('%Y-%m-%d')}: medians of interleaved "
+          f"runs; ratios to the hand-written code measured in the same run.\n{machine.summary_line(measured_on)}\n")
     results = run_workloads(args.quick, progress)
     sizes = (10, 100, 1000) if args.quick else (10, 100, 1000, 10000)
     growth = run_growth(sizes, progress)
@@ -204,7 +201,9 @@ def main(argv=None) -> int:
     print(swell.table(products, "symbolic differentiation against AD: gradient of θ1 θ2 ... θn "
                                 "(op counts; seconds per gradient)"), end="\n\n")
     print(swell.table(compositions, "expression swell: ops in d/dx of x ↦ x sin x composed k times"), end="\n\n")
-    (out / "results.json").write_text(json.dumps({"quick": args.quick, "workloads": results, "growth": growth,
+    (out / "results.json").write_text(json.dumps({"quick": args.quick, "date": time.strftime("%Y-%m-%d"),
+                                                  "command": "python -m ad.bench " + " ".join(argv or sys.argv[1:]),
+                                                  "machine": measured_on, "workloads": results, "growth": growth,
                                                   "swell": {"product": products, "composition": compositions}},
                                                  indent=1))
     written = [out / "results.json"]
@@ -217,4 +216,5 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
+    machine.run_with_one_blas_thread("ad.bench")  # (the ad package loaded NumPy already)
     sys.exit(main())
