@@ -6,7 +6,7 @@ setting the variables there is too late; `run_with_one_blas_thread` starts the s
 again in a fresh interpreter with the variables set (a value the user set is kept).
 
 >>> sorted(describe())[:3]
-['blas', 'blas_threads', 'cpu']
+['blas', 'blas_threads', 'cores']
 """
 
 from __future__ import annotations
