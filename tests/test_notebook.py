@@ -147,14 +147,25 @@ def test_benchmarks_ran(executed):
     assert "784-256-10 MLP, batch 64: value and gradient" in text
     for name in ("numpy (hand)", "adsct", "adoo", "adlib"):
         assert re.search(rf"^{re.escape(name)}\s+[0-9.]+ µs\s+[0-9.]+x$", text, re.MULTILINE), name
-    rows = re.findall(r"^\s*(10|30|100|300|1000)((?:\s+[0-9.]+){5})\s*$", text, re.MULTILINE)
+    growth = _texts(_cell_showing(executed, "µs per full gradient"))
+    rows = re.findall(r"^\s*(10|30|100|300|1000)((?:\s+[0-9.]+){5})\s*$", growth, re.MULTILINE)
     assert [int(n) for n, _ in rows] == [10, 30, 100, 300, 1000]
+
+
+def test_symbolic_section(executed):
+    text = _all_text(executed)
+    assert "as text: (1/x1 + x2, x1 - cos(x2))" in text
+    assert re.search(r"at \(2\.0, 5\.0\) -> \[5\.5, 1\.716337814536773\d\]", text)
+    rows = re.findall(r"^\s*(\d+)\s+(\d+)\s+(\d+)\s", _texts(_cell_showing(executed, "θ1 θ2 ... θn")).split("composed")[0], re.MULTILINE)
+    assert rows and all(int(notes) == int(tree) == int(n) * (int(n) - 2) for n, notes, tree in rows)
+    assert any(out.get("data", {}).get("text/latex") or "text/latex" in out.get("data", {})
+               for cell in executed.cells if cell.cell_type == "code" for out in cell.outputs), "typeset gradient"
 
 
 def test_pictures(executed):
     # the step-error V, the graph, the extended graph, tanh's derivatives, descent, two
-    # regressions, moons, the loss curves and two benchmark charts
-    assert _images(executed) >= 11
+    # regressions, moons, the loss curves, two benchmark charts and the expression swell
+    assert _images(executed) >= 12
 
 
 def _png_sizes(nb) -> list:
@@ -169,7 +180,7 @@ def _png_sizes(nb) -> list:
 def test_committed_figures_are_readable():
     """Figures are drawn at a screen resolution (no forced 72 dpi): 600 to 900 pixels wide."""
     sizes = _png_sizes(nbformat.read(NOTEBOOK, as_version=4))
-    assert len(sizes) >= 11
+    assert len(sizes) >= 12
     assert all(600 <= width <= 900 for width, _ in sizes), sizes
 
 
@@ -180,7 +191,7 @@ def test_committed_copy_has_its_outputs():
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert code and all(c.execution_count for c in code if c.source.strip())
     assert not any(out["output_type"] == "error" for c in code for out in c.outputs)
-    assert _images(nb) >= 11
+    assert _images(nb) >= 12
     assert NOTEBOOK.stat().st_size < 2_000_000
 
 

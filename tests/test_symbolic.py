@@ -276,17 +276,3 @@ def test_indexing_a_symbol_is_refused_with_the_line():
 def test_argnums_out_of_range_is_named():
     with pytest.raises(ValueError, match="argnums 2 is out of range: the function has 2 parameter"):
         symbolic.diff(running_example_numpy, argnums=(0, 2))
-
-
-def test_the_notebook_section_script_runs_and_draws_its_figure(tmp_path, monkeypatch, capsys):
-    """benchmarks/symbolic_section.py holds the cells for demo.ipynb: they run as they are."""
-    import pathlib
-    import runpy
-    pytest.importorskip("IPython")
-    pytest.importorskip("matplotlib")
-    script = pathlib.Path(__file__).resolve().parents[1] / "benchmarks" / "symbolic_section.py"
-    monkeypatch.chdir(tmp_path)
-    runpy.run_path(str(script), run_name="__main__")
-    printed = capsys.readouterr().out
-    assert "as text: (1/x1 + x2, x1 - cos(x2))" in printed and "9800" in printed
-    assert (tmp_path / "symbolic_swell.png").read_bytes()[:4] == b"\x89PNG"

@@ -119,12 +119,17 @@ def table(rows: list, title: str) -> str:
 
 
 def plot(products: list, compositions: list, path) -> None:
-    """The swell figure, written to `path`: multiplications against n (product), seconds against
-    n when the rows are timed, then ops against k (composition).  (A bare matplotlib Figure: no
-    pyplot, so the caller's backend, a notebook's inline one, is left alone.)"""
+    """The swell figure (see `figure`), written to `path` as a PNG."""
+    figure(products, compositions).savefig(path, dpi=110)
+
+
+def figure(products: list, compositions: list, width: float | None = None):
+    """The swell figure: multiplications against n (product), seconds against n when the rows are
+    timed, then ops against k (composition).  A bare matplotlib Figure, no pyplot, so the caller's
+    backend is left alone; a notebook shows it with `display(figure(..., width=8))` (inches)."""
     from matplotlib.figure import Figure
     timed = [key for key in products[0] if key.endswith(" s") and key != "symbolic derive s"]
-    fig = Figure(figsize=(16 if timed else 11, 4))
+    fig = Figure(figsize=(width or (16 if timed else 11), 4))
     axes = fig.subplots(1, 3 if timed else 2)
     left, right = axes[0], axes[-1]
     ns = [r["n"] for r in products]
@@ -151,4 +156,4 @@ def plot(products: list, compositions: list, path) -> None:
     right.set(xlabel="k (compositions)", ylabel="ops in df/dx", title="x ↦ x sin x, k times")
     right.legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    return fig
