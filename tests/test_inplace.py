@@ -329,3 +329,38 @@ def test_threads_keep_their_own_record_of_read_arrays():
     assert weights.flags.writeable  # every transform gave it back
     for k, g in results.items():
         np.testing.assert_allclose(g, k * np.cos(np.linspace(0, 1, 40) * k) * weights)
+
+
+def _kernel_sum(x):
+    n = len(x)
+    K = np.zeros((n, n))  # a plain float array: NumPy stores numbers into it
+    for i in range(n):
+        for j in range(n):
+            K[i, j] = np.exp(-(x[i] - x[j]) ** 2)
+    return np.sum(K)
+
+
+@pytest.mark.parametrize("transform", ["grad", "jvp"])
+def test_storing_a_traced_value_into_a_plain_array_is_refused_in_our_words(transform):
+    # NumPy reports our __float__ refusal as "setting an array element with a sequence".
+    x = np.array([0.1, 0.5, 0.9])
+    with pytest.raises(NotDifferentiableError, match=r"(?s)storing it into a float array.*np\.zeros_like.*"
+                                                     r"line \d+: K\[i, j\] = np\.exp"):
+        if transform == "grad":
+            adoo.grad(_kernel_sum)(x)
+        else:
+            adoo.jvp(_kernel_sum, (x,), (np.ones(3),))
+
+
+def _ragged_rows(x):
+    K = np.zeros((2, 2))
+    K[0] = [1.0, 2.0, 3.0]  # wrong in plain NumPy too
+    return np.sum(K) * np.sum(x)
+
+
+def test_numpys_own_value_errors_pass_through_unchanged():
+    with pytest.raises(ValueError) as caught:
+        _ragged_rows(np.ones(2))
+    with pytest.raises(ValueError) as under_adoo:
+        adoo.grad(_ragged_rows)(np.ones(2))
+    assert type(under_adoo.value) is ValueError and str(under_adoo.value) == str(caught.value)

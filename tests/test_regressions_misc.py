@@ -278,3 +278,22 @@ def test_a_float64_constant_mixed_into_a_one_input_op_keeps_float32_gradients(st
     assert gradient.dtype == np.float32
     np.testing.assert_allclose(gradient, numeric.grad(float64_constant_mixed_in, x.astype(np.float64)),
                                rtol=2e-4, atol=1e-5)
+
+
+def _running_products(x):
+    out = np.empty_like(x)  # filled below before anything reads it
+    acc = 1.0
+    for i in range(len(x)):
+        acc = acc * x[i]
+        out[i] = acc
+    return out.sum()
+
+
+@pytest.mark.parametrize("strategy", [s for s in STRATEGIES if s != "adlib"])
+def test_an_array_made_by_empty_like_and_filled_in_a_loop(strategy):
+    x = np.array([0.5, 0.7, 0.9, 1.2])
+    value, gradient = ad.value_and_grad(_running_products, strategy=strategy)(x)
+    assert value == pytest.approx(_running_products(x), rel=1e-15)
+    np.testing.assert_allclose(gradient, numeric.grad(_running_products, x, method="richardson"), rtol=1e-9)
+    np.testing.assert_allclose(ad.hessian(_running_products, strategy=strategy)(x),
+                               numeric.jacobian(ad.grad(_running_products, strategy=strategy), x), rtol=1e-6, atol=1e-8)

@@ -51,7 +51,7 @@ def _is_array(handle) -> bool:
 
 
 def _fresh_handle(out, inputs, params):
-    """After zeros_like/ones_like on a traced value: a constant handle at its level, so that
+    """After zeros_like/empty_like/ones_like on a traced value: a constant handle at its level, so that
     the code that fills it in place (`y = np.zeros_like(x); y += ...`) can be followed."""
     source = max((x for x in inputs if isinstance(x, Traced)), key=lambda x: x._ad_level, default=None)
     value = plain(out)  # (out is a handle of an enclosing transform's level in nested derivatives)
@@ -62,7 +62,7 @@ def _fresh_handle(out, inputs, params):
     return Var(out, level=source._ad_level)
 
 
-for _op in (ops.zeros_like, ops.ones_like):
+for _op in (ops.zeros_like, ops.empty_like, ops.ones_like):
     AFTER_APPLY[_op] = _fresh_handle
 
 

@@ -28,6 +28,26 @@ _STRUCTURAL = ops.constant.NO_DERIVATIVE
 
 _lookup = ops.lookup
 
+# NumPy turns an error raised by __float__ or __array__ while it stores a value into an array
+# (K[i, j] = x) into its own "setting an array element with a sequence"; the transforms look
+# here to raise ours instead (see last_refusal).
+_REFUSALS: list = []
+
+
+def _refused(error: NotDifferentiableError) -> NotDifferentiableError:
+    _REFUSALS[:] = [error]
+    return error
+
+
+def last_refusal(error: ValueError):
+    """Our refusal behind NumPy's `error` (a traced value stored into a plain array), or None.
+
+    >>> last_refusal(ValueError("unrelated")) is None
+    True
+    """
+    refusal = _REFUSALS.pop() if _REFUSALS else None
+    return refusal if refusal is not None and "array element" in str(error) else None
+
 # NumPy's mean, var and std of an object array (np.mean([a, b]) of traced values): see `dtype`.
 _caller = sys._getframe
 _NUMPY_REDUCTIONS_OF_OBJECTS = frozenset(
@@ -232,11 +252,11 @@ class Traced(ops.operators.ThroughOps):
         values and its object loops keep the derivatives (ad/ops/objects.py lifts it back).
         A numeric dtype would drop the derivative: refused."""
         if dtype is not None and np.dtype(dtype) != ops.objects.OBJECT:
-            raise NotDifferentiableError(
+            raise _refused(NotDifferentiableError(
                 f"converting a traced {type(self).__name__} to a NumPy array of dtype {np.dtype(dtype)} would drop its "
                 f"derivative (np.array(..., dtype=float), .astype(float) on an array of traced values, or a traced "
                 f"value stored into a float array): leave the dtype out (np.array([a, b]) is traced), use "
-                f"np.stack([a, b]), x.astype(...) on the traced value, or .data for its value" + user_line())
+                f"np.stack([a, b]), x.astype(...) on the traced value, or .data for its value" + user_line()))
         shape = self.shape
         array = ops.objects.as_object_array(self, shape)
         if shape and copy is not True:
@@ -246,9 +266,11 @@ class Traced(ops.operators.ThroughOps):
         return array
 
     def __float__(self):
-        raise NotDifferentiableError(f"float() of a traced {type(self).__name__} would drop its derivative (math.* "
-                        f"functions do this too): use np.sin etc. or ad.ops, or float(x.data) for the value"
-                                     + user_line())
+        raise _refused(NotDifferentiableError(
+            f"float() of a traced {type(self).__name__} would drop its derivative (math.* functions do this too, "
+            f"and so does storing it into a float array, K[i] = x with K = np.zeros(n)): use np.sin etc. or ad.ops, "
+            f"create K from a traced value (np.zeros_like(x)) or build a list and np.stack it, or float(x.data) for "
+            f"the value" + user_line()))
 
     def __int__(self):
         return int(plain(self))  # integers carry no derivative

@@ -22,6 +22,7 @@ from .. import levels
 from .backward import sweep
 from .dual import Dual
 from .inplace import note_shared_arguments
+from .traced import last_refusal
 from .var import Var, any_updates, as_value, earliest, recorded, thaw
 
 __all__ = ["grad", "value_and_grad", "jvp", "vjp", "jacobian", "jacfwd", "jacrev", "hessian"]
@@ -90,7 +91,7 @@ def vjp(f, *primals):
         except ValueError as error:
             if "read-only" in str(error) and stack[-1]:
                 raise _changed_after_use(error) from error
-            raise
+            raise last_refusal(error) or error
         finally:
             thaw(stack.pop())
     out_leaves, out_def = tree.flatten(out)
@@ -136,7 +137,10 @@ def jvp(f, primals, tangents):
         inputs = [Dual(as_value(x), as_value(t), level=level) for x, t in zip(leaves, t_leaves)]
         if any(type(x) is np.ndarray for x in leaves):  # (numbers cannot share memory)
             note_shared_arguments(inputs, leaves, _constant_arrays(f))
-        out = f(*tree.unflatten(treedef, inputs))
+        try:
+            out = f(*tree.unflatten(treedef, inputs))
+        except ValueError as error:
+            raise last_refusal(error) or error
     out_leaves, out_def = tree.flatten(out)
     out_leaves = derived.lift_outputs(out_leaves)
     values, tangents_out = [], []

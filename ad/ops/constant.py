@@ -117,6 +117,11 @@ argmin = _constant("argmin", lambda x, axis=None: np.argmin(x, axis=axis), alias
 
 zeros_like = _constant("zeros_like", np.zeros_like, aliases=(np.zeros_like,), domain=_ANY1,
                        doc="Zeros with x's shape and dtype; constant in x.\n\n>>> zeros_like(np.ones(2))\narray([0., 0.])")
+# NumPy leaves empty_like's entries unset (code writes them before reading); zeros are one such value.
+empty_like = _constant("empty_like", np.zeros_like, aliases=(np.empty_like,), domain=_ANY1,
+                       doc="An array with x's shape and dtype, to be filled; constant in x (its entries are\n"
+                           "zeros here, where NumPy leaves whatever memory held).\n\n"
+                           ">>> empty_like(np.ones(2)).shape\n(2,)")
 ones_like = _constant("ones_like", np.ones_like, aliases=(np.ones_like,), domain=_ANY1,
                       doc="Ones with x's shape and dtype; constant in x.\n\n>>> ones_like(np.zeros(2))\narray([1., 1.])")
 
