@@ -297,3 +297,25 @@ def test_an_array_made_by_empty_like_and_filled_in_a_loop(strategy):
     np.testing.assert_allclose(gradient, numeric.grad(_running_products, x, method="richardson"), rtol=1e-9)
     np.testing.assert_allclose(ad.hessian(_running_products, strategy=strategy)(x),
                                numeric.jacobian(ad.grad(_running_products, strategy=strategy), x), rtol=1e-6, atol=1e-8)
+
+
+def _smoothed_energy(x):
+    k = np.array([0.25, 0.5, 0.25])
+    return np.sum(np.convolve(x, k, mode="same") ** 2)
+
+
+def _halves(x, m):
+    # m may swap with a differentiated value's size (as np.convolve's recipe does): // keeps it an int
+    n = np.size(x)
+    if n < m:
+        n, m = m, n
+    start = (m - 1) // 2
+    return np.sum(x[start:start + n] ** 2) + (m % 3)
+
+
+@pytest.mark.parametrize("strategy", [s for s in STRATEGIES if s != "adlib"])
+@pytest.mark.parametrize("f, extra", [(_smoothed_energy, ()), (_halves, (3,))])
+def test_floor_division_of_integers_gives_integers(strategy, f, extra):
+    x = np.array([0.5, 0.7, 0.9, 1.2])
+    g = ad.grad(f, strategy=strategy)(x, *extra)
+    np.testing.assert_allclose(g, numeric.grad(lambda y: f(y, *extra), x, method="richardson"), rtol=1e-9)

@@ -41,12 +41,12 @@ class ExpressionLowering:
             return self.outside(node)  # a global or closure value: a constant here
         if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
             return self.emit(ops.get(_BINARY[type(node.op)]), [self.expr(node.left), self.expr(node.right)], {}, node)
+        # (floor_divide, not floor(x / y): ints stay ints, as (m - 1) // 2 must to be a slice bound)
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.FloorDiv):
-            quotient = self.emit(ops.get("div"), [self.expr(node.left), self.expr(node.right)], {}, node)
-            return self.emit(ops.get("floor"), [quotient], {}, node)
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):  # x % y = x - y * floor(x / y)
+            return self.emit(ops.get("floor_divide"), [self.expr(node.left), self.expr(node.right)], {}, node)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):  # x % y = x - y * (x // y)
             left, right = self.expr(node.left), self.expr(node.right)
-            quotient = self.emit(ops.get("floor"), [self.emit(ops.get("div"), [left, right], {}, node)], {}, node)
+            quotient = self.emit(ops.get("floor_divide"), [left, right], {}, node)
             return self.emit(ops.get("sub"), [left, self.emit(ops.get("mul"), [right, quotient], {}, node)], {}, node)
         if isinstance(node, (ast.Tuple, ast.List, ast.Dict)):
             return self.structure(node)
