@@ -201,6 +201,14 @@ class Traced(ops.operators.ThroughOps):
     def copy(self):
         return ops.copy(self)
 
+    # copy.copy / copy.deepcopy of an array give a new array; Python's default would give a second
+    # handle on the same node, so `y = copy.copy(x); y *= 2` would also change x's derivative.
+    def __copy__(self):
+        return ops.copy(self)
+
+    def __deepcopy__(self, memo):
+        return ops.copy(self)
+
     def astype(self, dtype):
         return ops.astype(self, dtype)
 
