@@ -52,6 +52,19 @@ def every_other_entry(x):
     return np.sum(y)
 
 
+def zero_first_of_a_copy(x):
+    z = np.array(x)  # a copy: x keeps its first entry
+    z[0] = 0.0
+    return np.sum(z * x)
+
+
+def scale_through_asarray(x):  # (adoo refuses it: not in WRITES; see test_adsct_writes.py)
+    y = x * 1.0
+    z = np.asarray(y)  # y itself: the update below changes y too
+    z[1:] *= 2.0
+    return np.sum(y * x) + np.sum(np.sin(z))
+
+
 WRITES = [
     (cumulative_by_index, (np.array([0.4, -0.3, 0.8, 0.1]),), 0),
     (normalise_rows_in_place, (np.array([[0.5, -1.2, 0.8], [1.4, 0.2, -0.3]]),), 0),
@@ -59,4 +72,5 @@ WRITES = [
     (boundary_conditions, (np.array([0.1, 0.5, -0.2, 0.9, 0.3]),), 0),
     (diagonal_shift, (np.array([[0.5, -1.2, 0.8], [1.4, 0.2, -0.3]]),), 0),
     (every_other_entry, (np.array([0.4, -0.3, 0.8, 0.1, 0.6]),), 0),
+    (zero_first_of_a_copy, (np.array([0.4, -0.3, 0.8, 0.1]),), 0),
 ]

@@ -17,7 +17,7 @@ import pytest
 
 from ad import adoo, adsct, numeric
 from ad.errors import NotDifferentiableError, UnsupportedSyntaxError
-from adsct_corpus_writes import WRITES, boundary_conditions, cumulative_by_index
+from adsct_corpus_writes import WRITES, boundary_conditions, cumulative_by_index, scale_through_asarray
 
 X = np.array([0.3, -0.7, 1.1, 0.6])
 M = np.array([[0.5, -1.2, 0.8], [1.4, 0.2, -0.3]])
@@ -373,3 +373,12 @@ def test_generated_code_of_writes_matches_golden_file(f, mode, golden):
     if os.environ.get("AD_UPDATE_GOLDEN"):
         path.write_text(text)
     assert text == path.read_text(), "generated code changed; review it and rerun with AD_UPDATE_GOLDEN=1"
+
+
+def test_asarray_is_the_array_itself_so_a_write_through_it_changes_both():
+    x = np.array([0.4, -0.3, 0.8, 0.1])
+    value, gradient = adsct.value_and_grad(scale_through_asarray)(x)
+    assert value == scale_through_asarray(x.copy())
+    np.testing.assert_allclose(gradient, numeric.grad(scale_through_asarray, x, method="richardson"), rtol=1e-9)
+    np.testing.assert_allclose(adsct.hessian(scale_through_asarray)(x),
+                               numeric.jacobian(adsct.grad(scale_through_asarray), x), rtol=1e-6, atol=1e-8)

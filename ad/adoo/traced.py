@@ -31,22 +31,23 @@ _lookup = ops.lookup
 # NumPy turns an error raised by __float__ or __array__ while it stores a value into an array
 # (K[i, j] = x) into its own "setting an array element with a sequence"; the transforms look
 # here to raise ours instead (see last_refusal).
-_REFUSALS: list = []
+_REFUSALS: list = []  # [(the words of NumPy's error, our error)]
 
 
-def _refused(error: NotDifferentiableError) -> NotDifferentiableError:
-    _REFUSALS[:] = [error]
+def _refused(error: NotDifferentiableError, numpy_words: str = "array element") -> NotDifferentiableError:
+    _REFUSALS[:] = [(numpy_words, error)]
     return error
 
 
 def last_refusal(error: ValueError):
-    """Our refusal behind NumPy's `error` (a traced value stored into a plain array), or None.
+    """Our refusal behind NumPy's `error` (a traced value stored into a plain array, a write
+    into the copy np.asarray gave), or None.
 
     >>> last_refusal(ValueError("unrelated")) is None
     True
     """
-    refusal = _REFUSALS.pop() if _REFUSALS else None
-    return refusal if refusal is not None and "array element" in str(error) else None
+    numpy_words, refusal = _REFUSALS.pop() if _REFUSALS else ("", None)
+    return refusal if refusal is not None and numpy_words in str(error) else None
 
 # NumPy's mean, var and std of an object array (np.mean([a, b]) of traced values): see `dtype`.
 _caller = sys._getframe
@@ -271,6 +272,10 @@ class Traced(ops.operators.ThroughOps):
             # np.asarray(x) is x itself in NumPy, so a write into it would reach x; this array is a
             # copy, so writes into it are refused rather than silently lost.
             array.flags.writeable = False
+            _refused(NotDifferentiableError(
+                f"np.asarray(x) of a traced array gives a copy here, where NumPy gives x itself, so a write into it "
+                f"would not reach x: use x directly (z = x), or np.array(x) / x.copy() for a copy" + user_line()),
+                "read-only")
         return array
 
     def __float__(self):

@@ -10,7 +10,8 @@ integer (a loop variable too) is list_getitem; a for loop over a list variable r
 positions.  Builtins on traced values become registry ops: max/min of several values
 `maximum`/`minimum` (NumPy's tie convention: half the derivative each way), `abs` `abs`,
 `round` `round` (no derivative), `float(x)` a reshape to one number; np.stack / np.array of a
-list variable is `list_stack`, and np.array of a list display is the registry's `stack`.
+list variable is `list_stack`, and np.array of a list display is the registry's `stack`;
+np.array(a) of an array is a copy and np.asarray(a) is a itself.
 """
 
 from __future__ import annotations
@@ -159,7 +160,20 @@ def call(normaliser, node: ast.Call, target):
                                {"shape": ast.Tuple([], ast.Load())}, node)
     if target in (np.stack, np.array) and node.args:
         return _stack(normaliser, node, target)
+    if target is np.asarray and len(node.args) == 1 and not node.keywords:
+        return _as_array(normaliser, node.args[0], copy=False)
     return None
+
+
+def _as_array(normaliser, first: ast.expr, copy: bool):
+    """np.array(a) (a copy) or np.asarray(a) (a itself, which aliasing.py then follows like
+    `b = a`) of an array or number; None for lists and tuples, which the callers stack."""
+    if isinstance(first, (ast.List, ast.Tuple, ast.ListComp, ast.GeneratorExp)):
+        return None
+    value = normaliser.expr(first)
+    if not isinstance(value, ast.Name) or is_list(normaliser, value):
+        return None
+    return normaliser.emit(ops.get("copy"), [value], {}, first) if copy else value
 
 
 def _stack(normaliser, node: ast.Call, target):
@@ -178,6 +192,8 @@ def _stack(normaliser, node: ast.Call, target):
     value = normaliser.expr(first) if isinstance(first, ast.Name) else None
     if is_list(normaliser, value):
         return normaliser.emit(list_stack, [value], {"axis": normaliser.static(axis)}, node)
+    if target is np.array and not keywords:
+        return _as_array(normaliser, first, copy=True)
     return None
 
 
