@@ -24,11 +24,13 @@ BY_NAME = dict(TESTED)
 
 
 def _weighted(function, numpy_function, params, weights_seed):
-    """x -> a random weighting of every output of numpy_function(x, other inputs fixed)."""
+    """x -> a random weighting of every output of numpy_function(x, other inputs fixed); complex
+    outputs count with both parts (the real part of a complex weighting)."""
     def scalar(*inputs):
         outputs = tree.flatten(function(*inputs, **params))[0]
         rng = np.random.default_rng(weights_seed)
-        return sum(np.sum(out * rng.standard_normal(np.shape(out))) for out in outputs)
+        return sum(np.sum(np.real(out * (rng.standard_normal(np.shape(out)) + 1j * rng.standard_normal(np.shape(out)))))
+                   for out in outputs)
     return scalar
 
 

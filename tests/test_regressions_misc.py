@@ -319,3 +319,22 @@ def test_floor_division_of_integers_gives_integers(strategy, f, extra):
     x = np.array([0.5, 0.7, 0.9, 1.2])
     g = ad.grad(f, strategy=strategy)(x, *extra)
     np.testing.assert_allclose(g, numeric.grad(lambda y: f(y, *extra), x, method="richardson"), rtol=1e-9)
+
+
+def _spectral_energy(x):
+    # an everyday spectral computation: windowed spectrum, band power, a round trip
+    window = np.hanning(x.shape[-1])
+    spectrum = np.fft.rfft(x * window)
+    band = np.abs(spectrum[1:3]) ** 2
+    smooth = np.fft.irfft(spectrum * np.exp(-np.arange(spectrum.shape[-1]) / 2.0), n=x.shape[-1])
+    return np.sum(band) + np.sum(smooth ** 2) + np.sum(np.abs(np.fft.fftshift(np.fft.fft(x))) * np.linspace(0, 1, x.size))
+
+
+@pytest.mark.parametrize("strategy", [s for s in STRATEGIES if s != "adlib"])
+def test_fft_programs_get_numpys_derivative(strategy):
+    x = np.array([0.3, -1.2, 0.8, 2.0, -0.4, 0.1, 1.1])
+    value, gradient = ad.value_and_grad(_spectral_energy, strategy=strategy)(x)
+    assert value == pytest.approx(_spectral_energy(x), rel=1e-13)
+    np.testing.assert_allclose(gradient, numeric.grad(_spectral_energy, x, method="richardson"), rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(ad.hessian(_spectral_energy, strategy=strategy)(x),
+                               numeric.jacobian(ad.grad(_spectral_energy, strategy=strategy), x), rtol=1e-6, atol=1e-7)

@@ -14,7 +14,7 @@ import numpy as np
 
 from .core import REGISTRY, Op, UnknownOpError, defop, get, lookup, ndim_of, register, register_engine, shape_of
 from .multi import MULTI, Multi, register_multi
-from . import constant, shape, elementwise, writes, complex_ops, reductions, linalg, linsolve, triangles, decompositions, eig, norms, structure, joins, contract, scans, statistics, compose, elementwise_extra, objects, operators  # noqa: E402  (order: rules use earlier ops)
+from . import constant, shape, elementwise, writes, complex_ops, reductions, linalg, linsolve, triangles, decompositions, eig, norms, structure, joins, contract, scans, statistics, compose, elementwise_extra, fft, objects, operators  # noqa: E402  (order: rules use earlier ops)
 
 # Every op is also an attribute of this package: ad.ops.sin, ad.ops.matmul, ... (ops defined
 # later, by `defop` in your own module, too).
