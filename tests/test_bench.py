@@ -14,7 +14,10 @@ from ad.bench.__main__ import main
 
 
 def test_quick_run_writes_tables_json_and_charts(tmp_path, capsys):
-    assert main(["--quick", "--out", str(tmp_path), "--no-progress"]) == 0
+    from ad.bench import report
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# title\n\n{report.START}\nold figures\n{report.END}\n\nmore text\n")
+    assert main(["--quick", "--out", str(tmp_path), "--no-progress", "--readme", str(readme)]) == 0
     printed = capsys.readouterr().out
     results = json.loads((tmp_path / "results.json").read_text())
     names = {w["name"] for w in results["workloads"]}
@@ -32,6 +35,13 @@ def test_quick_run_writes_tables_json_and_charts(tmp_path, capsys):
     assert "expression swell" in printed
     assert results["machine"]["numpy"] == np.__version__ and results["machine"]["cores"] >= 1
     assert results["command"].startswith("python -m ad.bench --quick") and results["date"] in printed
+    rewritten = readme.read_text()  # the README's table: this run's figures only, with the command and date
+    assert "old figures" not in rewritten and rewritten.endswith("\n\nmore text\n")
+    assert f"Measured by `{results['command']}` on {results['date']}" in rewritten
+    for workload in results["workloads"]:
+        hand = report._time(workload["median_seconds"][workload["reference"]])
+        assert f"| {workload['title']} | {hand} | " in rewritten
+        assert f"({workload['ratios']['adsct']:.2f}x)" in rewritten
     for chart in ("ratios.png", "forward_vs_reverse.png", "symbolic_swell.png"):
         assert (tmp_path / chart).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ..nn.progress import progress_bar
-from . import machine, suite, swell
+from . import machine, report, suite, swell
 from .timing import compare, workload_table
 
 
@@ -184,6 +184,8 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default="bench-out", help="folder for results.json and the PNG charts")
     parser.add_argument("--no-plots", action="store_true", help="skip the PNG charts")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.add_argument("--readme", metavar="PATH", help="rewrite the results table in this README (its marked block) "
+                                                          "with this run's figures")
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -201,11 +203,14 @@ def main(argv=None) -> int:
     print(swell.table(products, "symbolic differentiation against AD: gradient of θ1 θ2 ... θn "
                                 "(op counts; seconds per gradient)"), end="\n\n")
     print(swell.table(compositions, "expression swell: ops in d/dx of x ↦ x sin x composed k times"), end="\n\n")
-    (out / "results.json").write_text(json.dumps({"quick": args.quick, "date": time.strftime("%Y-%m-%d"),
-                                                  "command": "python -m ad.bench " + " ".join(argv or sys.argv[1:]),
-                                                  "machine": measured_on, "workloads": results, "growth": growth,
-                                                  "swell": {"product": products, "composition": compositions}},
-                                                 indent=1))
+    command = " ".join(["python -m ad.bench", *(sys.argv[1:] if argv is None else argv)])
+    record = {"quick": args.quick, "date": time.strftime("%Y-%m-%d"), "command": command, "machine": measured_on,
+              "workloads": results, "growth": growth, "swell": {"product": products, "composition": compositions}}
+    (out / "results.json").write_text(json.dumps(record, indent=1))
+    if args.readme:
+        readme = Path(args.readme)
+        readme.write_text(report.replace_block(readme.read_text(), report.markdown(record)))
+        print(f"rewrote the results table in {readme}")
     written = [out / "results.json"]
     if not args.no_plots:
         written += plot(results, growth, out)
