@@ -57,6 +57,12 @@ class FunctionOp(Op):
         full = tuple(_zero_like(x) if t is None else t for x, t in zip(inputs, tangents))
         return _in_kind_of(self.owner.forward(tuple(inputs), full), out)
 
+    def joint_vjp(self, g, out, *inputs):
+        """Every input's cotangent from one call of the reverse rule (zeros where it gives
+        None): what generated code (adsct) calls when several inputs are differentiated."""
+        found = self.owner.reverse(tuple(inputs), g)
+        return tuple(_zero_like(x) if c is None else _in_kind_of(c, x) for x, c in zip(inputs, found))
+
     def cotangents(self, g, out, inputs, params, wanted=None):
         found = self.owner.reverse(tuple(inputs), g)
         return [None if c is None or (wanted is not None and not wanted[i]) else _in_kind_of(c, x)

@@ -36,7 +36,7 @@ def test_public_functions_have_examples():
     assert not missing, f"public functions without an example: {missing}"
 
 
-@pytest.mark.parametrize("module_name", ["ad", "ad.adoo", "ad.adlib"])
+@pytest.mark.parametrize("module_name", ["ad", "ad.adoo", "ad.adlib", "ad.adsct"])
 def test_transforms_document_their_contract(module_name):
     """Each public transform names every parameter, what it returns and what it raises, with an
     example; `help()` shows its real signature (no *args/**kwargs stand-ins)."""

@@ -15,7 +15,9 @@ early returns, and calls to other user functions (inlined, with defaults, keywor
 parameters, *args and keyword arguments bound as Python binds them; nested defs, lambdas,
 closures and functools.partial made inside f inlined where they are called); a decorated function, a bound
 method (`self` is a constant), an object with `__call__` and a `functools.partial` are
-differentiated as what calling them runs (see callables.py); other constructs raise
+differentiated as what calling them runs (see callables.py); an `ad.custom_jvp`,
+`ad.custom_vjp` or `ad.checkpoint` function is one op whose rule the generated code calls,
+and `grad(f, has_aux=True)` differentiates f's first result; other constructs raise
 `UnsupportedSyntaxError`, and a differentiated value reaching a call without a rule raises
 `NotDifferentiableError`.  A transform of a gradient adsct returned (`grad(grad(f))`,
 `hessian(f)`) transforms the generated code again, which is itself in the subset; where that
@@ -24,12 +26,12 @@ arrays run the generated code on adoo's values.
 """
 
 from ..errors import NotDifferentiableError, UnsupportedSyntaxError
-from .transforms import grad, hessian, jacobian, jvp, source, value_and_grad, vjp
+from .transforms import grad, hessian, jacfwd, jacobian, jacrev, jvp, source, value_and_grad, vjp
 
 # What the shared strategy tests may rely on (see tests/test_strategies.py): this version does
 # not transform source that builds a transform inside the function (nesting: a named adsct.grad(h)
 # called there is inlined, a lambda transformed there is refused) or run any Python.
 SUPPORTS = frozenset({"higher order", "pytrees", "pytree outputs"})
 
-__all__ = ["source", "grad", "value_and_grad", "jvp", "vjp", "jacobian", "hessian",
+__all__ = ["source", "grad", "value_and_grad", "jvp", "vjp", "jacobian", "jacfwd", "jacrev", "hessian",
            "UnsupportedSyntaxError", "NotDifferentiableError"]

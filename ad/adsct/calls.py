@@ -117,7 +117,7 @@ class CallLowering:
         if target is dict and not node.args and all(k.arg for k in node.keywords) and self.mentions_locals(node):  # dict(w=W, b=b): a pytree
             return self.structure(ast.Dict([ast.Constant(k.arg) for k in node.keywords],
                                            [k.value for k in node.keywords]))
-        op = target if isinstance(target, ops.Op) else ops.lookup(target)
+        op = target if isinstance(target, ops.Op) else ops.lookup(target) or _own_op(target)
         if isinstance(op, ops.Multi):
             return self.apply_multi(op, list(node.args), node.keywords, node)
         partial = local_functions.partial_of(self, node, target, _inlinable) if op is None else None
@@ -306,3 +306,9 @@ def _dotted(node: ast.expr) -> "tuple | None":
         return None if head is None else head + (node.attr,)
     return None
 
+
+def _own_op(target):
+    """The op an object computes without being in the registry (an `ad.checkpoint` function:
+    its op's owner is the object itself), else None."""
+    op = getattr(target, "op", None)
+    return op if isinstance(op, ops.Op) and getattr(op, "owner", None) is target else None

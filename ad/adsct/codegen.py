@@ -14,7 +14,7 @@ import ast
 from .ir import Program, Stmt, walk
 from .astutil import fresh_name, helper, is_helper
 from .listops import is_list_op, list_names, plus
-from .templates import op_call, template
+from .templates import inject_helper, op_call, template
 
 # Markers that emit.py turns into comments (astor prints no comments).
 COMMENT = "__ad_comment__"
@@ -50,12 +50,12 @@ def _source_comment(program: Program, stmt: Stmt, last_origin):
     return _comment(f"{where}line {line}: {source.text_of(stmt.origin)}")
 
 
-def primal_statement(stmt: Stmt) -> ast.stmt:
+def primal_statement(stmt: Stmt, namespace: dict | None = None) -> ast.stmt:
     if stmt.effect:  # print(...), assert, raise: as written
         return stmt.expr
     if stmt.op is None:
         return _assign(stmt.target, stmt.expr)
-    return _assign(stmt.target, op_call(stmt.op, stmt.inputs, stmt.params))
+    return _assign(stmt.target, op_call(stmt.op, stmt.inputs, stmt.params, namespace))
 
 
 class Generator:
@@ -76,7 +76,7 @@ class Generator:
         if comment is not None:
             body.append(comment)
         self.last_origin = _origin_key(stmt)
-        body.append(primal_statement(stmt))
+        body.append(primal_statement(stmt, self.namespace))
 
     def fresh(self, base: str) -> str:
         """A new name starting with `base`, unused anywhere in the function."""
@@ -102,10 +102,30 @@ class Generator:
             args = [ast.Constant(op.name), ast.Constant(i), incoming, out_value] + list(stmt.inputs)
             return ast.Call(helper(f"{rule_kind}_rule"), args, [ast.keyword(k, v) for k, v in stmt.params.items()])
         t = template(rule)
+        if t.body is None and t.variadic:  # rule(g, out, *inputs): a rule over the whole function (ad.custom)
+            return t.called([incoming, out_value] + list(stmt.inputs), stmt.params, self.namespace,
+                            f"{op.name}_{rule_kind}_{i}")
         values = {t.params[0]: incoming, t.params[1]: out_value}
         values.update(zip(t.params[2:2 + len(stmt.inputs)], stmt.inputs))
         values.update(stmt.params)
         return t.instantiate(values, self.namespace)
+
+    def cotangent_terms(self, body: list, stmt: Stmt, g: ast.expr, out_value=None) -> list:
+        """(x, partial adjoint of x) for each active input x of `stmt`, from its cotangent g.
+        An op whose reverse rule gives every cotangent at once (ad.custom: a custom_vjp runs fwd
+        and bwd, a checkpoint recomputes its function) is called once, before, into `body`."""
+        wanted = [i for i, x in enumerate(stmt.inputs) if isinstance(x, ast.Name) and x.id in self.active
+                  and stmt.op.vjp_rule(i) is not None]
+        joint = getattr(stmt.op, "joint_vjp", None) if len(wanted) > 1 else None
+        if joint is None:
+            return [(stmt.inputs[i], self.summed_back(stmt, self.rule_expr("vjp", stmt, i, g, out_value), stmt.inputs[i]))
+                    for i in wanted]
+        parts = self.fresh(f"{stmt.op.name}_cotangents")
+        function = helper(inject_helper(self.namespace, f"{stmt.op.name}_vjp", joint))
+        out = _name(stmt.target) if out_value is None else out_value
+        body.append(_assign(parts, ast.Call(function, [g, out] + list(stmt.inputs), [])))
+        return [(stmt.inputs[i], self.summed_back(stmt, ast.Subscript(_name(parts), ast.Constant(i), ast.Load()),
+                                                  stmt.inputs[i])) for i in wanted]
 
     @staticmethod
     def summed_back(stmt: Stmt, term: ast.expr, x: ast.Name) -> ast.expr:
@@ -156,11 +176,8 @@ class Reverse(Generator):
             if stmt.op is None:  # a copy: y = x
                 self.accumulate(body, adjoints, stmt.expr.id, g)
                 continue
-            for i, x in enumerate(stmt.inputs):
-                if not (isinstance(x, ast.Name) and x.id in self.active) or stmt.op.vjp_rule(i) is None:
-                    continue
-                contribution = self.summed_back(stmt, self.rule_expr("vjp", stmt, i, g), x)
-                self.accumulate(body, adjoints, x.id, contribution)
+            for x, term in self.cotangent_terms(body, stmt, g):
+                self.accumulate(body, adjoints, x.id, term)
         wrt = _differentiated(program, argnums)
         grads = [adjoints.get(arg) or ast.Call(helper("zeros_like"), [_name(arg)], []) for arg in wrt]
         body.append(ast.Return(ast.Tuple([result, ast.Tuple(grads, ast.Load())], ast.Load())))

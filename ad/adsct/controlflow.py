@@ -177,10 +177,7 @@ class ReverseControlFlow(Generator):
             return [_assign(self.derivative_name(source), plus(_name(self.derivative_name(source)), g,
                                                                source in self.lists))]
         out = []
-        for i, x in enumerate(stmt.inputs):
-            if not (isinstance(x, ast.Name) and x.id in self.active) or stmt.op.vjp_rule(i) is None:
-                continue
-            term = self.summed_back(stmt, self.rule_expr("vjp", stmt, i, g, out_value), x)
+        for x, term in self.cotangent_terms(out, stmt, g, out_value):
             name = self.derivative_name(x.id)
             out.append(_assign(name, plus(_name(name), term, x.id in self.lists)))
         return out

@@ -64,6 +64,8 @@ class Template:
             self.params = [p.name for p in inspect.signature(rule).parameters.values()
                            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
         self.body = node.body if node is not None else None
+        self.variadic = node is None and any(p.kind == p.VAR_POSITIONAL
+                                             for p in inspect.signature(rule).parameters.values())
         self.kwonly_defaults = {}
         if node is not None:
             defaults = node.args.defaults
@@ -71,14 +73,19 @@ class Template:
             for name, default in zip(names[len(names) - len(defaults):], defaults):
                 self.kwonly_defaults[name] = default
 
+    def called(self, args: list, keywords: dict, namespace: dict, name: str | None = None) -> ast.Call:
+        """A call of the rule itself (a `def` rule), under `name` or a name saying what it is."""
+        if name is None:
+            qualname = self.rule.__qualname__
+            name = (qualname.split(".")[0] if "<locals>" in qualname else self.rule.__name__).lstrip("_") or "rule"
+        return ast.Call(helper(inject_helper(namespace, name, self.rule)), list(args),
+                        [ast.keyword(k, v) for k, v in keywords.items()])
+
     def instantiate(self, values: dict, namespace: dict) -> ast.expr:
         """The body with parameters replaced by the expressions in `values` (missing keyword
         parameters take their defaults); helpers it needs are added to `namespace`."""
         if self.body is None:  # a def rule: call it by a name saying what it is
-            qualname = self.rule.__qualname__
-            readable = (qualname.split(".")[0] if "<locals>" in qualname else self.rule.__name__).lstrip("_")
-            name = _inject(namespace, readable or "rule", self.rule)
-            return ast.Call(helper(name), [values[p] for p in self.params if p in values], [])
+            return self.called([values[p] for p in self.params if p in values], {}, namespace)
         mapping = dict(self.kwonly_defaults)
         mapping.update(values)
         globals_ = self.rule.__globals__
@@ -91,7 +98,7 @@ def template(rule) -> Template:
     return Template(rule)
 
 
-def _inject(namespace: dict, name: str, value) -> str:
+def inject_helper(namespace: dict, name: str, value) -> str:
     """Put `value` in the generated code's namespace under `name` (or a free variant of it)."""
     candidate, k = name, 1
     while candidate in namespace and namespace[candidate] is not value:
@@ -114,7 +121,7 @@ class _Substitute(ast.NodeTransformer):
         value = self.rule_globals[node.id]
         if isinstance(value, ops.Op) and ops.REGISTRY.get(value.name) is value:
             return ast.Attribute(helper("ops"), value.name, ast.Load())
-        return helper(_inject(self.namespace, node.id.lstrip("_") or node.id, value))
+        return helper(inject_helper(self.namespace, node.id.lstrip("_") or node.id, value))
 
     def visit_Call(self, node: ast.Call):
         helper = self.rule_globals.get(node.func.id) if isinstance(node.func, ast.Name) \
@@ -189,14 +196,17 @@ def operator_form(node: ast.Call) -> ast.expr:
     return node
 
 
-def op_call(op, args: list, params: dict) -> ast.expr:
-    """The call of a registry op in generated code, in operator form where there is one."""
+def op_call(op, args: list, params: dict, namespace: dict | None = None) -> ast.expr:
+    """The call of a registry op in generated code, in operator form where there is one.  An
+    op outside the registry (a list operation, an `ad.checkpoint` function) is called by its
+    name in the generated code's `namespace`."""
     if op.nin is None:
         args = [ast.List(list(args), ast.Load())]
     if op.name == "getitem":
         return ast.Subscript(args[0], params["index"], ast.Load())
-    if ops.REGISTRY.get(op.name) is not op:  # an operation on lists (listops.py): a helper of its own
-        return ast.Call(helper(op.name), list(args), [ast.keyword(k, v) for k, v in params.items()])
+    if ops.REGISTRY.get(op.name) is not op:
+        name = op.name if namespace is None else inject_helper(namespace, op.name, op)
+        return ast.Call(helper(name), list(args), [ast.keyword(k, v) for k, v in params.items()])
     call = ast.Call(ast.Attribute(helper("ops"), op.name, ast.Load()), list(args),
                     [ast.keyword(k, v) for k, v in params.items()])
     return operator_form(call)

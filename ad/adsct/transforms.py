@@ -17,13 +17,14 @@ import inspect
 import numpy as np  # (used by the examples in the docstrings)
 
 from .. import derived, ops, tree
+from ..auxiliary import split_aux
 from ..errors import UnsupportedSyntaxError
 from .calling import _Call
 from .nested import _adoo, _checked_vjp, _on_stand_in, _transform_of_derivative
-from .outputs import _jvp_at, _vjp_at
+from .outputs import _jvp_at, _output_wrapper, _vjp_at
 from .pipeline import _generate, _remember_source, _stand_in
 
-__all__ = ["source", "grad", "value_and_grad", "jvp", "vjp", "jacobian", "hessian"]
+__all__ = ["source", "grad", "value_and_grad", "jvp", "vjp", "jacobian", "jacfwd", "jacrev", "hessian"]
 
 
 def source(f, mode: str = "reverse", argnums=0, **options) -> str:
@@ -118,23 +119,80 @@ def _reverse_function(f, argnums, with_value: bool):
     return _adsct_gradient(derivative_f, f, argnums, with_value)
 
 
-def value_and_grad(f, argnums=0, *, source=None):
+def _with_aux(f, argnums, with_value: bool):
+    """grad / value_and_grad of f returning `(value, aux)`: f runs once on the plain arguments
+    (giving aux, and refusing a result that is not a pair), and the generated code of a small
+    wrapper returning f(...)[0] (f inlined into it) gives the gradient."""
+    reverse: dict = {}  # per number of arguments: value_and_grad of the wrapper
+
+    def value_and_grad_f(*args):
+        f_value, aux_of = split_aux(f, "value_and_grad" if with_value else "grad")
+        f_value(*args)
+        if len(args) not in reverse:
+            first = _output_wrapper(f, len(args), ["[0]"], leaf=0)
+            reverse[len(args)] = _reverse_function(first, argnums, with_value=True)
+        value, grads = reverse[len(args)](*args)
+        return ((value, aux_of()), grads) if with_value else (grads, aux_of())
+
+    value_and_grad_f.__name__ = f"{'value_and_grad' if with_value else 'grad'}_{getattr(f, '__name__', 'f')}"
+    return derived.derivative_function(value_and_grad_f, "value_and_grad" if with_value else "grad")
+
+
+def value_and_grad(f, argnums=0, has_aux: bool = False, *, source=None):
     """A function returning f's value and gradient, computed by generated reverse-mode code.
-    A position repeated in a tuple `argnums` gets the full derivative at each of its places.
-    `source="def f(x): ..."` gives f's source where `inspect` cannot read it (as for `source()`).
+
+    Args:
+        f: a function of numbers, arrays or pytrees (tuples, lists, dicts of them) returning one
+            real number, written in the Python subset adsct reads (see `ad.adsct`).
+        argnums: the argument position(s) to differentiate: an int, or a tuple of ints (a tuple of
+            gradients; a position repeated gets the full derivative at each of its places).
+        has_aux: f returns a pair `(value, aux)`; only value is differentiated, and aux comes back
+            as plain values: the result is then `((value, aux), gradient)`.
+        source: f's source text, where `inspect` cannot read it (code typed into `python -c`).
+
+    Returns:
+        `value_and_grad_f(*args) -> (value, gradient)`, the gradient with the structure, shape
+        and dtype of `args[argnums]`.
+
+    Raises:
+        UnsupportedSyntaxError: f uses Python outside adsct's subset (the message names the
+            construct and f's file and line).
+        NotDifferentiableError: a differentiated value reaches a call without a derivative rule.
+        TypeError: f's value is not a scalar; with has_aux, f does not return a pair.
 
     >>> value_and_grad(lambda x: x * x)(3.0)
     (9.0, 6.0)
     """
     _remember_source(f, source)
+    if has_aux:
+        return _with_aux(f, argnums, with_value=True)
     return _reverse_function(f, argnums, with_value=True)
 
 
-def grad(f, argnums=0, *, source=None):
+def grad(f, argnums=0, has_aux: bool = False, *, source=None):
     """A function returning the gradient of scalar f by generated reverse-mode code.
-    A position repeated in a tuple `argnums` gets the full derivative at each of its places.
-    `source="def f(x): ..."` gives f's source where `inspect` cannot read it (as for `source()`);
-    NumPy functions with a registry op are differentiated as that op.
+
+    Args:
+        f: a function of numbers, arrays or pytrees (tuples, lists, dicts of them) returning one
+            real number, written in the Python subset adsct reads (see `ad.adsct`); a NumPy
+            function with a registry op (`np.sin`) is differentiated as that op.
+        argnums: the argument position(s) to differentiate: an int, or a tuple of ints (a tuple of
+            gradients; a position repeated gets the full derivative at each of its places).
+        has_aux: f returns a pair `(value, aux)`; only value is differentiated, and the result
+            is `(gradient, aux)`, aux as plain values.
+        source: f's source text, where `inspect` cannot read it (code typed into `python -c`);
+            remembered for every later transform of f.
+
+    Returns:
+        `grad_f(*args)`: the gradient with the structure, shape and dtype of `args[argnums]`
+        (a tuple of them for a tuple argnums).  The code is generated at the first call and
+        cached per argument structure (see `source(f)` to read it).
+
+    Raises:
+        UnsupportedSyntaxError: f uses Python outside adsct's subset (the message names the
+            construct and f's file and line).
+        NotDifferentiableError: a differentiated value reaches a call without a derivative rule.
+        TypeError: f's value is not a scalar; with has_aux, f does not return a pair.
 
     >>> grad(lambda x1, x2: np.log(x1) + x1 * x2 - np.sin(x2), argnums=(0, 1))(2.0, 5.0)
     (5.5, 1.7163378145367738)
@@ -142,12 +200,28 @@ def grad(f, argnums=0, *, source=None):
     1.0
     """
     _remember_source(f, source)
+    if has_aux:
+        return _with_aux(f, argnums, with_value=False)
     return _reverse_function(f, argnums, with_value=False)
 
 
 def vjp(f, *primals, source=None):
-    """Reverse mode: `(value, vjp_fn)`; each `vjp_fn(cotangent)` runs the generated code.
-    `source=` gives f's source text where `inspect` cannot read it.
+    """Reverse mode by generated code: f's value now, and a function pulling cotangents back.
+
+    Args:
+        f: a function of numbers, arrays or pytrees of them, written in adsct's subset; it may
+            return a pytree (tuples, lists, dicts of arrays).
+        *primals: f's positional arguments (every one is differentiated).
+        source: f's source text, where `inspect` cannot read it.
+
+    Returns:
+        `(value, vjp_fn)`: f's value (plain floats and arrays, f's output structure) and
+        `vjp_fn(cotangent)`, taking a cotangent of that structure and returning a tuple with one
+        cotangent per primal, each with its primal's structure; each call runs the code once.
+
+    Raises:
+        UnsupportedSyntaxError, NotDifferentiableError: as for `grad`.
+        ValueError: a cotangent whose structure or shape does not match the output.
 
     >>> value, vjp_fn = vjp(lambda x, y: x * y, 2.0, 5.0)
     >>> value, vjp_fn(1.0)
@@ -160,8 +234,20 @@ def vjp(f, *primals, source=None):
 
 
 def jvp(f, primals, tangents, *, source=None):
-    """Forward mode by generated code: `(value, tangent_out)`.
-    `source=` gives f's source text where `inspect` cannot read it.
+    """Forward mode by generated code: f's value and its directional derivative.
+
+    Args:
+        f: a function of numbers, arrays or pytrees of them, written in adsct's subset.
+        primals: a tuple with one entry per positional argument of f.
+        tangents: a tuple with the structure, shapes and dtypes of `primals` (the direction).
+        source: f's source text, where `inspect` cannot read it.
+
+    Returns:
+        `(value, tangent_out)`, both with the structure of f's output.
+
+    Raises:
+        UnsupportedSyntaxError, NotDifferentiableError: as for `grad`.
+        ValueError: tangents whose structure or shapes do not match `primals`.
 
     >>> jvp(lambda x, y: x * y, (2.0, 5.0), (1.0, 0.0))
     (10.0, 5.0)
@@ -200,9 +286,23 @@ def _with(args, selected, chosen) -> list:
 
 
 def jacobian(f, argnums=0, mode="reverse", *, source=None):
-    """A function returning the Jacobian of f by generated code (reverse: a sweep per output
-    entry; forward: a sweep per input entry).
-    A position repeated in a tuple `argnums` gets the full derivative at each of its places.
+    """A function returning the Jacobian of f by generated code.
+
+    Args:
+        f: a function of numbers, arrays or pytrees of them, written in adsct's subset.
+        argnums: the argument position(s) to differentiate: an int, or a tuple of ints (a tuple of
+            Jacobians; a position repeated gets the full derivative at each of its places).
+        mode: "reverse" (one generated reverse sweep per output entry) or "forward" (one
+            forward sweep per input entry): the same numbers, pick the cheaper.
+        source: f's source text, where `inspect` cannot read it.
+
+    Returns:
+        `jacobian_f(*args)`: an array of shape `out.shape + x.shape` for each output leaf and
+        differentiated argument x (nested as f's output, then as argnums).
+
+    Raises:
+        UnsupportedSyntaxError, NotDifferentiableError: as for `grad`.
+        ValueError: an unknown mode.
 
     >>> jacobian(lambda x: x * x, mode="forward")(np.array([1.0, 2.0]))
     array([[2., 0.],
@@ -216,10 +316,44 @@ def jacobian(f, argnums=0, mode="reverse", *, source=None):
     return derived.derivative_function(derived.jacobian(_vjp_of_restriction, _jvp_of_restriction, f, argnums, mode), "jacobian")
 
 
+def jacfwd(f, argnums=0, *, source=None):
+    """`jacobian(f, argnums, mode="forward")`, JAX's name for it: one generated forward sweep
+    per input entry.
+
+    >>> jacfwd(lambda x: x * x * 3.0)(np.array([1.0, 2.0]))
+    array([[ 6.,  0.],
+           [ 0., 12.]])
+    """
+    return jacobian(f, argnums, mode="forward", source=source)
+
+
+def jacrev(f, argnums=0, *, source=None):
+    """`jacobian(f, argnums, mode="reverse")`, JAX's name for it: one generated reverse sweep
+    per output entry.
+
+    >>> jacrev(lambda x, y: x * y, argnums=(0, 1))(2.0, 3.0)
+    (3.0, 2.0)
+    """
+    return jacobian(f, argnums, mode="reverse", source=source)
+
+
 def hessian(f, argnums=0, *, source=None):
     """A function returning the Hessian of scalar f: forward over reverse, both by generated
-    code (the forward-mode code of grad(f)'s stand-in; see _stand_in).
-    A position repeated in a tuple `argnums` gets the full derivative at each of its places.
+    code (the forward-mode code of grad(f)'s generated code; see `source(grad(f), "forward")`).
+
+    Args:
+        f: a function of numbers, arrays or pytrees of them returning one real number, written
+            in adsct's subset.
+        argnums: the argument position(s) to differentiate: an int, or a tuple of ints (a tuple of
+            tuples of blocks; a position repeated gets the full derivative at each of its places).
+        source: f's source text, where `inspect` cannot read it.
+
+    Returns:
+        `hessian_f(*args)`: an array of shape `x.shape + x.shape` for one argument x.
+
+    Raises:
+        UnsupportedSyntaxError, NotDifferentiableError: as for `grad`.
+        TypeError: f's value is not a scalar.
 
     >>> hessian(lambda x: x[0] ** 2 * x[1])(np.array([1.0, 2.0]))
     array([[4., 2.],
