@@ -198,3 +198,12 @@ def test_committed_copy_has_its_outputs():
 def test_second_derivative_code_is_shown(executed):
     code = _texts(_cell_showing(executed, "def f_grad_jvp(x1, x2, dx1, dx2):"))
     assert "t4 = ops.sin(x2)" in code and "-(dx2 * ops.sin(x2))" in code  # cos differentiated into -sin
+
+
+def test_checkpointing_trades_memory_for_time(executed):
+    """The checkpointing section: the best segment length needs a fraction of the memory."""
+    found = re.search(r"adoo: ([0-9.]+) MB without checkpoints, ([0-9.]+) MB with k = (\d+), at ([0-9.]+)x the time",
+                      _all_text(executed))
+    assert found, "the checkpointing section printed no summary"
+    plain, best, k = float(found[1]), float(found[2]), int(found[3])
+    assert best < plain / 4 and 1 < k < 120  # (memory, from tracemalloc; time is never asserted)
