@@ -97,6 +97,15 @@ def closure_factory(x):
     return np.sum(triple(x) * by_x(np.exp(x)))
 
 
+def frees_memory(x, w):
+    """`del` of a large intermediate, as memory-conscious NumPy code does."""
+    hidden = np.tanh(np.outer(x, w))
+    pooled = hidden.sum(axis=1)
+    del hidden
+    hidden = pooled * 2.0   # the name again, for a new value
+    return np.sum(hidden ** 2) + np.sum(w)
+
+
 def _vector(n, seed=0):
     return np.random.default_rng(seed).uniform(0.2, 0.9, n)
 
@@ -116,4 +125,5 @@ CALLS = [
     (passes_a_function, (_vector(5),), 0),
     (partial_inside, (_vector(5),), 0),
     (closure_factory, (_vector(5),), 0),
+    (frees_memory, (_vector(4), _vector(3, seed=1)), (0, 1)),
 ]

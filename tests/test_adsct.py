@@ -223,7 +223,7 @@ def test_where_through_adsct():
 
 UNSUPPORTED = {
     "while-else": "def f(x):\n    while x < 1.0:\n        x = x * 2.0\n    else:\n        x = -x\n    return x\n",
-    "del": "def f(x):\n    y = x\n    del y\n    return x\n",
+    "del": "def f(x):\n    y = [x]\n    del y[0]\n    return x\n",
     "tuple assigned in a branch": "def f(x):\n    if x > 0:\n        p = (x, 1.0)\n    else:\n        p = (1.0, x)\n"
                                   "    return p[0]\n",
     "for-else": "def f(x):\n    for i in range(3):\n        x = x * 2.0\n    else:\n        x = -x\n    return x\n",

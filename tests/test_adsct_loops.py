@@ -172,7 +172,8 @@ def test_chained_comparison_is_each_link_in_turn():
 
 REFUSED = {
     "a with statement": "def f(x):\n    with open('f') as h:\n        y = x\n    return y\n",
-    "a del statement": "def f(x):\n    y = x\n    del y\n    return x\n",
+    "a del statement": "def f(x):\n    y = [x]\n    del y[0]\n    return x\n",
+    "'y' is read after `del y`": "def f(x):\n    y = x * 2.0\n    del y\n    return y\n",
     "a try statement": "def f(x):\n    try:\n        y = x\n    except ValueError:\n        y = x\n    return y\n",
     "a for loop with an else: clause": "def f(x):\n    for i in range(3):\n        x = x * 2.0\n    else:\n"
                                        "        x = -x\n    return x\n",

@@ -26,6 +26,10 @@ def test_quick_run_writes_tables_json_and_charts(tmp_path, capsys):
         assert workload["ratios"][workload["reference"]] == 1.0
         assert {"adlib", "adoo", "adsct"} <= set(workload["median_seconds"]), workload["name"]
         assert workload["title"] in printed
+    memory, = results["memory"]  # peak memory of one MLP gradient, by hand and by each strategy
+    assert memory["ratios"][memory["reference"]] == 1.0 and {"adlib", "adoo", "adsct"} <= set(memory["peak_bytes"])
+    assert all(peak > 0 for peak in memory["peak_bytes"].values()) and memory["title"] in printed
+    assert f"| {memory['title']} | " in readme.read_text()
     rows = results["growth"]["rows"]
     assert {(r["n"], r["strategy"]) for r in rows} == {(n, s) for n in (10, 100, 1000) for s in ("adlib", "adoo", "adsct")}
     assert all(r["forward_peak_bytes"] > 0 and r["reverse_seconds"] > 0 for r in rows)

@@ -23,7 +23,7 @@ from .astutil import fresh_name
 from .calls import CallLowering
 from .desugar import desugar
 from .expressions import ExpressionLowering
-from .ir import If, Loop, PytreeOutputError, Program, Stmt, Structured
+from .ir import DELETED, If, Loop, PytreeOutputError, Program, Stmt, Structured
 from .local_functions import is_function_value
 from .loops import lower_loop
 from .parse import Parsed
@@ -213,6 +213,11 @@ class Normaliser(ExpressionLowering, CallLowering):
             self.body.append(Loop(None, None, test_body, test, self.block(node.body), node, self.parsed))
             return
         if lists.statement(self, node):  # ys.append(v), ys.extend(zs), ys.pop()
+            return
+        if isinstance(node, ast.Delete) and not self.depth \
+                and all(isinstance(t, ast.Name) and t.id in self.versions for t in node.targets):
+            for t in node.targets:  # `del h` (to free memory): h names nothing until assigned again
+                self.versions[t.id] = DELETED
             return
         self.refuse_in_place(node.value if isinstance(node, ast.Expr) else node)
         raise unsupported_statement(self.parsed, node)

@@ -13,7 +13,7 @@ import ast
 from .. import ops
 from . import lists, local_functions
 from .astutil import clone
-from .ir import If, Stmt, Structured, _index_expr
+from .ir import DELETED, If, Stmt, Structured, _index_expr
 from .local_functions import is_function_value
 from .statements import lower_expression
 from .words import unsupported_expression
@@ -36,6 +36,9 @@ class ExpressionLowering:
         if isinstance(node, ast.Name):
             if node.id in self.versions:
                 version = self.versions[node.id]
+                if version is DELETED:
+                    raise self.parsed.error(node, f"{node.id!r} is read after `del {node.id}` (Python raises "
+                                            f"UnboundLocalError here)", f"assign {node.id} again before reading it")
                 return version if isinstance(version, (Structured,) + local_functions.FUNCTION_VALUES) \
                     else ast.Name(version, ast.Load())
             return self.outside(node)  # a global or closure value: a constant here

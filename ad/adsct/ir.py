@@ -114,6 +114,16 @@ class Program:
     callees: list = field(default_factory=list)  # the functions inlined into it
 
 
+class _Deleted:
+    """What a name names after `del name`: nothing (reading it is Python's UnboundLocalError)."""
+
+    def __repr__(self) -> str:
+        return "DELETED"
+
+
+DELETED = _Deleted()
+
+
 class Structured:
     """A tuple, list or dict argument (a pytree): its leaves are parameters of their own,
     and constant subscripts and unpacking select them at transformation time."""

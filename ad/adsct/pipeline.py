@@ -24,6 +24,7 @@ from .astutil import fresh_name
 from .callables import as_function
 from .codegen import Forward, Reverse
 from .controlflow import ForwardControlFlow, ReverseControlFlow
+from .freeing import free_after_last_use
 from .emit import HELPERS, compile_function, generated_filename
 from .ir import has_control_flow
 from .parse import define, parse_function
@@ -65,6 +66,8 @@ def _generate(f, mode: str, argnums: tuple, structures=None, source_text=None, f
         is_current = staleness_check(program.namespaces)  # see scope.py
         if floats or entry:
             function = scalar_variant(function)
+        elif mode == "reverse":  # arrays: each freed after the sweep's last use of it
+            function = free_after_last_use(function)
         if entry:
             fused = float_entry(function, program.namespaces, *entry) if mode == "reverse" else None
             if fused is None:

@@ -100,6 +100,7 @@ def unpack(normaliser, targets: list, value: ast.expr, node: ast.stmt) -> None:
         check_unpack(t1, 2)
         r = t1[0]
         c = t1[1]
+        del t1
     """
     if not isinstance(value, ast.Name):
         value = normaliser.plain(value)

@@ -41,7 +41,7 @@ def user_line(error: BaseException, f) -> str | None:
         return None
     lines = registered_source(generated[0].filename).splitlines()
     for index in range(min(generated[0].lineno, len(lines)) - 1, -1, -1):
-        if lines[index].strip() == _REVERSE_SWEEP:
+        if lines[index].strip().startswith(_REVERSE_SWEEP):
             return None
         quote = _QUOTE.match(lines[index])
         if quote is not None:

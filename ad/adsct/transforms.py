@@ -44,11 +44,13 @@ def source(f, mode: str = "reverse", argnums=0, **options) -> str:
         # line 2: return np.sin(x) * x
         t1 = ops.sin(x)
         t2 = t1 * x
-        # reverse sweep
+        # reverse sweep (del: each value is freed after its last use)
         bt2 = cotangent_of(bt2, t2)
         bt1 = unbroadcast(bt2 * x, t1)
         bx = unbroadcast(t1 * bt2, x)
+        del t1
         bx = bx + bt1 * ops.cos(x)
+        del bt1
         return t2, (bx,)
     <BLANKLINE>
     """

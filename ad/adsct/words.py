@@ -22,7 +22,8 @@ _STATEMENTS = {
                                    "ad.adoo (operator overloading), which runs any Python"),
     ast.AsyncWith: ("an async with statement", ""),
     ast.Try: ("a try statement", "check the inputs with if ... raise instead of catching errors"),
-    ast.Delete: ("a del statement", "leave the name alone; it goes out of scope when the function returns"),
+    ast.Delete: ("a del statement of an item, an attribute or a name not assigned before it, or inside a loop "
+                 "or branch", "del plain local names at the function's top level only"),
     ast.Global: ("a global declaration", "read module-level values freely, but return what you compute"),
     ast.Nonlocal: ("a nonlocal declaration", "return what you compute instead of writing it to an outer scope"),
     ast.Import: ("an import inside the function", "import at the top of the module"),

@@ -7,6 +7,7 @@ def closure_reads_late_vjp(x, bt5):
     t1 = a * x
     # line 68: first = scaled(x)
     first = t1
+    del t1
     # line 69: a = np.sin(x)  # a closure reads the variable when it is called
     a_1 = ops.sin(x)
     # scaled, line 66: return a * t
@@ -14,13 +15,19 @@ def closure_reads_late_vjp(x, bt5):
     # line 70: return np.sum(first + scaled(x))
     t4 = first + t3
     t5 = ops.sum(t4)
-    # reverse sweep
+    # reverse sweep (del: each value is freed after its last use)
     bt5 = cotangent_of(bt5, t5)
     bt4 = ops.unreduce(bt5, t4, None, False)
+    del t4
     bfirst = unbroadcast(bt4, first)
+    del first
     bt3 = unbroadcast(bt4, t3)
+    del t3, bt4
     ba_1 = unbroadcast(bt3 * x, a_1)
     bx = unbroadcast(a_1 * bt3, x)
+    del a_1, bt3
     bx = bx + ba_1 * ops.cos(x)
+    del ba_1
     bx = bx + unbroadcast(a * bfirst, x)
+    del a, bfirst
     return t5, (bx,)

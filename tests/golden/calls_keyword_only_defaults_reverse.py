@@ -11,14 +11,21 @@ def penalised_vjp(x, bt6):
     t4 = ops.sum(t3)
     t5 = weight * t4
     t6 = t2 + t5
-    # reverse sweep
+    # reverse sweep (del: each value is freed after its last use)
     bt6 = cotangent_of(bt6, t6)
     bt2 = unbroadcast(bt6, t2)
+    del t2
     bt5 = unbroadcast(bt6, t5)
+    del t5
     bt4 = unbroadcast(weight * bt5, t4)
+    del weight, t4, bt5
     bt3 = ops.unreduce(bt4, t3, None, False)
+    del t3, bt4
     bx = unbroadcast(bt3 * (power * x ** ops.where(ops.logical_and(ops.
         equal(x, 0.0), ops.equal(power, 0.0)), 1.0, power - 1.0)), x)
+    del power, bt3
     bt1 = ops.unreduce(bt2, t1, None, False)
+    del bt2
     bx = bx + bt1 * t1
+    del t1, bt1
     return t6, (bx,)

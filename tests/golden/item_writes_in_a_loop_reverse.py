@@ -14,10 +14,13 @@ def cumulative_by_index_vjp(x, b_out):
     # line 13: out[0] = x[0]
     t2 = x[0]
     out_1 = ops.index_update(out, t2, index=0)
+    del out
     # line 14: for i in range(1, len(x)):
     t3 = len(x)
     t4 = range(1, t3)
+    del t3
     items = list(t4)
+    del t4
     for i in items:
         saved.append(t5)
         # line 15: out[i] = out[i - 1] + x[i] ** 2
@@ -33,11 +36,13 @@ def cumulative_by_index_vjp(x, b_out):
         saved.append(out_1)
         out_1 = ops.index_update(out_1, t9, index=i)
     saved.append(items)
+    del items
     # line 16: return np.sum(np.sqrt(out + 1.0))
     t10 = out_1 + 1.0
     t11 = ops.sqrt(t10)
+    del t10
     t12 = ops.sum(t11)
-    # reverse sweep
+    # reverse sweep (del: each value is freed after its last use)
     bout_1 = zeros_like(out_1)
     bt10 = 0.0
     bt11 = 0.0
@@ -50,8 +55,11 @@ def cumulative_by_index_vjp(x, b_out):
     bx = 0.0
     bt12 = bt12 + cotangent_of(b_out, t12)
     bt11 = bt11 + ops.unreduce(bt12, t11, None, False)
+    del bt12
     bt10 = bt10 + bt11 / (2.0 * t11)
+    del t11, bt11
     bout_1 = bout_1 + unbroadcast(bt10, out_1)
+    del bt10
     for i in reversed(saved.pop()):
         out_1_new = out_1
         out_1 = saved.pop()
@@ -83,6 +91,9 @@ def cumulative_by_index_vjp(x, b_out):
         bt6 = zeros_like(t6)
         bout_1 = bout_1 + ops.scatter_add(bt6_new, t5, shape_of(out_1))
         t5 = saved.pop()
+    del saved, i, t5, t6, t7, t8, t9, bt6, bt7, bt8, bt9
     bt2 = bt2 + unbroadcast(bout_1[0] * last_writes(0, shape_of(out_1)), t2)
+    del out_1, t2, bout_1
     bx = bx + ops.scatter_add(bt2, 0, shape_of(x))
+    del bt2
     return t12, (broadcast_like(bx, x),)

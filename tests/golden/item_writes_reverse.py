@@ -4,6 +4,7 @@ def boundary_conditions_vjp(u, bt10):
     # line 34: v = u.copy()
     t1 = u
     v = t1
+    del t1
     # line 35: v[0] = 0.0
     v_1 = ops.index_update(v, 0.0, index=0)
     # line 36: v[-1] = 0.0
@@ -20,22 +21,37 @@ def boundary_conditions_vjp(u, bt10):
     # line 38: return np.sum(v ** 2)
     t9 = v_3 ** 2
     t10 = ops.sum(t9)
-    # reverse sweep
+    # reverse sweep (del: each value is freed after its last use)
     bt10 = cotangent_of(bt10, t10)
     bt9 = ops.unreduce(bt10, t9, None, False)
+    del t9
     bv_3 = unbroadcast(bt9 * (2 * v_3 ** 1.0), v_3)
+    del bt9
     bv_2 = unbroadcast(ops.index_update(bv_3, 0.0, slice(1, -1, None)), v_2)
+    del v_2
     bt8 = unbroadcast(bv_3[slice(1, -1, None)] * last_writes(slice(1, -1,
         None), shape_of(v_3)), t8)
+    del t8, v_3, bv_3
     bt6 = unbroadcast(bt8, t6)
+    del t6
     bt7 = unbroadcast(bt8, t7)
+    del t7, bt8
     bu = ops.scatter_add(bt7, slice(2, None, None), shape_of(u))
+    del bt7
     bt3 = unbroadcast(bt6, t3)
+    del t3
     bt5 = unbroadcast(-bt6, t5)
+    del t5, bt6
     bt4 = unbroadcast(2.0 * bt5, t4)
+    del t4, bt5
     bu = bu + ops.scatter_add(bt4, slice(1, -1, None), shape_of(u))
+    del bt4
     bu = bu + ops.scatter_add(bt3, slice(None, -2, None), shape_of(u))
+    del bt3
     bv_1 = unbroadcast(ops.index_update(bv_2, 0.0, t2), v_1)
+    del v_1, t2, bv_2
     bv = unbroadcast(ops.index_update(bv_1, 0.0, 0), v)
+    del v, bv_1
     bu = bu + bv
+    del bv
     return t10, (bu,)

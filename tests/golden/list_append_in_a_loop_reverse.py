@@ -21,19 +21,23 @@ def append_in_a_loop_vjp(x, b_out):
         saved.append(out)
         out = list_append(out, t2)
     saved.append(items)
+    del items
     # line 12: return sum(out)
     total = 0
     t4 = len(out)
     t5 = range(0, t4)
+    del t4
     items_1 = list(t5)
+    del t5
     for i_1 in items_1:
         saved.append(t6)
         t6 = list_getitem(out, index=i_1)
         saved.append(total)
         total = total + t6
     saved.append(items_1)
+    del items_1
     total_value = total
-    # reverse sweep
+    # reverse sweep (del: each value is freed after its last use)
     bout = list_zeros(out)
     bt1 = zeros_like(t1)
     bt2 = zeros_like(t2)
@@ -53,6 +57,7 @@ def append_in_a_loop_vjp(x, b_out):
         bt6_new = bt6
         bt6 = zeros_like(t6)
         bout = list_add(bout, list_onehot(bt6_new, out, index=i_1))
+    del i_1, t6, total, bt6, btotal
     for i in reversed(saved.pop()):
         out_new = out
         out = saved.pop()
@@ -70,4 +75,5 @@ def append_in_a_loop_vjp(x, b_out):
         bt1_new = bt1
         bt1 = zeros_like(t1)
         bx = bx + ops.scatter_add(bt1_new, i, shape_of(x))
+    del saved, i, out, t1, t2, bout, bt1, bt2
     return total_value, (broadcast_like(bx, x),)

@@ -13,6 +13,7 @@ def mlp_loss_numpy_vjp(W1, b1, W2, b2, X, Y, bt18):
     # line 96: log_probs = z - (np.log(np.sum(np.exp(z - m), axis=1, keepdims=True)) + m)
     t7 = z - m
     t8 = ops.exp(t7)
+    del t7
     t9 = ops.sum(t8, axis=1, keepdims=True)
     t10 = ops.log(t9)
     t11 = t10 + m
@@ -21,31 +22,52 @@ def mlp_loss_numpy_vjp(W1, b1, W2, b2, X, Y, bt18):
     t13 = Y * log_probs
     t14 = ops.sum(t13)
     t15 = -t14
+    del t14
     t16 = X.shape
     t17 = t16[0]
+    del t16
     t18 = t15 / t17
-    # reverse sweep
+    # reverse sweep (del: each value is freed after its last use)
     bt18 = cotangent_of(bt18, t18)
     bt15 = unbroadcast(bt18 / t17, t15)
+    del t15, t17
     bt14 = -bt15
+    del bt15
     bt13 = ops.unreduce(bt14, t13, None, False)
+    del t13, bt14
     blog_probs = unbroadcast(Y * bt13, log_probs)
+    del log_probs, bt13
     bz = unbroadcast(blog_probs, z)
     bt11 = unbroadcast(-blog_probs, t11)
+    del t11, blog_probs
     bt10 = unbroadcast(bt11, t10)
+    del t10
     bm = unbroadcast(bt11, m)
+    del bt11
     bt9 = bt10 / t9
+    del t9, bt10
     bt8 = ops.unreduce(bt9, t8, 1, True)
+    del bt9
     bt7 = bt8 * t8
+    del t8, bt8
     bz = bz + unbroadcast(bt7, z)
     bm = bm + unbroadcast(-bt7, m)
+    del bt7
     bz = bz + ops.restore_axes(bm, z, 1, True) * ops.tie_share(z, m, 1, True)
+    del z, m, bm
     bt4 = unbroadcast(bz, t4)
+    del t4
     bb2 = unbroadcast(bz, b2)
+    del bz
     bh = unbroadcast(ops.matmul_vjp_a(bt4, W2, ndim_of(h), ndim_of(W2)), h)
     bW2 = unbroadcast(ops.matmul_vjp_b(bt4, h, ndim_of(h), ndim_of(W2)), W2)
+    del h, bt4
     bt2 = unbroadcast(bh * ops.step(t2, 0.0), t2)
+    del t2, bh
     bt1 = unbroadcast(bt2, t1)
+    del t1
     bb1 = unbroadcast(bt2, b1)
+    del bt2
     bW1 = unbroadcast(ops.matmul_vjp_b(bt1, X, ndim_of(X), ndim_of(W1)), W1)
+    del bt1
     return t18, (bW1, bb1, bW2, bb2)

@@ -7,14 +7,21 @@ def running_example_vjp(x1, x2, bt5):
     t3 = t1 + t2
     t4 = ops.sin(x2)
     t5 = t3 - t4
-    # reverse sweep
+    # reverse sweep (del: each value is freed after its last use)
     bt5 = cotangent_of(bt5, t5)
     bt3 = unbroadcast(bt5, t3)
+    del t3
     bt4 = unbroadcast(-bt5, t4)
+    del t4
     bx2 = bt4 * ops.cos(x2)
+    del bt4
     bt1 = unbroadcast(bt3, t1)
+    del t1
     bt2 = unbroadcast(bt3, t2)
+    del t2, bt3
     bx1 = unbroadcast(bt2 * x2, x1)
     bx2 = bx2 + unbroadcast(x1 * bt2, x2)
+    del bt2
     bx1 = bx1 + bt1 / x1
+    del bt1
     return t5, (bx1, bx2)

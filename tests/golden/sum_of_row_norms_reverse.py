@@ -13,7 +13,9 @@ def sum_of_row_norms_vjp(X, b_out):
     # line 15: for row in X:
     t1 = len(X)
     t2 = range(t1)
+    del t1
     items = list(t2)
+    del t2
     for i in items:
         saved.append(row)
         row = X[i]
@@ -27,8 +29,9 @@ def sum_of_row_norms_vjp(X, b_out):
         saved.append(total)
         total = total + t6
     saved.append(items)
+    del items
     total_value = total
-    # reverse sweep
+    # reverse sweep (del: each value is freed after its last use)
     bX = 0.0
     brow = zeros_like(row)
     bt4 = zeros_like(t4)
@@ -63,4 +66,5 @@ def sum_of_row_norms_vjp(X, b_out):
         brow_new = brow
         brow = zeros_like(row)
         bX = bX + ops.scatter_add(brow_new, i, shape_of(X))
+    del saved, i, row, t4, t5, t6, total, brow, bt4, bt5, bt6, btotal
     return total_value, (broadcast_like(bX, X),)
