@@ -1,9 +1,9 @@
 """`python -m ad.bench`: every strategy, the numeric methods, the hand-written limit and the
 installed peers on the same workloads, with medians of interleaved runs and ratios to the
-hand-written code; then the cost of a full gradient by forward mode (n sweeps) and by
-reverse mode (one sweep) as n grows, and symbolic differentiation's expression swell against
-AD (`ad.bench.swell`).  Prints aligned tables and writes `results.json` and
-PNG charts to the output folder.
+hand-written code, and the peak memory of one MLP gradient; then the cost of a full gradient
+by forward mode (n sweeps) and by reverse mode (one sweep) as n grows, and symbolic
+differentiation's expression swell against AD (`ad.bench.swell`).  Prints aligned tables and
+writes `results.json` and PNG charts to the output folder.
 
     python -m ad.bench            # the full suite (several minutes)
     python -m ad.bench --quick    # fewer rounds and sizes: under a minute
@@ -62,6 +62,32 @@ def _peak_bytes(fn) -> int:
         return tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
+
+
+# tracemalloc sees what NumPy allocates; PyTorch and JAX allocate outside it, so they are not compared
+_MEMORY_CANDIDATES = ("numpy (hand)", "adsct", "adoo", "adlib", "autograd")
+
+
+def run_memory(quick: bool) -> list:
+    """Peak memory (tracemalloc) of one value and gradient of the MLP, by hand and by each
+    strategy, after a first call (code generated, caches filled), with ratios to by hand."""
+    workload = suite.tensor_mlp_workload(64 if quick else 1024)
+    peaks = {}
+    for name, run in workload.candidates.items():
+        if name in _MEMORY_CANDIDATES:
+            run()
+            peaks[name] = _peak_bytes(run)
+    reference = workload.reference
+    return [{"title": f"peak memory: {workload.title.split(':')[0]}", "reference": reference, "peak_bytes": peaks,
+             "ratios": {name: peak / peaks[reference] for name, peak in peaks.items()}}]
+
+
+def memory_table(memory: list) -> str:
+    lines = []
+    for m in memory:
+        lines.append(m["title"] + " (tracemalloc peak of one call)")
+        lines += [f"  {name:<14} {peak / 2**20:8.2f} MiB {m['ratios'][name]:6.2f}x" for name, peak in m["peak_bytes"].items()]
+    return "\n".join(lines)
 
 
 def run_growth(sizes, progress: bool) -> dict:
@@ -195,6 +221,8 @@ def main(argv=None) -> int:
     print(f"ad.bench ({'quick' if args.quick else 'full'}), {time.strftime('%Y-%m-%d')}: medians of interleaved "
           f"runs; ratios to the hand-written code measured in the same run.\n{machine.summary_line(measured_on)}\n")
     results = run_workloads(args.quick, progress)
+    memory = run_memory(args.quick)
+    print(memory_table(memory), end="\n\n")
     sizes = (10, 100, 1000) if args.quick else (10, 100, 1000, 10000)
     growth = run_growth(sizes, progress)
     print(growth_table(growth), end="\n\n")
@@ -205,7 +233,7 @@ def main(argv=None) -> int:
     print(swell.table(compositions, "expression swell: ops in d/dx of x ↦ x sin x composed k times"), end="\n\n")
     command = " ".join(["python -m ad.bench", *(sys.argv[1:] if argv is None else argv)])
     record = {"quick": args.quick, "date": time.strftime("%Y-%m-%d"), "command": command, "machine": measured_on,
-              "workloads": results, "growth": growth, "swell": {"product": products, "composition": compositions}}
+              "workloads": results, "memory": memory, "growth": growth, "swell": {"product": products, "composition": compositions}}
     (out / "results.json").write_text(json.dumps(record, indent=1))
     if args.readme:
         readme = Path(args.readme)
