@@ -25,11 +25,12 @@ arrays run the generated code on adoo's values.
 
 from ..errors import NotDifferentiableError, UnsupportedSyntaxError
 from .transforms import grad, hessian, jacobian, jvp, source, value_and_grad, vjp
+from .export import export
 
 # What the shared strategy tests may rely on (see tests/test_strategies.py): this version does
 # not transform source that builds a transform inside the function (nesting: a named adsct.grad(h)
 # called there is inlined, a lambda transformed there is refused) or run any Python.
 SUPPORTS = frozenset({"higher order", "pytrees", "pytree outputs"})
 
-__all__ = ["source", "grad", "value_and_grad", "jvp", "vjp", "jacobian", "hessian",
+__all__ = ["source", "export", "grad", "value_and_grad", "jvp", "vjp", "jacobian", "hessian",
            "UnsupportedSyntaxError", "NotDifferentiableError"]
