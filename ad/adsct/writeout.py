@@ -209,7 +209,7 @@ class _Rewriter(ast.NodeTransformer):
             return self.op_reference(value)
         if isinstance(value, types.FunctionType):
             return self.function(value, value.__name__.lstrip("_") or "helper")
-        if isinstance(value, (np.ndarray, list, dict, tuple, SharedUpdate)):  # (a tuple of literals is inlined)
+        if isinstance(value, (np.ndarray, list, dict, SharedUpdate)) or (type(value) is tuple and not _literal(value)):
             return module.symbol(("data", id(value)), "constant", name, lambda: self.data(value, name))
         return self.data(value, name)
 
