@@ -125,13 +125,18 @@ def _locals(function) -> set:
 
 
 def _literal(value) -> bool:
+    """Whether repr(value) is a Python literal for it (finite numbers, strings, tuples of them)."""
     if type(value) in (bool, int, str, type(None)):
         return True
     if type(value) in (float, complex):
-        return repr(value) == repr(ast.literal_eval(repr(value))) if "n" not in repr(value) else False
-    if type(value) is tuple:
-        return all(_literal(v) for v in value)
-    return False
+        return all(math.isfinite(part) for part in (value.real, value.imag))
+    return type(value) is tuple and all(_literal(v) for v in value)
+
+
+def _is_data(value) -> bool:
+    """Whether `value` is written as an expression of its own (numbers, arrays, containers)."""
+    return isinstance(value, (bool, int, float, complex, str, type(None), list, tuple, dict, np.ndarray, np.generic,
+                              np.dtype, SharedUpdate)) or value is Ellipsis
 
 
 class _Rewriter(ast.NodeTransformer):
@@ -156,7 +161,7 @@ class _Rewriter(ast.NodeTransformer):
         if isinstance(node, ast.Attribute):
             base = self.value_of(node.value)
             if base is ops or (isinstance(base, ops.Op) and node.attr == "impl"):
-                return getattr(ops, node.attr) if base is ops else base
+                return getattr(ops, node.attr, _MISSING) if base is ops else base
         return _MISSING
 
     def visit_Name(self, node: ast.Name):
@@ -211,7 +216,9 @@ class _Rewriter(ast.NodeTransformer):
             return self.function(value, value.__name__.lstrip("_") or "helper")
         if isinstance(value, (np.ndarray, list, dict, SharedUpdate)) or (type(value) is tuple and not _literal(value)):
             return module.symbol(("data", id(value)), "constant", name, lambda: self.data(value, name))
-        return self.data(value, name)
+        if _is_data(value):
+            return self.data(value, name)
+        raise Unwritable(f"{name!r} ({_describe(value)})")
 
     def data(self, value, name: str) -> ast.expr:
         """A number, array or container of them written as an expression (numbers as literals)."""
@@ -224,10 +231,10 @@ class _Rewriter(ast.NodeTransformer):
             where = f"{os.path.basename(value.filename)}, line {value.line}: "
             return self.data(tuple(where + value.error(k).args[0] for k in range(len(value.described))), name)
         if isinstance(value, (list, tuple)):
-            items = [self.data(v, name) for v in value]
+            items = [self.item(v, name) for v in value]
             return ast.List(items, ast.Load()) if isinstance(value, list) else ast.Tuple(items, ast.Load())
         if isinstance(value, dict):
-            return ast.Dict([self.data(k, name) for k in value], [self.data(v, name) for v in value.values()])
+            return ast.Dict([self.item(k, name) for k in value], [self.item(v, name) for v in value.values()])
         if isinstance(value, np.ndarray) and value.dtype.kind in "biufc":
             return ast.Call(self.numpy("array"), [ast.parse(repr(value.tolist()), mode="eval").body],
                             [ast.keyword("dtype", ast.Constant(value.dtype.name))])
@@ -237,9 +244,11 @@ class _Rewriter(ast.NodeTransformer):
             return ast.Call(self.numpy("dtype"), [ast.Constant(value.name)], [])
         if value is Ellipsis:
             return ast.Constant(...)
-        if callable(value) or isinstance(value, types.ModuleType):
-            return self.reference(value, name)
         raise Unwritable(f"{name!r} ({_describe(value)})")
+
+    def item(self, value, name: str) -> ast.expr:
+        """An item of a container: written in place, or (a function, ...) referred to."""
+        return self.data(value, name) if _is_data(value) else self.reference(value, name)
 
     def math(self, *parts) -> ast.expr:
         """math.<parts> in the module."""
@@ -302,6 +311,8 @@ def _hashable(value) -> bool:
 
 
 def _describe(value) -> str:
+    if isinstance(value, types.ModuleType):
+        return f"the module {value.__name__}"
     kind = type(value)
     what = f"{kind.__module__}.{kind.__qualname__}" if kind.__module__ != "builtins" else kind.__qualname__
     return f"a value of type {what}"
