@@ -150,6 +150,9 @@ def exported(tmp_path_factory):
             else:
                 jobs.append((str(path), f"{f.__name__}_jvp", args + tuple(_tangents(args, argnums)[0])))
                 keys.append((f.__name__, "jvp"))
+    f, args, argnums = CASES[1]  # float32 arguments keep float32 derivatives, as adsct's do
+    jobs.append((str(folder / f"{f.__name__}_reverse.py"), f"{f.__name__}_grad", _float32(args)))
+    keys.append((f.__name__, "grad float32"))
     with open(folder / "jobs.pkl", "wb") as handle:
         pickle.dump(jobs, handle)
     environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
@@ -160,6 +163,10 @@ def exported(tmp_path_factory):
         results, loaded = pickle.load(handle)
     assert loaded == [], f"the exported modules imported {loaded}"
     return texts, dict(zip(keys, results)), folder
+
+
+def _float32(args):
+    return tuple(np.asarray(a, dtype=np.float32) for a in args)
 
 
 def _close(got, want):
@@ -181,6 +188,16 @@ def test_reverse_mode_module_computes_adsct_gradient_without_ad(exported, f, arg
     got_value, got_adjoints = results[f.__name__, "vjp"]
     _close(got_value, value)
     _close(got_adjoints, tuple(vjp_fn(0.75)[k] for k in selected))
+
+
+def test_float32_arguments_keep_float32_derivatives(exported):
+    _, results, _ = exported
+    f, args, argnums = CASES[1]
+    want = adsct.grad(f, argnums=argnums)(*_float32(args))
+    got = results[f.__name__, "grad float32"]
+    assert [g.dtype for g in got] == [w.dtype for w in want] == [np.float32] * len(want)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-6)
 
 
 @pytest.mark.parametrize("f,args,argnums", CASES, ids=IDS)
