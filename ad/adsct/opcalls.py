@@ -72,6 +72,7 @@ def rule_call(writer, reverse: bool, node: ast.Call) -> ast.expr:
     spread = writer.reference(ops.get("unbroadcast"), "unbroadcast" if reverse else "broadcast_like")
     return ast.Call(spread, [ast.Call(rule, args, keywords), like], [])
 
+
 def op_call(writer, op, node: ast.Call, hint: str) -> ast.expr:
     """A call of a registry op: a NumPy call where the op is one, else a call of its definition."""
     args = [writer.visit(a) for a in node.args]
@@ -89,6 +90,7 @@ def op_call(writer, op, node: ast.Call, hint: str) -> ast.expr:
     call = ast.Call(writer.reference(op, hint), args, keywords)
     return _without_defaults(call, _defaults(replacement if isinstance(replacement, types.FunctionType)
                                              else op.impl))
+
 
 def _inlined(writer, op, args: list, keywords: list, hint: str):
     """An op whose implementation is a lambda of one NumPy call, as that call with the
@@ -120,8 +122,8 @@ def _inlined(writer, op, args: list, keywords: list, hint: str):
         return None
     defaulted = {p for p in names if p not in values or _same_constant(values[p], defaults.get(p))}
     values = {p: values[p] if p in values else defaults.get(p) for p in names}
-    if any(v is None for v in values.values()):
-        return None
+    if any(v is None or (p in defaulted and not _constant(v)) for p, v in values.items()):
+        return None  # (a parameter without a value, or a default that is not a number or string)
     function = _callee(impl, node.body.func)
     callee_names = {n.id for n in ast.walk(node.body.func) if isinstance(n, ast.Name)}
     used = [n.id for n in ast.walk(node.body) if isinstance(n, ast.Name) and n.id not in callee_names]
@@ -137,6 +139,7 @@ def _inlined(writer, op, args: list, keywords: list, hint: str):
     call.func = writer.reference(function, hint)
     return _without_defaults(call, signature)
 
+
 def _callee(impl, func: ast.expr):
     """The NumPy function that `func` (a name or attribute chain in impl's scope) is, or None."""
     parts = []
@@ -150,7 +153,6 @@ def _callee(impl, func: ast.expr):
     for part in reversed(parts):
         value = getattr(value, part, _MISSING)
     return value if callable(value) and numpy_path(value) is not None else None
-
 
 
 class _Substitute(ast.NodeTransformer):
@@ -168,6 +170,15 @@ def _unset(keyword: str, value, signature: list) -> bool:
         if name == keyword:
             return repr(default) == "<no value>" or _is_default(value, default)
     return False
+
+
+def _constant(node) -> bool:
+    """Whether a syntax tree is a literal (a number, a string, a tuple of them, ...)."""
+    try:
+        ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError):
+        return False
+    return True
 
 
 def _same_constant(a, b) -> bool:
