@@ -5,6 +5,7 @@ results are compared with adsct's own; a golden file keeps the running example's
 plain-NumPy helpers modules get are checked against the registry ops they stand for.
 """
 
+import ast
 import functools
 import inspect
 import os
@@ -22,7 +23,7 @@ import pytest
 from ad import adsct, derived, ops
 from ad.adsct import standalone
 from ad.errors import UnsupportedSyntaxError
-from adsct_corpus import running_example
+from adsct_corpus import CORPUS, running_example
 
 GOLDEN = pathlib.Path(__file__).parent / "golden"
 REPOSITORY = pathlib.Path(__file__).resolve().parent.parent
@@ -314,6 +315,54 @@ def test_pytree_arguments_get_a_parameter_per_array(tmp_path):
     np.testing.assert_allclose(value, takes_a_dict(params, x), rtol=1e-12)
     np.testing.assert_allclose(adjoints[0], want["b"], rtol=1e-12)
     np.testing.assert_allclose(adjoints[1], want["w"], rtol=1e-12)
+
+
+def _plain(args) -> bool:
+    return not any(isinstance(a, (tuple, list, dict)) or a is None for a in args)
+
+
+def test_every_corpus_function_exports_and_runs_without_ad(tmp_path):
+    """The whole adsct corpus (loops, branches, writes, calls, lists): each function of arrays and
+    numbers exported in both modes, run in one fresh interpreter, and compared with adsct."""
+    jobs, expected = [], []
+    for n, (f, args, argnums) in enumerate(CORPUS):
+        if not _plain(args):
+            continue
+        selected = argnums if isinstance(argnums, tuple) else (argnums,)
+        for mode in ("reverse", "forward"):
+            path = tmp_path / f"corpus_{n}_{mode}.py"
+            adsct.export(f, path, mode=mode, argnums=argnums, args=args)
+            name = next(node.name for node in ast.parse(path.read_text()).body if isinstance(node, ast.FunctionDef))
+            if mode == "reverse":
+                value, grads = adsct.value_and_grad(f, argnums=argnums)(*args)
+                jobs.append((str(path), name, tuple(args) + (1.0,)))
+                expected.append((f.__name__, mode, value, grads if isinstance(argnums, tuple) else (grads,)))
+            elif np.ndim(value) == 0:  # (a scalar f: its tangent is the gradient's dot product with the tangents)
+                tangents, _ = _tangents(args, argnums)
+                jobs.append((str(path), name, tuple(args) + tuple(tangents)))
+                dot = sum(np.sum(np.asarray(g) * t) for g, t in zip(expected[-1][3], tangents))
+                expected.append((f.__name__, mode, value, dot))
+    assert len(jobs) > 200
+    with open(tmp_path / "jobs.pkl", "wb") as handle:
+        pickle.dump(jobs, handle)
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    run = subprocess.run([sys.executable, "-c", RUNNER, str(tmp_path / "jobs.pkl"), str(tmp_path / "results.pkl")],
+                         cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    with open(tmp_path / "results.pkl", "rb") as handle:
+        results, loaded = pickle.load(handle)
+    assert loaded == []
+    wrong = []
+    for (name, mode, value, want), (got_value, got) in zip(expected, results):
+        try:
+            np.testing.assert_allclose(got_value, value, rtol=1e-12, atol=1e-12)
+            if mode == "reverse":
+                _close(tuple(got), tuple(want))
+            else:
+                np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+        except AssertionError as error:
+            wrong.append(f"{name} ({mode}): {error}")
+    assert not wrong, "\n".join(wrong)
 
 
 # -- errors -----------------------------------------------------------------------------------------
