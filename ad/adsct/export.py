@@ -12,10 +12,12 @@ import ast
 import os
 import re
 import textwrap
+import types
 
 import astor
 
 from .. import tree
+from .astutil import fresh_name
 from .pipeline import _generate, _remember_source
 from .writeout import Module, Unwritable, write_out
 
@@ -116,29 +118,21 @@ def _grad_entry(function: ast.FunctionDef, argnums) -> ast.FunctionDef:
     params = [a.arg for a in function.args.args][:-1]
     base = function.name[:-len("_vjp")]
     taken = set(params) | {function.name}
-    value, grads = (_fresh(n, taken) for n in ("value", "grads"))
+    value, grads = (fresh_name(n, taken) for n in ("value", "grads"))
     single = isinstance(argnums, int)
-    text = (f"def {_fresh(base + '_grad', taken)}({', '.join(params)}):\n"
+    text = (f"def {fresh_name(base + '_grad', taken)}({', '.join(params)}):\n"
             f"    {(f'The gradient of {base}: the adjoints {function.name} gives for a cotangent of 1.0.')!r}\n"
             f"    {value}, {grads} = {function.name}({', '.join(params + ['1.0'])})\n"
             f"    return {grads}{'[0]' if single else ''}\n")
     return ast.parse(text).body[0]
 
 
-def _fresh(base: str, taken: set) -> str:
-    name, k = base, 1
-    while name in taken:
-        name, k = f"{base}_{k}", k + 1
-    taken.add(name)
-    return name
-
-
 def _header(functions: list, mode: str, argnums, f) -> str:
     """The module's docstring: what it computes, how it was made, what it defines."""
     code = functions[0].name
-    what = getattr(f, "__qualname__", None) or code[:code.rindex("_")]  # (never a repr: it may hold an address)
-    where = getattr(f, "__module__", None)
-    title = f"{mode.capitalize()}-mode derivative of {what}" + (f" (module {where})" if isinstance(where, str) else "")
+    plain = isinstance(f, types.FunctionType)  # (else the name adsct gave it: a repr may hold an address)
+    what = f.__qualname__ if plain else code[:code.rindex("_")]
+    title = f"{mode.capitalize()}-mode derivative of {what}" + (f" (module {f.__module__})" if plain else "")
     made = (f"Written by ad.adsct.export(..., mode={mode!r}, argnums={argnums!r}) from the code adsct generates: "
             f"a standalone module that imports only numpy and math.  Comments in the code quote the lines of "
             f"{what} they come from.")
