@@ -20,7 +20,8 @@ differentiated as what calling them runs (see callables.py); other constructs ra
 `NotDifferentiableError`.  A transform of a gradient adsct returned (`grad(grad(f))`,
 `hessian(f)`) transforms the generated code again, which is itself in the subset; where that
 code keeps a stack for loops and branches, numbers go through f's forward code instead, and
-arrays run the generated code on adoo's values.
+arrays run the generated code on adoo's values.  `export(f, path)` writes f's derivative code as a
+standalone module that imports only numpy and math (export.py).
 """
 
 from ..errors import NotDifferentiableError, UnsupportedSyntaxError
