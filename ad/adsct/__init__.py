@@ -22,16 +22,18 @@ and `grad(f, has_aux=True)` differentiates f's first result; other constructs ra
 `NotDifferentiableError`.  A transform of a gradient adsct returned (`grad(grad(f))`,
 `hessian(f)`) transforms the generated code again, which is itself in the subset; where that
 code keeps a stack for loops and branches, numbers go through f's forward code instead, and
-arrays run the generated code on adoo's values.
+arrays run the generated code on adoo's values.  `export(f, path)` writes f's derivative code as a
+standalone module that imports only numpy and math (export.py).
 """
 
 from ..errors import NotDifferentiableError, UnsupportedSyntaxError
 from .transforms import grad, hessian, jacfwd, jacobian, jacrev, jvp, source, value_and_grad, vjp
+from .export import export
 
 # What the shared strategy tests may rely on (see tests/test_strategies.py): this version does
 # not transform source that builds a transform inside the function (nesting: a named adsct.grad(h)
 # called there is inlined, a lambda transformed there is refused) or run any Python.
 SUPPORTS = frozenset({"higher order", "pytrees", "pytree outputs"})
 
-__all__ = ["source", "grad", "value_and_grad", "jvp", "vjp", "jacobian", "jacfwd", "jacrev", "hessian",
+__all__ = ["source", "export", "grad", "value_and_grad", "jvp", "vjp", "jacobian", "jacfwd", "jacrev", "hessian",
            "UnsupportedSyntaxError", "NotDifferentiableError"]
