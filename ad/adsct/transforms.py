@@ -19,6 +19,7 @@ import numpy as np  # (used by the examples in the docstrings)
 from .. import derived, ops, tree
 from ..errors import UnsupportedSyntaxError
 from .calling import _Call
+from .checkpointing import checked_count
 from .nested import _adoo, _checked_vjp, _on_stand_in, _transform_of_derivative
 from .outputs import _jvp_at, _vjp_at
 from .pipeline import _generate, _remember_source, _stand_in
@@ -32,7 +33,8 @@ def source(f, mode: str = "reverse", argnums=0, **options) -> str:
     `source="def f(...): ..."` gives f's source text where `inspect` cannot find it (code
     typed at a REPL or passed to `python -c`); it is remembered, so `grad(f)` and the other
     transforms work afterwards.  `args=(...)` gives example arguments when some are tuples,
-    lists or dicts (the code has one parameter per array in them).
+    lists or dicts (the code has one parameter per array in them).  `checkpoints=k` shows the
+    reverse-mode code with binomial checkpointing of loops (see `grad`).
 
     >>> def f(x):
     ...     return np.sin(x) * x
@@ -51,7 +53,7 @@ def source(f, mode: str = "reverse", argnums=0, **options) -> str:
         return t2, (bx,)
     <BLANKLINE>
     """
-    unknown = set(options) - {"source", "args"}
+    unknown = set(options) - {"source", "args", "checkpoints"}
     if unknown:
         raise TypeError(f"source() got unexpected keyword arguments {sorted(unknown)}")
     argnums = argnums if isinstance(argnums, tuple) else (argnums,)
@@ -67,7 +69,10 @@ def source(f, mode: str = "reverse", argnums=0, **options) -> str:
                                          f"source(grad(f), mode='forward').)")
         f = stand_in
     n_args = len(options["args"]) if "args" in options else None
-    return _generate(f, mode, argnums, structures, options.get("source"), n_args=n_args)[1]
+    checkpoints = checked_count(options.get("checkpoints"))
+    if checkpoints is not None and mode != "reverse":
+        raise ValueError("checkpoints= is for reverse mode (it checkpoints the loops of the reverse sweep)")
+    return _generate(f, mode, argnums, structures, options.get("source"), n_args=n_args, checkpoints=checkpoints)[1]
 
 
 
@@ -85,11 +90,12 @@ def _arity(g) -> int:
     return f.nin if isinstance(f, ops.Op) else len(inspect.signature(f).parameters)
 
 
-def _reverse_function(f, argnums, with_value: bool):
+def _reverse_function(f, argnums, with_value: bool, checkpoints=None):
     """grad(f) (`with_value` False) or value_and_grad(f): generated reverse-mode code with
     a seed of 1.0, and a fused hot path for Python floats (see specialise.float_entry)."""
     kind = "value_and_grad" if with_value else "grad"
     if getattr(f, "__ad_derivative__", None) is not None:
+        _no_checkpoints_for_derivatives(checkpoints, kind)
         return _adsct_gradient(_transform_of_derivative(
             f, (kind, argnums), lambda s: _reverse_function(s, argnums, with_value),
             lambda g: getattr(_adoo(), kind)(g, argnums)), f, argnums, with_value)
@@ -103,11 +109,11 @@ def _reverse_function(f, argnums, with_value: bool):
             if result is not None:
                 return result
         selected, where = derived.distinct(derived.select_argnums(argnums, len(args))[0])
-        call = _Call(f, args, selected, "reverse", memo)
+        call = _Call(f, args, selected, "reverse", memo, checkpoints)
         value, grads = call(1.0)  # a weak Python 1.0 keeps float32 code float32
         value, = derived.plain_outputs([value], f)
         derived.check_scalar(value, kind)
-        if call.floats and call.structures is None and len(where) == len(selected):  # (no repeated argnums)
+        if call.floats and call.structures is None and len(where) == len(selected) and checkpoints is None:
             entry = _generate(f, "reverse", selected, entry=(with_value, single), n_args=len(args))[0]
             if entry is not None:
                 memo[len(args)] = entry
@@ -118,45 +124,71 @@ def _reverse_function(f, argnums, with_value: bool):
     return _adsct_gradient(derivative_f, f, argnums, with_value)
 
 
-def value_and_grad(f, argnums=0, *, source=None):
+def value_and_grad(f, argnums=0, *, source=None, checkpoints=None):
     """A function returning f's value and gradient, computed by generated reverse-mode code.
     A position repeated in a tuple `argnums` gets the full derivative at each of its places.
-    `source="def f(x): ..."` gives f's source where `inspect` cannot read it (as for `source()`).
+    `source="def f(x): ..."` gives f's source where `inspect` cannot read it (as for `source()`);
+    `checkpoints=k` checkpoints f's loops (see `grad`).
 
     >>> value_and_grad(lambda x: x * x)(3.0)
     (9.0, 6.0)
     """
+    checkpoints = checked_count(checkpoints)
     _remember_source(f, source)
-    return _reverse_function(f, argnums, with_value=True)
+    return _reverse_function(f, argnums, with_value=True, checkpoints=checkpoints)
 
 
-def grad(f, argnums=0, *, source=None):
+def grad(f, argnums=0, *, source=None, checkpoints=None):
     """A function returning the gradient of scalar f by generated reverse-mode code.
     A position repeated in a tuple `argnums` gets the full derivative at each of its places.
     `source="def f(x): ..."` gives f's source where `inspect` cannot read it (as for `source()`);
     NumPy functions with a registry op are differentiated as that op.
 
+    `checkpoints=k` differentiates every `for` and `while` loop of f with binomial
+    checkpointing: instead of saving values for every step, the forward sweep keeps at most
+    k states of the loop, and the reverse sweep runs steps again from the nearest one
+    (Griewank's revolve schedule: the fewest recomputed steps for k states; a while loop is
+    run through once more, as its count is known only at its end).  The same gradient, in
+    memory for k states instead of n steps.
+
     >>> grad(lambda x1, x2: np.log(x1) + x1 * x2 - np.sin(x2), argnums=(0, 1))(2.0, 5.0)
     (5.5, 1.7163378145367738)
     >>> grad(np.sin)(0.0)
     1.0
+    >>> def power(x, n):
+    ...     for _ in range(n):
+    ...         x = np.sin(x)
+    ...     return x
+    >>> bool(np.isclose(grad(power, checkpoints=2)(0.5, 10), grad(power)(0.5, 10), rtol=1e-14, atol=0.0))
+    True
     """
+    checkpoints = checked_count(checkpoints)
     _remember_source(f, source)
-    return _reverse_function(f, argnums, with_value=False)
+    return _reverse_function(f, argnums, with_value=False, checkpoints=checkpoints)
 
 
-def vjp(f, *primals, source=None):
+def vjp(f, *primals, source=None, checkpoints=None):
     """Reverse mode: `(value, vjp_fn)`; each `vjp_fn(cotangent)` runs the generated code.
-    `source=` gives f's source text where `inspect` cannot read it.
+    `source=` gives f's source text where `inspect` cannot read it; `checkpoints=k`
+    checkpoints f's loops (see `grad`).
 
     >>> value, vjp_fn = vjp(lambda x, y: x * y, 2.0, 5.0)
     >>> value, vjp_fn(1.0)
     (10.0, (5.0, 2.0))
     """
+    checkpoints = checked_count(checkpoints)
     _remember_source(f, source)
     if getattr(f, "__ad_derivative__", None) is not None:
+        _no_checkpoints_for_derivatives(checkpoints, "vjp")
         return _on_stand_in(f, primals, "vjp", lambda s: _checked_vjp(s, primals), lambda: _adoo().vjp(f, *primals))
-    return _vjp_at(f, primals, tuple(range(len(primals))))
+    return _vjp_at(f, primals, tuple(range(len(primals))), checkpoints)
+
+
+def _no_checkpoints_for_derivatives(checkpoints, kind: str) -> None:
+    if checkpoints is not None:
+        raise ValueError(f"checkpoints= checkpoints the loops of a function adsct reads; this is a derivative "
+                         f"function, which {kind} transforms through its stand-in or adoo: give checkpoints= to "
+                         f"the inner transform (adsct.grad(f, checkpoints=k))")
 
 
 def jvp(f, primals, tangents, *, source=None):
