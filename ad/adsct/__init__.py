@@ -20,7 +20,9 @@ differentiated as what calling them runs (see callables.py); other constructs ra
 `NotDifferentiableError`.  A transform of a gradient adsct returned (`grad(grad(f))`,
 `hessian(f)`) transforms the generated code again, which is itself in the subset; where that
 code keeps a stack for loops and branches, numbers go through f's forward code instead, and
-arrays run the generated code on adoo's values.
+arrays run the generated code on adoo's values.  `grad`, `value_and_grad`, `vjp` and `source`
+take `checkpoints=k`: every loop's reverse sweep then keeps at most k states of the loop and
+recomputes the other steps (binomial checkpointing; see checkpointing.py and revolve.py).
 """
 
 from ..errors import NotDifferentiableError, UnsupportedSyntaxError

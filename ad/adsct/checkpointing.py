@@ -35,7 +35,7 @@ import ast
 import numbers
 
 from .astutil import HELPER, clone, helper, is_helper
-from .codegen import _assign, _comment, _name
+from .codegen import COMMENT, _assign, _comment, _name
 from .ir import If, Stmt, loops, walk
 
 LOOP = "checkpointed_loop"  # (a helper of generated code: revolve.CheckpointedLoop)
@@ -159,7 +159,6 @@ def _definitions(body: list) -> list:
 
 
 def _is_comment(node) -> bool:
-    from .codegen import COMMENT
     return isinstance(node, ast.Expr) and isinstance(node.value, ast.Name) and node.value.id.startswith(COMMENT)
 
 
@@ -200,7 +199,7 @@ def _guard(gen, body: list, loop) -> list:
                and not (isinstance(s.expr.value, ast.Call) and is_helper(s.expr.value.func, "check_unpack"))}
     if not effects:
         return body
-    again = [ast.Attribute(_name(d), "again", ast.Load()) for d in gen.drivers + [None] if d is not None]
+    again = [ast.Attribute(_name(driver), "again", ast.Load()) for driver in gen.drivers]
     return _guarded(body, effects, again)
 
 

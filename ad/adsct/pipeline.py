@@ -4,7 +4,8 @@ Accepts a function (a user's, a registry op or NumPy function with one, or a der
 function adsct wrote, through its stand-in) with the mode, argnums and argument structure.
 Guarantees to the public transforms (transforms.py): the compiled code and its source, in the
 order parse -> normalise (anf.py) -> in-place guards (aliasing.py) -> activity (activity.py)
--> reverse or forward code (codegen.py, controlflow.py) -> specialise -> compile (emit.py),
+-> reverse or forward code (codegen.py, controlflow.py; loops under checkpointing.py with
+`checkpoints=k`) -> specialise -> compile (emit.py),
 regenerated only when a name it used has been rebound since (scope.py).
 """
 
