@@ -5,15 +5,16 @@ np.sum(x), differentiated by one `adsct.grad` call: without checkpoints the forw
 saves each step's values for the reverse sweep (about 3 arrays of m floats per step); with
 `checkpoints=k` it keeps at most k states of the loop, and the reverse sweep runs steps again
 from the nearest one, Griewank's binomial schedule deciding where the states go.  Prints, for
-each k, the tracemalloc peak of one gradient, the median time of a few (tracemalloc off), the
-steps run again (counted by the schedule, and the binomial formula), and the ratios to the
-unchecked run.  One BLAS thread.
+each k, the tracemalloc peak of one gradient, the median wall-clock and CPU time of a few
+(tracemalloc off, the k's interleaved), the steps run without recording, `advances` (counted by the schedule, and the
+binomial formula), and the ratios to the unchecked run.  One BLAS thread.
 
 Run: python benchmarks/checkpoints.py            # n = m = 10,000; k = none, 100, 10 (a minute or two)
      python benchmarks/checkpoints.py --quick    # n = m = 1,000
 """
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -35,21 +36,29 @@ def long_loop(x, n):
     return np.sum(x)
 
 
-def measure(k, x, n, rounds):
-    gradient = adsct.grad(long_loop, checkpoints=k)
+def peak_and_counts(gradient, x, n):
+    """(the gradient, the tracemalloc peak of computing it, the steps the schedule ran again)."""
     with revolve.recording() as loops:
-        reference = gradient(x, n)  # (generates the code, and counts the schedule's steps)
-    tracemalloc.start()
-    gradient(x, n)
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    times = []
+        tracemalloc.start()
+        try:
+            result = gradient(x, n)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    return result, peak, loops[0].advanced if loops else 0
+
+
+def timings(gradients: dict, x, n, rounds: int) -> dict:
+    """Per k, the median wall-clock and CPU seconds of one gradient, the k's interleaved round
+    by round (so that other work on a shared machine slows them alike)."""
+    wall, cpu = {k: [] for k in gradients}, {k: [] for k in gradients}
     for _ in range(rounds):
-        start = time.perf_counter()
-        gradient(x, n)
-        times.append(time.perf_counter() - start)
-    again = loops[0].advanced if loops else 0
-    return reference, peak, statistics.median(times), again
+        for k, gradient in gradients.items():
+            start_wall, start_cpu = time.perf_counter(), time.process_time()
+            gradient(x, n)
+            wall[k].append(time.perf_counter() - start_wall)
+            cpu[k].append(time.process_time() - start_cpu)
+    return {k: (statistics.median(wall[k]), statistics.median(cpu[k])) for k in gradients}
 
 
 def main(argv=None):
@@ -64,19 +73,26 @@ def main(argv=None):
     m = args.size or (1000 if args.quick else 10_000)
     x = np.linspace(-1.0, 1.0, m)
     print(f"adsct.grad of a loop of {n:,} steps (x = sin(x) * 0.999 + 0.001 * x) over {m:,} floats; "
-          f"one BLAS thread; median of {args.rounds} runs")
-    print(f"{'checkpoints':>12}{'peak MB':>10}{'x peak':>9}{'time s':>9}{'x time':>8}{'steps run again':>17}"
-          f"{'formula':>9}")
-    base = None
-    for k in [None] + args.k:
-        gradient, peak, seconds, again = measure(k, x, n, args.rounds)
-        if base is None:
-            base = gradient, peak, seconds
-        else:
-            np.testing.assert_allclose(gradient, base[0], rtol=1e-12, atol=1e-14)  # the same gradient
+          f"one BLAS thread; medians of {args.rounds} interleaved runs")
+    ks = [None] + args.k
+    gradients = {k: adsct.grad(long_loop, checkpoints=k) for k in ks}
+    for gradient in gradients.values():
+        gradient(x, 2)  # (the code generated before anything is measured)
+    counted = {k: peak_and_counts(gradients[k], x, n) for k in ks}
+    for k in ks:  # the same gradient with every k
+        np.testing.assert_allclose(counted[k][0], counted[None][0], rtol=1e-12, atol=1e-14)
+    times = timings(gradients, x, n, args.rounds)
+    print(f"{'checkpoints':>12}{'peak MB':>10}{'x peak':>8}{'wall s':>8}{'x wall':>8}{'CPU s':>8}{'x CPU':>7}"
+          f"{'advances':>10}{'formula':>9}")
+    (_, base_peak, _), (base_wall, base_cpu) = counted[None], times[None]
+    for k in ks:
+        _, peak, again = counted[k]
+        wall, cpu = times[k]
         formula = "-" if k is None else f"{revolve.advances(n, k):,}"
-        print(f"{'none' if k is None else k:>12}{peak / 1e6:10.1f}{peak / base[1]:9.3f}{seconds:9.2f}"
-              f"{seconds / base[2]:8.2f}{again:17,}{formula:>9}", flush=True)
+        print(f"{'none' if k is None else k:>12}{peak / 1e6:10.1f}{peak / base_peak:8.3f}{wall:8.2f}"
+              f"{wall / base_wall:8.2f}{cpu:8.2f}{cpu / base_cpu:7.2f}{again:10,}{formula:>9}")
+    print(f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; 'advances' counts every "
+          f"step run without recording, the forward sweep's included)")
 
 
 if __name__ == "__main__":
