@@ -12,7 +12,7 @@ import pytest
 import ad
 from ad import adsct, numeric
 from ad.adsct import emit, revolve
-from adsct_corpus import CORPUS, LOOPS, WRITES
+from adsct_corpus import CALLS, CORPUS, LIST_CORPUS, LOOPS, WRITES
 from trees import assert_trees_close
 
 KS = (1, 2, 3, 7)
@@ -126,9 +126,10 @@ def test_scalar_arguments_use_the_float_code_with_checkpoints_too(n):
 
 def test_the_corpus_loops_branches_and_writes_agree_with_checkpoints():
     """Every program of the adsct corpus with loops (lists, writes into arrays, early returns,
-    break in nested loops, while loops), with one and two kept states."""
+    break in nested loops, while loops, loops in called functions), with one and two kept states."""
     tried = 0
-    for f, args, argnums in CORPUS + LOOPS + WRITES:
+    for f, args, *argnums in CORPUS + LOOPS + WRITES + CALLS + LIST_CORPUS:
+        argnums = argnums[0] if argnums else 0
         if "for " not in adsct.source(f, argnums=argnums, args=args) and "while" not in adsct.source(
                 f, argnums=argnums, args=args):
             continue
@@ -137,7 +138,7 @@ def test_the_corpus_loops_branches_and_writes_agree_with_checkpoints():
             assert_trees_close(adsct.grad(f, argnums=argnums, checkpoints=k)(*args), want, err_msg=f.__name__,
                                rtol=1e-12, atol=1e-14)
         tried += 1
-    assert tried >= 30
+    assert tried >= 50
 
 
 def test_ten_thousand_steps_and_a_long_while_loop():
