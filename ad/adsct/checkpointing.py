@@ -27,6 +27,21 @@ unchecked code has it) and `saved.pop().reverse(loop_reverse)`.  A `while` loop 
 are checkpointed the same way inside `loop_record` and `loop_reverse`, and run plainly in
 `loop_advance`.  A `print(...)` (or a warning, a log call) in the loop runs once per step, as
 in Python: not again when the step is recomputed.
+
+>>> import numpy as np
+>>> from ad import adsct
+>>> text = "def f(x, n):\\n    for i in range(n):\\n        x = np.sin(x)\\n    return x\\n"
+>>> exec(text)
+>>> code = adsct.source(f, source=text, checkpoints=4)
+>>> print(code[code.index("    def loop_advance"):code.index("    def loop_record")].strip())
+def loop_advance(step):
+        # one step of the loop at line 2, saving nothing
+        nonlocal i, x
+        i = items[step]
+        # line 3: x = np.sin(x)
+        x = ops.sin(x)
+>>> adsct.grad(f, checkpoints=4)(0.5, 10) == adsct.grad(f)(0.5, 10)
+True
 """
 
 from __future__ import annotations
@@ -43,7 +58,13 @@ LOOP = "checkpointed_loop"  # (a helper of generated code: revolve.CheckpointedL
 
 def loop_names(loop) -> list:
     """Every name a loop assigns, sorted: its variable, its statements' targets and those of
-    the loops inside it (test included).  Its state is their values."""
+    the loops inside it (test included).  Its state is their values.
+
+    >>> from ad.adsct.ir import Loop
+    >>> body = [Stmt("y", None, expr=ast.Name("x")), Loop("j", ast.Name("js"), [], None, [Stmt("x", None)])]
+    >>> loop_names(Loop("i", ast.Name("items"), [], None, body))
+    ['i', 'j', 'x', 'y']
+    """
     inside = loop.test_body + loop.body
     names = {s.target for s in walk(inside) if not s.effect}
     names |= {inner.target for inner in [loop, *loops(inside)] if inner.target is not None}
@@ -129,7 +150,16 @@ def plain_block(gen, block: list) -> list:
 # -- the functions' scopes --------------------------------------------------------------------
 def declare_nonlocals(function: ast.FunctionDef, outer: frozenset = frozenset()) -> None:
     """Give each function defined inside `function` a `nonlocal` line for the names it assigns
-    that an enclosing function has (the step functions share the generated code's variables)."""
+    that an enclosing function has (the step functions share the generated code's variables).
+
+    >>> tree = ast.parse("def f(x):\\n    y = 0\\n    def step():\\n        y = x + 1\\n        z = y\\n").body[0]
+    >>> declare_nonlocals(tree)
+    >>> print(ast.unparse(tree.body[1]))
+    def step():
+        nonlocal y
+        y = x + 1
+        z = y
+    """
     own = _assigned(function.body) | {a.arg for a in function.args.args}
     for inner in _definitions(function.body):
         shared = sorted((_assigned(inner.body) & (outer | own)) - {a.arg for a in inner.args.args})
