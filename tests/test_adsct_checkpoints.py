@@ -309,3 +309,37 @@ def test_forward_mode_and_transforms_of_gradients_refuse_checkpoints():
         adsct.source(repeated_map, mode="forward", checkpoints=2)
     with pytest.raises(ValueError, match="inner transform"):
         adsct.grad(adsct.grad(repeated_map), checkpoints=2)
+
+
+RNG = np.random.default_rng(0)
+
+
+def noisy_steps(x, n):
+    for i in range(n):
+        x = np.sin(x) + 0.01 * RNG.normal(size=3)
+    return np.sum(x)
+
+
+def noisy_steps_legacy(x, n):
+    k = 0
+    while k < n:
+        x = np.sin(x) * np.random.uniform(0.9, 1.1, size=x.shape)
+        k = k + 1
+    return np.sum(x)
+
+
+def noise_drawn_first(x, n):
+    noise = RNG.normal(size=(n, 3))
+    for i in range(n):
+        x = np.sin(x) + 0.01 * noise[i]
+    return np.sum(x)
+
+
+@pytest.mark.parametrize("f,call", [(noisy_steps, "RNG.normal"), (noisy_steps_legacy, "np.random.uniform")])
+def test_random_numbers_drawn_in_a_checkpointed_loop_are_refused_at_the_users_line(f, call):
+    with pytest.raises(adsct.UnsupportedSyntaxError, match=f"`{call}\\(...\\)` in a loop differentiated with "
+                                                        "checkpoints=2") as caught:
+        adsct.grad(f, checkpoints=2)(_normal(3), 4)
+    assert caught.value.filename == __file__ and "draw them before the loop" in str(caught.value)
+    adsct.grad(f)(_normal(3), 4)  # (without checkpoints each step runs once: accepted)
+    assert adsct.grad(noise_drawn_first, checkpoints=2)(_normal(3), 4).shape == (3,)

@@ -47,7 +47,11 @@ True
 from __future__ import annotations
 
 import ast
+import builtins
 import numbers
+import random
+
+import numpy as np
 
 from .astutil import HELPER, clone, helper, is_helper
 from .codegen import COMMENT, _assign, _comment, _name
@@ -81,6 +85,7 @@ def forward(gen, loop, save: bool) -> list:
     """The forward sweep of `loop` (`save` False: where nothing is reversed, the loop as it is)."""
     if not save:
         return plain_block(gen, [loop])
+    refuse_unrepeatable_calls(gen, loop)
     names = loop_names(loop)
     driver = gen.loop_drivers[id(loop)] = gen.fresh("loop")
     step, state = _parameter(gen, "step"), _parameter(gen, "state")
@@ -145,6 +150,49 @@ def plain_block(gen, block: list) -> list:
             test = plain_block(gen, item.test_body) + [ast.If(ast.UnaryOp(ast.Not(), item.test), [ast.Break()], [])]
             out.append(ast.While(ast.Constant(True), test + plain_block(gen, item.body), []))
     return out
+
+
+# -- steps that would not repeat ----------------------------------------------------------------
+_UNREPEATABLE_MODULES = ("numpy.random", "random", "time", "secrets", "uuid")
+_GENERATORS = (np.random.Generator, np.random.RandomState, np.random.BitGenerator, random.Random)
+_RANDOM_METHODS = frozenset(name for kind in _GENERATORS for name in dir(kind) if not name.startswith("_"))
+
+
+def refuse_unrepeatable_calls(gen, loop) -> None:
+    """Refuse a loop whose steps call for random numbers or the time: run again from a kept
+    state, a step would draw other numbers than it did, and the gradient would be wrong."""
+    for stmt in walk(loop.test_body + loop.body):
+        for node in [stmt.expr, *stmt.inputs, *stmt.params.values()]:
+            for call in (n for n in ast.walk(node) if isinstance(n, ast.Call)) if isinstance(node, ast.AST) else ():
+                if _unrepeatable(gen, call.func):
+                    source = stmt.source or gen.program.parsed
+                    raise source.error(stmt.origin or loop.origin, f"`{ast.unparse(call.func)}(...)` in a loop "
+                                       f"differentiated with checkpoints={gen.checkpoints}: a step run again from "
+                                       f"a kept state would draw other values (random numbers, the time)",
+                                       "draw them before the loop (noise = rng.normal(size=(n, 3))) and index them "
+                                       "inside, or leave checkpoints out")
+
+
+def _unrepeatable(gen, func: ast.expr) -> bool:
+    """Whether a call of `func` may give other values when run again: a function of
+    numpy.random, random, time, secrets or uuid, a random generator's method, or a method with
+    a generator's name (`rng.normal`) on a value of the function, which cannot be looked at now."""
+    path = []
+    while isinstance(func, ast.Attribute):
+        path.insert(0, func.attr)
+        func = func.value
+    if not isinstance(func, ast.Name):
+        return False
+    namespace = gen.program.namespace
+    if func.id not in namespace and not hasattr(builtins, func.id):  # a local value: rng.normal(...)
+        return bool(path) and path[-1] in _RANDOM_METHODS
+    target = namespace[func.id] if func.id in namespace else getattr(builtins, func.id)
+    for attribute in path:
+        target = getattr(target, attribute, None)
+    owner = getattr(target, "__self__", None)
+    module = getattr(target, "__module__", None) or getattr(type(owner), "__module__", None) or ""
+    return isinstance(owner, _GENERATORS) or isinstance(target, _GENERATORS) or any(
+        module == m or module.startswith(m + ".") for m in _UNREPEATABLE_MODULES)
 
 
 # -- the functions' scopes --------------------------------------------------------------------
