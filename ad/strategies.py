@@ -82,10 +82,22 @@ def default_for(f, source=None) -> str:
 
 
 def _chosen(f, strategy, options: dict):
-    """The strategy module for a transform of f, and the options it takes (`source=` is adsct's)."""
+    """The strategy module for a transform of f, and the options it takes (`source=` and
+    `checkpoints=` are adsct's: the others run f rather than read it, and refuse checkpoints).
+
+    >>> _chosen(lambda x: x, "adoo", {"checkpoints": 4})
+    Traceback (most recent call last):
+    ...
+    ValueError: checkpoints= (binomial checkpointing of loops) is adsct's; strategy 'adoo' has no such option: use strategy='adsct', or ad.checkpoint(step) around a loop's body
+    """
     name = strategy if strategy is not None else default_for(f, options.get("source"))
+    if name != "adsct" and options.get("checkpoints") is not None:
+        hint = "" if strategy is not None else " (chosen because f's source cannot be read: give source=...)"
+        raise ValueError(f"checkpoints= (binomial checkpointing of loops) is adsct's; strategy {name!r}{hint} has no "
+                         f"such option: use strategy='adsct', or ad.checkpoint(step) around a loop's body")
     if name != "adsct":
-        options = {k: v for k, v in options.items() if k != "source"}  # (the others run f, not read it)
+        options = {k: v for k, v in options.items() if k not in ("source", "checkpoints")}
+    options = {k: v for k, v in options.items() if v is not None}
     return get(name), options
 
 
@@ -113,7 +125,8 @@ def _with_aux(module, transform: str, has_aux: bool, name: str):
     return function
 
 
-def grad(f, argnums=0, has_aux: bool = False, *, strategy: str | None = None, source: str | None = None):
+def grad(f, argnums=0, has_aux: bool = False, *, strategy: str | None = None, source: str | None = None,
+         checkpoints: int | None = None):
     """A function returning the gradient of scalar-valued f.
 
     Args:
@@ -125,6 +138,8 @@ def grad(f, argnums=0, has_aux: bool = False, *, strategy: str | None = None, so
             Python; the default for a function whose source cannot be read, e.g. under `python -c`),
             "adlib" (f must call ad.adlib's elemental functions).
         source: (adsct) f's source text, where `inspect` cannot find it.
+        checkpoints: (adsct) k: differentiate f's loops with binomial checkpointing, keeping at most
+            k states of each loop and recomputing the other steps in the reverse sweep.
 
     Returns:
         `grad_f(*args)`: the gradient with the structure of args[argnums] (a tuple for a tuple argnums);
@@ -138,13 +153,14 @@ def grad(f, argnums=0, has_aux: bool = False, *, strategy: str | None = None, so
     >>> ad.grad(lambda x: (x ** 2, {"half": x / 2}), has_aux=True, strategy="adoo")(3.0)
     (6.0, {'half': 1.5})
     """
-    module, options = _chosen(f, strategy, {} if source is None else {"source": source})
+    module, options = _chosen(f, strategy, {"source": source, "checkpoints": checkpoints})
     if has_aux:
         return _with_aux(module, "grad", has_aux, strategy or default_for(f, source))(f, argnums, has_aux=True, **options)
     return module.grad(f, argnums, **options)
 
 
-def value_and_grad(f, argnums=0, has_aux: bool = False, *, strategy: str | None = None, source: str | None = None):
+def value_and_grad(f, argnums=0, has_aux: bool = False, *, strategy: str | None = None, source: str | None = None,
+                   checkpoints: int | None = None):
     """A function returning f's value and its gradient, from one evaluation of f.
 
     Args:
@@ -154,6 +170,7 @@ def value_and_grad(f, argnums=0, has_aux: bool = False, *, strategy: str | None 
         strategy: "adsct" (default), "adoo" or "adlib" (see `grad`).
 
         source: (adsct) f's source text, where `inspect` cannot read it (REPL, `python -c`).
+        checkpoints: (adsct) k: binomial checkpointing of f's loops (see `grad`).
     Returns:
         `value_and_grad_f(*args) -> (value, gradient)`, the gradient as `grad` gives it; with
         has_aux, `((value, aux), gradient)`.
@@ -164,7 +181,7 @@ def value_and_grad(f, argnums=0, has_aux: bool = False, *, strategy: str | None 
     >>> ad.value_and_grad(lambda x: np.sum(x ** 2), strategy="adoo")(np.array([1.0, 2.0]))
     (5.0, array([2., 4.]))
     """
-    module, options = _chosen(f, strategy, {} if source is None else {"source": source})
+    module, options = _chosen(f, strategy, {"source": source, "checkpoints": checkpoints})
     if has_aux:
         return _with_aux(module, "value_and_grad", has_aux, strategy or default_for(f, source))(f, argnums, has_aux=True, **options)
     return module.value_and_grad(f, argnums, **options)
@@ -193,7 +210,7 @@ def jvp(f, primals, tangents, *, strategy: str | None = None, source: str | None
     return module.jvp(f, primals, tangents, **options)
 
 
-def vjp(f, *primals, strategy: str | None = None, source: str | None = None):
+def vjp(f, *primals, strategy: str | None = None, source: str | None = None, checkpoints: int | None = None):
     """Reverse mode: f's value at `primals` and a function pulling cotangents back to them.
 
     Args:
@@ -202,6 +219,7 @@ def vjp(f, *primals, strategy: str | None = None, source: str | None = None):
         strategy: "adsct" (default), "adoo" or "adlib".
 
         source: (adsct) f's source text, where `inspect` cannot read it (REPL, `python -c`).
+        checkpoints: (adsct) k: binomial checkpointing of f's loops (see `grad`).
     Returns:
         `(value, vjp_fn)`: `vjp_fn(cotangent)` takes a cotangent with the structure of f's output
         and returns a tuple with one cotangent per primal.
@@ -213,7 +231,7 @@ def vjp(f, *primals, strategy: str | None = None, source: str | None = None):
     >>> value, vjp_fn(1.0)
     (10.0, (5.0, 2.0))
     """
-    module, options = _chosen(f, strategy, {} if source is None else {"source": source})
+    module, options = _chosen(f, strategy, {"source": source, "checkpoints": checkpoints})
     return module.vjp(f, *primals, **options)
 
 

@@ -22,8 +22,9 @@ class _Call:
     `memo` (a dict kept by the caller, e.g. one `grad(f)` function) remembers the compiled
     code per argument structure, so repeated calls skip the cache's bookkeeping."""
 
-    def __init__(self, f, args, selected: tuple, mode: str, memo=None):
+    def __init__(self, f, args, selected: tuple, mode: str, memo=None, checkpoints=None):
         self.f, self.mode, self.selected, self.memo = f, mode, selected, memo if memo is not None else {}
+        self.checkpoints = checkpoints  # (reverse mode: loops checkpointed, see checkpointing.py)
         self.n_args = len(args)
         if not _has_pytrees(args):  # arrays and numbers only
             self.structures, self.treedefs = None, None
@@ -40,11 +41,12 @@ class _Call:
         self.plain = not self.floats and all(type(leaf) in _PLAIN_TYPES for leaf in self.leaves)
 
     def _code(self, floats: bool, plain: bool = False):
-        key = (self.structures, self.selected, floats, plain, self.n_args)
+        key = (self.structures, self.selected, floats, plain, self.n_args, self.checkpoints)
         code = self.memo.get(key)
         if code is None or not code.is_current():
             code = self.memo[key] = pipeline._generate(self.f, self.mode, self.selected, self.structures, floats=floats,
-                                                       plain=plain, n_args=self.n_args)[0]
+                                                       plain=plain, n_args=self.n_args,
+                                                       checkpoints=self.checkpoints)[0]
         return code
 
     def __call__(self, *extra):

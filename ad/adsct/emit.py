@@ -22,6 +22,7 @@ from .astutil import HELPER
 from .checks import check_unpack, number_for_math
 from .codegen import COMMENT
 from .listops import LIST_OPS
+from .revolve import CheckpointedLoop
 from .parse import define
 
 _COUNTER = itertools.count(1)
@@ -58,7 +59,7 @@ def jvp_rule(name, i, t, out, *inputs, **params):
 HELPERS = {"ops": ops, "math": math, "cotangent_of": ops.cotangent_of, "unbroadcast": ops.unbroadcast,
            "broadcast_like": ops.unbroadcast, "zeros_like": zeros_like, "vjp_rule": vjp_rule, "jvp_rule": jvp_rule,
            "number_for_math": number_for_math, "check_unpack": check_unpack, "list": list, "reversed": reversed,
-           "range": range, **LIST_OPS}
+           "range": range, "len": len, "checkpointed_loop": CheckpointedLoop, **LIST_OPS}
 
 
 def name_helpers(function: ast.FunctionDef, namespace: dict, helpers: dict) -> dict:

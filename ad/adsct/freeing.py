@@ -5,7 +5,8 @@ Guarantees the same results, with `del a, b` after the top-level statement that 
 names the function assigned at its top level (and reads): Python frees an array when its last name goes,
 so peak memory stays near a hand-written gradient's instead of holding every intermediate
 until the function returns.  Names only assigned inside a branch or loop are left alone (they
-may be unbound), and so are the parameters (the caller holds those anyway).
+may be unbound), and so are the parameters (the caller holds those anyway) and names nested
+functions share with the function.
 
 >>> import ast
 >>> tree = ast.parse("def f_vjp(x, b):\\n    t = x * 2\\n    u = t + 1\\n    bt = b * u\\n    return u, bt")
@@ -35,7 +36,7 @@ def free_after_last_use(function: ast.FunctionDef) -> ast.FunctionDef:
         for name in _reads(statement):
             last_read[name] = i
     bound, freed, new_body = set(), set(), []
-    parameters = {a.arg for a in function.args.args}
+    parameters = {a.arg for a in function.args.args} | _used_by_nested_functions(body)
     for i, statement in enumerate(body):
         new_body.append(statement)
         targets = _top_level_targets(statement)
@@ -60,6 +61,17 @@ def free_after_last_use(function: ast.FunctionDef) -> ast.FunctionDef:
 def _is_comment(statement: ast.stmt, text: str) -> bool:
     return isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Name) \
         and statement.value.id == f"{COMMENT}{text}"
+
+
+def _used_by_nested_functions(body: list) -> set:
+    """Names a nested function (checkpointed loops' step functions) may share with the
+    function as closure cells: never deleted, as the nested function may read them later."""
+    names = set()
+    for statement in body:
+        for node in ast.walk(statement):
+            if isinstance(node, (ast.FunctionDef, ast.Lambda)):
+                names |= {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    return names
 
 
 def _reads(statement: ast.stmt) -> set:

@@ -45,8 +45,8 @@ def _output_wrapper(f, n_args: int, paths: list, leaf=None):
     return per_function[key]
 
 
-def _vjp_at(f, args, selected):
-    call = _Call(f, args, selected, "reverse")
+def _vjp_at(f, args, selected, checkpoints=None):
+    call = _Call(f, args, selected, "reverse", checkpoints=checkpoints)
     value = f(*tree.unflatten(tree.flatten(tuple(args))[1], call.leaves))
     value_leaves, value_def = tree.flatten(value)
     value_leaves = derived.plain_outputs(value_leaves, f)
@@ -56,7 +56,7 @@ def _vjp_at(f, args, selected):
         def vjp_fn(cotangent):
             cot_leaves = derived.check_cotangent(value_def, value_leaves, cotangent)
             cot_leaves = [derived.in_dtype_of(c, v) for c, v in zip(cot_leaves, value_leaves)]
-            outputs_call = _Call(wrapper, list(args) + cot_leaves, selected, "reverse")
+            outputs_call = _Call(wrapper, list(args) + cot_leaves, selected, "reverse", checkpoints=checkpoints)
             return outputs_call.regroup(derived.plain_outputs(outputs_call(1.0)[1], f))
 
         return tree.unflatten(value_def, value_leaves), vjp_fn

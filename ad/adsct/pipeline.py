@@ -4,7 +4,8 @@ Accepts a function (a user's, a registry op or NumPy function with one, or a der
 function adsct wrote, through its stand-in) with the mode, argnums and argument structure.
 Guarantees to the public transforms (transforms.py): the compiled code and its source, in the
 order parse -> normalise (anf.py) -> in-place guards (aliasing.py) -> activity (activity.py)
--> reverse or forward code (codegen.py, controlflow.py) -> specialise -> compile (emit.py),
+-> reverse or forward code (codegen.py, controlflow.py; loops under checkpointing.py with
+`checkpoints=k`) -> specialise -> compile (emit.py),
 regenerated only when a name it used has been rebound since (scope.py).
 """
 
@@ -35,12 +36,13 @@ _CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def _generate(f, mode: str, argnums: tuple, structures=None, source_text=None, floats=False, plain=False,
-              entry=None, n_args=None):
+              entry=None, n_args=None, checkpoints=None):
     """(compiled derivative function, its source), cached per request, for f called with
     `n_args` arguments (None: as many as it has parameters without defaults).  With `floats`, the
     variant for Python-float arguments; with `plain`, the one for plain NumPy arrays; with
     `entry=(with_value, single)`, the fused float hot path of grad or value_and_grad, or
-    (None, None) where there is none (see specialise.py)."""
+    (None, None) where there is none (see specialise.py).  With `checkpoints=k`, reverse-mode
+    code checkpoints its loops, keeping at most k states of each (see checkpointing.py)."""
     if mode not in ("reverse", "forward"):
         raise ValueError(f"mode must be 'reverse' or 'forward', got {mode!r}")
     op = f if isinstance(f, ops.Op) else _library_op(f)
@@ -49,7 +51,7 @@ def _generate(f, mode: str, argnums: tuple, structures=None, source_text=None, f
     per_function = _entries(_CACHE, f)
     if source_text is not None:  # remembered: later transforms of f (other modes, floats) need it too
         per_function["source"] = source_text
-    key = (mode, argnums, structures, floats, plain, entry, n_args)
+    key = (mode, argnums, structures, floats, plain, entry, n_args, checkpoints)
     if key not in per_function or (per_function[key][0] is not None and not per_function[key][0].is_current()):
         function = as_function(f)  # what calling f does (a partial, a callable object: see callables.py)
         program = guard_in_place_updates(normalise(parse_function(function, per_function.get("source")), function,
@@ -62,6 +64,8 @@ def _generate(f, mode: str, argnums: tuple, structures=None, source_text=None, f
         else:
             generator_class = Reverse if mode == "reverse" else Forward
         generator = generator_class(program, active, helpers)
+        if generator_class is ReverseControlFlow:
+            generator.checkpoints = checkpoints
         function = generator.generate(argnums)
         is_current = staleness_check(program.namespaces)  # see scope.py
         if floats or entry:

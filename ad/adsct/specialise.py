@@ -66,7 +66,8 @@ def _propagate_copies(function: ast.FunctionDef) -> None:
     (`bt3 = bt5`).  Only safe where each name keeps one value: `a` assigned once, `b` a
     parameter never assigned or a name assigned once (straight-line code assigns before use).
     """
-    if any(isinstance(n, (ast.For, ast.While, ast.If, ast.With, ast.Try, ast.AugAssign)) for n in ast.walk(function)):
+    if any(isinstance(n, (ast.For, ast.While, ast.If, ast.With, ast.Try, ast.AugAssign, ast.FunctionDef))
+           for statement in function.body for n in ast.walk(statement)):  # (nested defs: checkpointed loops)
         return
     params = {a.arg for a in function.args.args}
     body = [s for s in function.body if not (_is_copy(s) and s.targets[0].id == s.value.id)]

@@ -20,6 +20,7 @@ from .. import derived, ops, tree
 from ..auxiliary import split_aux
 from ..errors import UnsupportedSyntaxError
 from .calling import _Call, array_entry
+from .checkpointing import checked_count
 from .nested import _adoo, _checked_vjp, _on_stand_in, _transform_of_derivative
 from .outputs import _jvp_at, _output_wrapper, _vjp_at
 from .pipeline import _generate, _remember_source, _stand_in
@@ -33,7 +34,8 @@ def source(f, mode: str = "reverse", argnums=0, **options) -> str:
     `source="def f(...): ..."` gives f's source text where `inspect` cannot find it (code
     typed at a REPL or passed to `python -c`); it is remembered, so `grad(f)` and the other
     transforms work afterwards.  `args=(...)` gives example arguments when some are tuples,
-    lists or dicts (the code has one parameter per array in them).
+    lists or dicts (the code has one parameter per array in them).  `checkpoints=k` shows the
+    reverse-mode code with binomial checkpointing of loops (see `grad`).
 
     >>> def f(x):
     ...     return np.sin(x) * x
@@ -54,7 +56,7 @@ def source(f, mode: str = "reverse", argnums=0, **options) -> str:
         return t2, (bx,)
     <BLANKLINE>
     """
-    unknown = set(options) - {"source", "args"}
+    unknown = set(options) - {"source", "args", "checkpoints"}
     if unknown:
         raise TypeError(f"source() got unexpected keyword arguments {sorted(unknown)}")
     argnums = argnums if isinstance(argnums, tuple) else (argnums,)
@@ -70,7 +72,10 @@ def source(f, mode: str = "reverse", argnums=0, **options) -> str:
                                          f"source(grad(f), mode='forward').)")
         f = stand_in
     n_args = len(options["args"]) if "args" in options else None
-    return _generate(f, mode, argnums, structures, options.get("source"), n_args=n_args)[1]
+    checkpoints = checked_count(options.get("checkpoints"))
+    if checkpoints is not None and mode != "reverse":
+        raise ValueError("checkpoints= is for reverse mode (it checkpoints the loops of the reverse sweep)")
+    return _generate(f, mode, argnums, structures, options.get("source"), n_args=n_args, checkpoints=checkpoints)[1]
 
 
 
@@ -88,11 +93,12 @@ def _arity(g) -> int:
     return f.nin if isinstance(f, ops.Op) else len(inspect.signature(f).parameters)
 
 
-def _reverse_function(f, argnums, with_value: bool):
+def _reverse_function(f, argnums, with_value: bool, checkpoints=None):
     """grad(f) (`with_value` False) or value_and_grad(f): generated reverse-mode code with
     a seed of 1.0, and a fused hot path for Python floats (see specialise.float_entry)."""
     kind = "value_and_grad" if with_value else "grad"
     if getattr(f, "__ad_derivative__", None) is not None:
+        _no_checkpoints_for_derivatives(checkpoints, kind)
         return _adsct_gradient(_transform_of_derivative(
             f, (kind, argnums), lambda s: _reverse_function(s, argnums, with_value),
             lambda g: getattr(_adoo(), kind)(g, argnums)), f, argnums, with_value)
@@ -106,11 +112,11 @@ def _reverse_function(f, argnums, with_value: bool):
                 if result is not None:
                     return result
         selected, where = derived.distinct(derived.select_argnums(argnums, len(args))[0])
-        call = _Call(f, args, selected, "reverse", memo)
+        call = _Call(f, args, selected, "reverse", memo, checkpoints)
         value, grads = call(1.0)  # a weak Python 1.0 keeps float32 code float32
         value, = derived.plain_outputs([value], f)
         derived.check_scalar(value, kind)
-        if call.floats and call.structures is None and len(where) == len(selected):  # (no repeated argnums)
+        if call.floats and call.structures is None and len(where) == len(selected) and checkpoints is None:
             entry = _generate(f, "reverse", selected, entry=(with_value, single), n_args=len(args))[0]
             if entry is not None:
                 memo[len(args)] = entry
@@ -124,7 +130,7 @@ def _reverse_function(f, argnums, with_value: bool):
     return _adsct_gradient(derivative_f, f, argnums, with_value)
 
 
-def _with_aux(f, argnums, with_value: bool):
+def _with_aux(f, argnums, with_value: bool, checkpoints=None):
     """grad / value_and_grad of f returning `(value, aux)`: f runs once on the plain arguments
     (giving aux, and refusing a result that is not a pair), and the generated code of a small
     wrapper returning f(...)[0] (f inlined into it) gives the gradient."""
@@ -135,7 +141,7 @@ def _with_aux(f, argnums, with_value: bool):
         f_value(*args)
         if len(args) not in reverse:
             first = _output_wrapper(f, len(args), ["[0]"], leaf=0)
-            reverse[len(args)] = _reverse_function(first, argnums, with_value=True)
+            reverse[len(args)] = _reverse_function(first, argnums, with_value=True, checkpoints=checkpoints)
         value, grads = reverse[len(args)](*args)
         return ((value, aux_of()), grads) if with_value else (grads, aux_of())
 
@@ -143,7 +149,7 @@ def _with_aux(f, argnums, with_value: bool):
     return derived.derivative_function(value_and_grad_f, "value_and_grad" if with_value else "grad")
 
 
-def value_and_grad(f, argnums=0, has_aux: bool = False, *, source=None):
+def value_and_grad(f, argnums=0, has_aux: bool = False, *, source=None, checkpoints=None):
     """A function returning f's value and gradient, computed by generated reverse-mode code.
 
     Args:
@@ -154,6 +160,7 @@ def value_and_grad(f, argnums=0, has_aux: bool = False, *, source=None):
         has_aux: f returns a pair `(value, aux)`; only value is differentiated, and aux comes back
             as plain values: the result is then `((value, aux), gradient)`.
         source: f's source text, where `inspect` cannot read it (code typed into `python -c`).
+        checkpoints: k, to checkpoint every loop of f (see `grad`); None: save every step.
 
     Returns:
         `value_and_grad_f(*args) -> (value, gradient)`, the gradient with the structure, shape
@@ -168,13 +175,14 @@ def value_and_grad(f, argnums=0, has_aux: bool = False, *, source=None):
     >>> value_and_grad(lambda x: x * x)(3.0)
     (9.0, 6.0)
     """
+    checkpoints = checked_count(checkpoints)
     _remember_source(f, source)
     if has_aux:
-        return _with_aux(f, argnums, with_value=True)
-    return _reverse_function(f, argnums, with_value=True)
+        return _with_aux(f, argnums, with_value=True, checkpoints=checkpoints)
+    return _reverse_function(f, argnums, with_value=True, checkpoints=checkpoints)
 
 
-def grad(f, argnums=0, has_aux: bool = False, *, source=None):
+def grad(f, argnums=0, has_aux: bool = False, *, source=None, checkpoints=None):
     """A function returning the gradient of scalar f by generated reverse-mode code.
 
     Args:
@@ -187,6 +195,12 @@ def grad(f, argnums=0, has_aux: bool = False, *, source=None):
             is `(gradient, aux)`, aux as plain values.
         source: f's source text, where `inspect` cannot read it (code typed into `python -c`);
             remembered for every later transform of f.
+        checkpoints: k (an int >= 1) to differentiate every `for` and `while` loop of f with
+            binomial checkpointing: the forward sweep keeps at most k states of the loop instead
+            of values for every step, and the reverse sweep runs steps again from the nearest one
+            (Griewank's revolve schedule: the fewest recomputed steps for k states; a while loop
+            is run through once more, as its count is known only at its end).  The same gradient
+            in memory for k states instead of n steps.  None (the default): save every step.
 
     Returns:
         `grad_f(*args)`: the gradient with the structure, shape and dtype of `args[argnums]`
@@ -198,19 +212,27 @@ def grad(f, argnums=0, has_aux: bool = False, *, source=None):
             construct and f's file and line).
         NotDifferentiableError: a differentiated value reaches a call without a derivative rule.
         TypeError: f's value is not a scalar; with has_aux, f does not return a pair.
+        ValueError: checkpoints is not a positive int.
 
     >>> grad(lambda x1, x2: np.log(x1) + x1 * x2 - np.sin(x2), argnums=(0, 1))(2.0, 5.0)
     (5.5, 1.7163378145367738)
     >>> grad(np.sin)(0.0)
     1.0
+    >>> def power(x, n):
+    ...     for _ in range(n):
+    ...         x = np.sin(x)
+    ...     return x
+    >>> bool(np.isclose(grad(power, checkpoints=2)(0.5, 10), grad(power)(0.5, 10), rtol=1e-14, atol=0.0))
+    True
     """
+    checkpoints = checked_count(checkpoints)
     _remember_source(f, source)
     if has_aux:
-        return _with_aux(f, argnums, with_value=False)
-    return _reverse_function(f, argnums, with_value=False)
+        return _with_aux(f, argnums, with_value=False, checkpoints=checkpoints)
+    return _reverse_function(f, argnums, with_value=False, checkpoints=checkpoints)
 
 
-def vjp(f, *primals, source=None):
+def vjp(f, *primals, source=None, checkpoints=None):
     """Reverse mode by generated code: f's value now, and a function pulling cotangents back.
 
     Args:
@@ -218,6 +240,7 @@ def vjp(f, *primals, source=None):
             return a pytree (tuples, lists, dicts of arrays).
         *primals: f's positional arguments (every one is differentiated).
         source: f's source text, where `inspect` cannot read it.
+        checkpoints: k, to checkpoint every loop of f (see `grad`); None: save every step.
 
     Returns:
         `(value, vjp_fn)`: f's value (plain floats and arrays, f's output structure) and
@@ -232,10 +255,19 @@ def vjp(f, *primals, source=None):
     >>> value, vjp_fn(1.0)
     (10.0, (5.0, 2.0))
     """
+    checkpoints = checked_count(checkpoints)
     _remember_source(f, source)
     if getattr(f, "__ad_derivative__", None) is not None:
+        _no_checkpoints_for_derivatives(checkpoints, "vjp")
         return _on_stand_in(f, primals, "vjp", lambda s: _checked_vjp(s, primals), lambda: _adoo().vjp(f, *primals))
-    return _vjp_at(f, primals, tuple(range(len(primals))))
+    return _vjp_at(f, primals, tuple(range(len(primals))), checkpoints)
+
+
+def _no_checkpoints_for_derivatives(checkpoints, kind: str) -> None:
+    if checkpoints is not None:
+        raise ValueError(f"checkpoints= checkpoints the loops of a function adsct reads; this is a derivative "
+                         f"function, which {kind} transforms through its stand-in or adoo: give checkpoints= to "
+                         f"the inner transform (adsct.grad(f, checkpoints=k))")
 
 
 def jvp(f, primals, tangents, *, source=None):
