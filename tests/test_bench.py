@@ -30,6 +30,9 @@ def test_quick_run_writes_tables_json_and_charts(tmp_path, capsys):
     assert memory["ratios"][memory["reference"]] == 1.0 and {"adlib", "adoo", "adsct"} <= set(memory["peak_bytes"])
     assert all(peak > 0 for peak in memory["peak_bytes"].values()) and memory["title"] in printed
     assert f"| {memory['title']} | " in readme.read_text()
+    remat = results["checkpoints"]  # memory against recomputation, k = none, 100, 10
+    assert [r["checkpoints"] for r in remat] == [None, 100, 10] and "memory against recomputation" in printed
+    assert remat[2]["peak_bytes"] < remat[0]["peak_bytes"] and remat[2]["recomputed_steps"] > remat[1]["recomputed_steps"]
     rows = results["growth"]["rows"]
     assert {(r["n"], r["strategy"]) for r in rows} == {(n, s) for n in (10, 100, 1000) for s in ("adlib", "adoo", "adsct")}
     assert all(r["forward_peak_bytes"] > 0 and r["reverse_seconds"] > 0 for r in rows)

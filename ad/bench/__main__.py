@@ -1,8 +1,9 @@
 """`python -m ad.bench`: every strategy, the numeric methods, the hand-written limit and the
 installed peers on the same workloads, with medians of interleaved runs and ratios to the
-hand-written code, and the peak memory of one MLP gradient; then the cost of a full gradient
-by forward mode (n sweeps) and by reverse mode (one sweep) as n grows, and symbolic
-differentiation's expression swell against AD (`ad.bench.swell`).  Prints aligned tables and
+hand-written code, the peak memory of one MLP gradient and of a long loop's with checkpoints
+(`ad.bench.checkpoints`); then the cost of a full gradient by forward mode (n sweeps) and by
+reverse mode (one sweep) as n grows, and symbolic differentiation's expression swell against
+AD (`ad.bench.swell`).  Prints aligned tables and
 writes `results.json` and PNG charts to the output folder.
 
     python -m ad.bench            # the full suite (several minutes)
@@ -21,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from ..nn.progress import progress_bar
-from . import machine, report, suite, swell
+from . import checkpoints, machine, report, suite, swell
 from .timing import compare, workload_table
 
 
@@ -226,6 +227,9 @@ def main(argv=None) -> int:
     sizes = (10, 100, 1000) if args.quick else (10, 100, 1000, 10000)
     growth = run_growth(sizes, progress)
     print(growth_table(growth), end="\n\n")
+    steps = 300 if args.quick else 2000
+    remat = checkpoints.run(steps=steps, size=steps, rounds=1 if args.quick else 3)
+    print(checkpoints.table(remat, steps, steps), end="\n\n")
     products = swell.product_rows((3, 10, 30) if args.quick else swell.PRODUCT_SIZES, rounds=3 if args.quick else 9)
     compositions = swell.composition_rows(range(1, 9) if args.quick else swell.COMPOSITIONS)
     print(swell.table(products, "symbolic differentiation against AD: gradient of θ1 θ2 ... θn "
@@ -233,7 +237,7 @@ def main(argv=None) -> int:
     print(swell.table(compositions, "expression swell: ops in d/dx of x ↦ x sin x composed k times"), end="\n\n")
     command = " ".join(["python -m ad.bench", *(sys.argv[1:] if argv is None else argv)])
     record = {"quick": args.quick, "date": time.strftime("%Y-%m-%d"), "command": command, "machine": measured_on,
-              "workloads": results, "memory": memory, "growth": growth, "swell": {"product": products, "composition": compositions}}
+              "workloads": results, "memory": memory, "checkpoints": remat, "growth": growth, "swell": {"product": products, "composition": compositions}}
     (out / "results.json").write_text(json.dumps(record, indent=1))
     if args.readme:
         readme = Path(args.readme)
