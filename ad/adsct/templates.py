@@ -151,6 +151,8 @@ class _Fold(ast.NodeTransformer):
 
     def visit_BinOp(self, node):
         self.generic_visit(node)
+        if isinstance(node.op, ast.Pow) and _number(node.right) and node.right.value == 1:
+            return node.left  # x ** 1.0 (pow's rule at exponent 2): x itself
         return _computed(_PYTHON_OPERATORS.get(type(node.op)), [node.left, node.right]) or node
 
     def visit_UnaryOp(self, node):

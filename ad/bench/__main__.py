@@ -31,7 +31,7 @@ def _progress(iterable, total, description, enabled):
 
 
 def run_workloads(quick: bool, progress: bool) -> list:
-    makers = [suite.running_example_workload, suite.loop_workload,
+    makers = [suite.running_example_workload, suite.loop_workload, suite.demo_mlp_workload,
               lambda: suite.tensor_mlp_workload(1), lambda: suite.tensor_mlp_workload(64)]
     if not quick:
         makers += [lambda: suite.tensor_mlp_workload(1024), suite.scalar_mlp_workload]

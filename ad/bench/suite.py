@@ -120,6 +120,24 @@ def scalar_mlp_workload(points: int = 100) -> Workload:
     return _verified(w, rtol=1e-9)
 
 
+# -- micrograd's demo network in matrix form ---------------------------------------------------
+
+def demo_mlp_workload(points: int = 100) -> Workload:
+    X, y = workloads.moons(points)
+    params = workloads.demo_mlp_params()
+    w = Workload("demo_mlp_matrix", f"micrograd's MLP(2, [16, 16, 1]) in matrix form, {points} points, hinge "
+                 "loss + L2: value and gradient", "numpy (hand)")
+    w.candidates["numpy (hand)"] = lambda: workloads.demo_mlp_numpy_grad(*params, X, y)
+    every = (0, 1, 2, 3, 4, 5)
+    g_sct = adsct.value_and_grad(workloads.demo_mlp_loss, argnums=every)
+    w.candidates["adsct"] = lambda: g_sct(*params, X, y)
+    g_oo = adoo.value_and_grad(workloads.demo_mlp_loss, argnums=every)
+    w.candidates["adoo"] = lambda: g_oo(*params, X, y)
+    g_lib = adlib.value_and_grad(workloads.demo_mlp_loss_elemental(adlib), argnums=every)
+    w.candidates["adlib"] = lambda: g_lib(*params, X, y)
+    return _verified(w, rtol=1e-9)
+
+
 # -- the tensor MLP ---------------------------------------------------------------------------
 
 def tensor_mlp_workload(batch: int = 64) -> Workload:

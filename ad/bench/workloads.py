@@ -147,3 +147,63 @@ def chain(lib, n=200):
             x = lib.add(lib.mul(x, 0.999), 0.001)
         return lib.sum(x)
     return f
+
+
+# -- micrograd's demo network in matrix form ------------------------------------------------------
+# MLP(2, [16, 16, 1]) on the moons, max-margin loss plus L2 regularisation of every parameter, as in
+# micrograd's demo notebook, with each layer one matrix product instead of scalar neurons.
+
+DEMO_ALPHA = 1e-4
+
+
+def demo_mlp_params(sizes=(2, 16, 16, 1), seed=0):
+    """(W1, b1, W2, b2, W3, b3), uniform in [-1, 1) as micrograd's neurons start."""
+    rng = np.random.default_rng(seed)
+    params = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        params += [rng.uniform(-1.0, 1.0, (n_in, n_out)), rng.uniform(-1.0, 1.0, n_out)]
+    return tuple(params)
+
+
+def demo_mlp_loss(W1, b1, W2, b2, W3, b3, X, y):
+    """The demo's loss: mean hinge loss of the scores against labels ±1, plus alpha Σ p²."""
+    h1 = np.maximum(X @ W1 + b1, 0.0)
+    h2 = np.maximum(h1 @ W2 + b2, 0.0)
+    scores = (h2 @ W3 + b3)[:, 0]
+    data_loss = np.mean(np.maximum(1.0 - y * scores, 0.0))
+    squares = np.sum(W1 ** 2) + np.sum(b1 ** 2) + np.sum(W2 ** 2) + np.sum(b2 ** 2) + np.sum(W3 ** 2) + np.sum(b3 ** 2)
+    return data_loss + DEMO_ALPHA * squares
+
+
+def demo_mlp_loss_elemental(lib):
+    """The same loss spelled as elemental calls of `lib` (adlib)."""
+    def loss(W1, b1, W2, b2, W3, b3, X, y):
+        h1 = lib.maximum(lib.add(lib.matmul(X, W1), b1), 0.0)
+        h2 = lib.maximum(lib.add(lib.matmul(h1, W2), b2), 0.0)
+        scores = lib.getitem(lib.add(lib.matmul(h2, W3), b3), (slice(None), 0))
+        data_loss = lib.mean(lib.maximum(lib.sub(1.0, lib.mul(y, scores)), 0.0))
+        squares = lib.sum(lib.square(W1))
+        for p in (b1, W2, b2, W3, b3):
+            squares = lib.add(squares, lib.sum(lib.square(p)))
+        return lib.add(data_loss, lib.mul(DEMO_ALPHA, squares))
+    return loss
+
+
+def demo_mlp_numpy_grad(W1, b1, W2, b2, W3, b3, X, y):
+    """Value and gradient of `demo_mlp_loss` written by hand in NumPy."""
+    z1 = X @ W1 + b1
+    h1 = np.maximum(z1, 0.0)
+    z2 = h1 @ W2 + b2
+    h2 = np.maximum(z2, 0.0)
+    scores = h2 @ W3[:, 0] + b3[0]
+    margins = 1.0 - y * scores
+    params = (W1, b1, W2, b2, W3, b3)
+    loss = np.mean(np.maximum(margins, 0.0)) + DEMO_ALPHA * sum(np.sum(p * p) for p in params)
+    d_scores = -y * (margins > 0) / len(y)
+    gW3, gb3 = np.outer(h2.T @ d_scores, 1.0), np.array([d_scores.sum()])
+    dz2 = np.outer(d_scores, W3[:, 0]) * (z2 > 0)
+    gW2, gb2 = h1.T @ dz2, dz2.sum(axis=0)
+    dz1 = (dz2 @ W2.T) * (z1 > 0)
+    gW1, gb1 = X.T @ dz1, dz1.sum(axis=0)
+    grads = tuple(g + 2.0 * DEMO_ALPHA * p for g, p in zip((gW1, gb1, gW2, gb2, gW3, gb3), params))
+    return loss, grads

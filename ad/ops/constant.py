@@ -78,12 +78,12 @@ def float_dtype(x):
 def _step(x, y):
     x = np.asarray(x)
     dtype = float_dtype(x)
-    share = np.greater(x, y).astype(dtype)
-    ties = np.equal(x, y)
-    if ties.any():  # rare, so checked before paying for the masked write
+    greater = np.greater(x, y)
+    share = greater.astype(dtype)
+    if not (greater | np.less(x, y)).all():  # ties or nan somewhere: rare, so found in one pass first
+        ties = np.equal(x, y)
         share = np.where(ties, np.asarray(0.5, dtype), share)
-    unordered = np.isnan(x) | np.isnan(y)
-    if unordered.any():  # maximum(x, nan) is nan, and so is its derivative (NumPy propagates nan)
+        unordered = np.isnan(x) | np.isnan(y)  # maximum(x, nan) is nan, and so is its derivative
         share = np.where(unordered, np.asarray(np.nan, dtype), share)
     return share if share.ndim else share[()]
 

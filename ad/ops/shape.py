@@ -70,8 +70,9 @@ broadcast_to = defop(
     doc="Broadcast x to `shape` (a read-only view).\n\n>>> broadcast_to(1.0, (2,))\narray([1., 1.])")
 
 def _unbroadcast(value, like):
-    if type(value) is np.ndarray and type(like) is np.ndarray and value.dtype is like.dtype \
-            and value.shape == like.shape:  # the common case, first: nothing to undo
+    kind = type(value)  # the common cases first: nothing to undo
+    if kind is type(like) and (kind is np.float64 or kind is float or (
+            kind is np.ndarray and value.dtype is like.dtype and value.shape == like.shape)):
         return value
     if is_complex(value) and not is_complex(like):  # a real value's cotangent (or tangent) is real
         value = np.real(value)
