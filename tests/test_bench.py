@@ -21,7 +21,7 @@ def test_quick_run_writes_tables_json_and_charts(tmp_path, capsys):
     printed = capsys.readouterr().out
     results = json.loads((tmp_path / "results.json").read_text())
     names = {w["name"] for w in results["workloads"]}
-    assert {"running_example", "loop", "tensor_mlp_1", "tensor_mlp_64"} <= names
+    assert {"running_example", "loop", "demo_mlp_matrix", "tensor_mlp_1", "tensor_mlp_64"} <= names
     for workload in results["workloads"]:
         assert workload["ratios"][workload["reference"]] == 1.0
         assert {"adlib", "adoo", "adsct"} <= set(workload["median_seconds"]), workload["name"]
