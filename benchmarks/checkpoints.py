@@ -24,7 +24,6 @@ import os
 import statistics
 import sys
 import time
-import tracemalloc
 from pathlib import Path
 
 import _setup  # noqa: F401  (one BLAS thread, before NumPy loads)
@@ -34,24 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # (the ad of this 
 
 from ad import adsct
 from ad.adsct import revolve
-
-
-def long_loop(x, n):
-    for _ in range(n):
-        x = np.sin(x) * 0.999 + 0.001 * x
-    return np.sum(x)
-
-
-def peak_and_counts(gradient, x, n):
-    """(the gradient, the tracemalloc peak of computing it, the steps the schedule ran again)."""
-    with revolve.recording() as loops:
-        tracemalloc.start()
-        try:
-            result = gradient(x, n)
-            peak = tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
-    return result, peak, loops[0].advanced if loops else 0
+from ad.bench.checkpoints import long_loop, peak_and_counts
 
 
 def timings(gradients: dict, x, n, rounds: int) -> dict:

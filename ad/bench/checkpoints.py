@@ -26,6 +26,23 @@ def long_loop(x, n):
     return np.sum(x)
 
 
+def peak_and_counts(gradient, x, n):
+    """(gradient(x, n), the tracemalloc peak of computing it, the steps the schedule ran again).
+
+    >>> _, peak, again = peak_and_counts(grad(long_loop, checkpoints=2), np.ones(3), 10)
+    >>> peak > 0, again
+    (True, 20)
+    """
+    with revolve.recording() as loops:
+        tracemalloc.start()
+        try:
+            result = gradient(x, n)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    return result, peak, loops[0].advanced if loops else 0
+
+
 def run(steps: int, size: int, ks=(None, 100, 10), rounds: int = 3) -> list:
     """One row per k: peak bytes, median seconds and recomputed steps of one gradient of
     `long_loop` (n = steps, over `size` floats), and the ratios to the unchecked run."""
@@ -34,16 +51,9 @@ def run(steps: int, size: int, ks=(None, 100, 10), rounds: int = 3) -> list:
     reference = gradients[ks[0]](x, steps)
     rows = {}
     for k, gradient in gradients.items():
-        with revolve.recording() as loops:
-            tracemalloc.start()
-            try:
-                result = gradient(x, steps)
-                peak = tracemalloc.get_traced_memory()[1]
-            finally:
-                tracemalloc.stop()
+        result, peak, advanced = peak_and_counts(gradient, x, steps)
         np.testing.assert_allclose(result, reference, rtol=1e-12)  # the same gradient for every k
-        rows[k] = {"checkpoints": k, "peak_bytes": peak, "recomputed_steps": loops[0].advanced if loops else 0,
-                   "seconds": []}
+        rows[k] = {"checkpoints": k, "peak_bytes": peak, "recomputed_steps": advanced, "seconds": []}
     for _ in range(rounds):  # (interleaved: other work on the machine slows every k alike)
         for k, gradient in gradients.items():
             start = time.perf_counter()
