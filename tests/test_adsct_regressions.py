@@ -464,3 +464,19 @@ def test_adjoint_of_a_value_overwritten_in_a_loop_and_never_read_has_its_shape()
     x, y = np.array([0.3, -0.4, 0.9]), np.array([1.0, 2.0, 3.0])
     np.testing.assert_allclose(adsct.grad(reshaped_in_a_loop_and_unused)(x, y), 0.5)
     np.testing.assert_allclose(adsct.hessian(reshaped_in_a_loop_and_unused)(x, y), 0.0, atol=1e-12)
+
+
+def test_freeing_intermediates_keeps_every_name_until_its_last_read():
+    """freeing.py deletes a name after the statement that last reads it: `x += ...` reads x,
+    a name only assigned inside a branch is never deleted (it may be unbound), and the
+    deleted names are never read again (the code runs)."""
+    import ast
+    from ad.adsct.freeing import free_after_last_use
+    text = ("def f_vjp(x, b):\n    t = x * 2\n    u = t + 1\n    u += t\n    if b > 0:\n        w = u * 2\n"
+            "    else:\n        w = u * 3\n    bt = b * w\n    return bt\n")
+    function = free_after_last_use(ast.parse(text).body[0])
+    freed = [ast.unparse(s) for s in function.body if isinstance(s, ast.Delete)]
+    assert freed == ["del t", "del u"]
+    namespace = {}
+    exec(compile(ast.fix_missing_locations(ast.Module([function], [])), "<freed>", "exec"), namespace)
+    assert namespace["f_vjp"](1.5, 2.0) == 2.0 * ((1.5 * 2 + 1) + 1.5 * 2) * 2

@@ -75,8 +75,12 @@ def _used_by_nested_functions(body: list) -> set:
 
 
 def _reads(statement: ast.stmt) -> set:
-    return {node.id for node in ast.walk(statement) if isinstance(node, ast.Name)
-            and isinstance(node.ctx, ast.Load) and not node.id.startswith(COMMENT)}
+    names = {node.id for node in ast.walk(statement) if isinstance(node, ast.Name)
+             and isinstance(node.ctx, ast.Load) and not node.id.startswith(COMMENT)}
+    for node in ast.walk(statement):  # (`x += 1` reads x too)
+        if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+    return names
 
 
 def _top_level_targets(statement: ast.stmt) -> set:
