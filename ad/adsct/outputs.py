@@ -98,3 +98,25 @@ def _jvp_of_outputs(f, args, selected, t_leaves):
     return (tree.unflatten(value_def, derived.plain_outputs(value_leaves, f)),
             tree.unflatten(value_def, derived.plain_outputs(tangents, f)))
 
+
+# ad.derived builds jacobians from a vjp and a jvp of f restricted to some arguments; adsct
+# transforms f itself, with those arguments as argnums.
+
+def _vjp_of_restriction(f_selected, *chosen):
+    f, args, selected = f_selected.restricts
+    return _vjp_at(f, _with(args, selected, chosen), selected)
+
+
+def _jvp_of_restriction(f_selected, chosen, tangents):
+    f, args, selected = f_selected.restricts
+    full_tangents = [None] * len(args)
+    for k, t in zip(selected, tangents):
+        full_tangents[k] = t
+    return _jvp_at(f, _with(args, selected, chosen), selected, full_tangents)
+
+
+def _with(args, selected, chosen) -> list:
+    full = list(args)
+    for k, c in zip(selected, chosen):
+        full[k] = c
+    return full

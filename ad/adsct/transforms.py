@@ -22,7 +22,7 @@ from ..errors import UnsupportedSyntaxError
 from .calling import _Call, array_entry
 from .checkpointing import checked_count
 from .nested import _adoo, _checked_vjp, _on_stand_in, _transform_of_derivative
-from .outputs import _jvp_at, _output_wrapper, _vjp_at
+from .outputs import _jvp_at, _jvp_of_restriction, _output_wrapper, _vjp_at, _vjp_of_restriction
 from .pipeline import _generate, _remember_source, _stand_in
 
 __all__ = ["source", "grad", "value_and_grad", "jvp", "vjp", "jacobian", "jacfwd", "jacrev", "hessian"]
@@ -297,29 +297,6 @@ def jvp(f, primals, tangents, *, source=None):
     leaves, treedef = tree.flatten(primals)
     derived.check_tangents(leaves, treedef, tangents)
     return _jvp_at(f, primals, tuple(range(len(primals))), tuple(tangents))
-
-
-# ad.derived builds jacobians from a vjp and a jvp of f restricted to some arguments; adsct
-# transforms f itself, with those arguments as argnums.
-
-def _vjp_of_restriction(f_selected, *chosen):
-    f, args, selected = f_selected.restricts
-    return _vjp_at(f, _with(args, selected, chosen), selected)
-
-
-def _jvp_of_restriction(f_selected, chosen, tangents):
-    f, args, selected = f_selected.restricts
-    full_tangents = [None] * len(args)
-    for k, t in zip(selected, tangents):
-        full_tangents[k] = t
-    return _jvp_at(f, _with(args, selected, chosen), selected, full_tangents)
-
-
-def _with(args, selected, chosen) -> list:
-    full = list(args)
-    for k, c in zip(selected, chosen):
-        full[k] = c
-    return full
 
 
 def jacobian(f, argnums=0, mode="reverse", *, source=None):

@@ -41,16 +41,20 @@ def real_only(fn, name: str):
 
 
 def conditioned(*matrices, bound: float = 30.0) -> bool:
-    """True when every (square) matrix among the inputs has a condition number below `bound`:
-    the domain of the ops that invert, where finite differences are accurate.
+    """True when every (square) matrix among the inputs has a condition number below `bound`
+    and no singular value below 1/bound: the domain of the ops that invert, where finite
+    differences are accurate (a 1x1 matrix has condition number 1 however near 0 it is).
 
-    >>> conditioned(np.eye(2)), conditioned(np.ones((2, 2)))
-    (True, False)
+    >>> conditioned(np.eye(2)), conditioned(np.ones((2, 2))), conditioned(np.array([[0.01]]))
+    (True, False, False)
     """
     for a in matrices:
         a = np.asarray(a, dtype=np.float64)
-        if a.ndim >= 2 and a.shape[-1] == a.shape[-2] and not np.all(np.linalg.cond(a) < bound):
-            return False
+        if a.ndim >= 2 and a.shape[-1] == a.shape[-2]:
+            singular_values = np.linalg.svd(a, compute_uv=False)
+            smallest, largest = singular_values[..., -1], singular_values[..., 0]
+            if not (np.all(smallest > 1.0 / bound) and np.all(largest < bound * smallest)):
+                return False
     return True
 
 
