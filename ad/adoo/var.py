@@ -6,8 +6,11 @@ and the static parameters.  `backward()` walks the nodes in reverse topological 
 
 Nodes hold their parents, never closures over themselves, so a graph has no reference
 cycles and is freed as soon as its output is dropped.  For Python floats the registry's
-scalar fast path (`Op.scalar`) computes the value and the local partial derivatives with
-`math` at once, which keeps micrograd-style scalar graphs fast.
+scalar fast path (`Op.scalar`) computes the value with `math`, and the reverse sweep the
+local partial derivatives from the same floats.  A scalar node is one object: it keeps its
+parents in two slots (no tuple) and no partials.  Every object a graph holds costs the
+garbage collector's passes time, so one object per node keeps micrograd-style scalar graphs
+fast.
 """
 
 from __future__ import annotations
@@ -49,8 +52,12 @@ class Var(Traced):
     """
 
     # _prev, _view and _views are set only by in-place updates (ad.adoo.inplace), so they cost
-    # nothing elsewhere; read them with getattr(node, name, None).
-    __slots__ = ("data", "grad", "_op", "_inputs", "_parents", "_params", "_partials", "_ad_level",
+    # nothing elsewhere; read them with getattr(node, name, None).  `_partials` is None, or for
+    # a node of Python floats the op's scalar partials function (Op.scalar), which the sweep
+    # calls on the node's floats.  A scalar node of one or two inputs has `_parents` None and
+    # its parents in `_a` and `_b` (None for a constant or no second input): read them with
+    # `parents_of`.
+    __slots__ = ("data", "grad", "_op", "_inputs", "_parents", "_a", "_b", "_params", "_partials", "_ad_level",
                  "_retain", "_stamp", "_prev", "_view", "_views", "__weakref__")
 
     def __init__(self, data, *, level=None):
@@ -58,6 +65,7 @@ class Var(Traced):
         self.grad = None
         self._op = None  # a leaf
         self._inputs = self._parents = ()
+        self._a = self._b = None
         self._params = self._partials = None
         self._ad_level = levels.current() if level is None else level
         self._retain = False
@@ -186,6 +194,18 @@ def earliest(node: Var) -> Var:
     return node
 
 
+def parents_of(node: Var) -> tuple:
+    """node's parents, one per input (None for a constant), as recorded.
+
+    >>> x = Var(1.0); parents_of(x * 2.0) == (x, None), parents_of(-x) == (x,)
+    (True, True)
+    """
+    parents = node._parents
+    if parents is None:  # a scalar node (see _scalar)
+        return (node._a,) if node._op.nin == 1 else (node._a, node._b)
+    return parents
+
+
 def repaired_parents(node: Var) -> tuple:
     """node's parents as they were when node was computed.
 
@@ -197,7 +217,7 @@ def repaired_parents(node: Var) -> tuple:
     >>> repaired_parents(y) == (x, None)
     True
     """
-    parents, stamp = node._parents, node._stamp
+    parents, stamp = parents_of(node), node._stamp
     if _updated and any(p is not None and p._stamp >= stamp for p in parents):
         fixed = []
         for p in parents:
@@ -215,6 +235,7 @@ def _node(data, op, inputs, parents, params, partials, level) -> Var:
     node._op = op
     node._inputs = inputs
     node._parents = parents
+    node._a = node._b = None
     node._params = params
     node._partials = partials
     node._ad_level = level
@@ -223,18 +244,34 @@ def _node(data, op, inputs, parents, params, partials, level) -> Var:
     return node
 
 
+def _scalar(data, op, inputs, a, b, level) -> Var:
+    """A node of Python floats: parents a (and b) in slots, partials left to the sweep."""
+    node = _new(Var)
+    node.data = data
+    node.grad = None
+    node._op = op
+    node._inputs = inputs
+    node._parents = None
+    node._a = a
+    node._b = b
+    node._params = _NO_PARAMS
+    node._partials = op.scalar[1]
+    node._ad_level = level
+    node._retain = False
+    node._stamp = _next_stamp()
+    return node
+
+
 def _scalar_node(op, x, y, parent_x, parent_y, level):
-    """x op y on Python floats through the op's scalar fast path (value and partials at once)."""
-    fn, partials = op.scalar
+    """x op y on Python floats through the op's scalar fast path."""
     try:
-        out = fn(x, y)
-        d = partials(out, x, y)
+        out = op.scalar[0](x, y)
     except _MATH_ERRORS:  # math refuses where NumPy gives inf/nan: take the general path
         return op(x if parent_x is None else parent_x, y if parent_y is None else parent_y)
-    # Fewer tuples per node means fewer garbage-collector passes: a node whose inputs are
-    # all Vars finds them through its parents (`_inputs` None).
+    # Fewer objects per node means fewer garbage-collector passes: a node whose inputs are
+    # all Vars reads their values from its parents (`_inputs` None).
     inputs = None if parent_x is not None and parent_y is not None else (x, y)
-    return _node(out, op, inputs, (parent_x, parent_y), _NO_PARAMS, d, level)
+    return _scalar(out, op, inputs, parent_x, parent_y, level)
 
 
 def binary(op, a, b):
@@ -260,12 +297,11 @@ def unary(op, a):
     """op(a) for a Var: scalar fast path for a float."""
     x = a.data
     if type(x) is float:
-        fn, partials = op.scalar
         try:
-            out = fn(x)
-            return _node(out, op, (x,), (a,), _NO_PARAMS, partials(out, x), a._ad_level)
+            out = op.scalar[0](x)
         except _MATH_ERRORS:
-            pass
+            return op(a)
+        return _scalar(out, op, None, a, None, a._ad_level)
     return op(a)
 
 
@@ -318,10 +354,8 @@ def apply(op, inputs, params):
         out = op.apply(raw, params)
     else:
         if floats and op.scalar is not None and not params:
-            fn, partials = op.scalar
             try:
-                out = fn(*raw)
-                return _node(out, op, raw, parents, params, partials(out, *raw), level)
+                return _node(op.scalar[0](*raw), op, raw, parents, params, op.scalar[1], level)
             except _MATH_ERRORS:
                 pass  # math refuses (log of a negative, 1/0, ...): NumPy's semantics below
         # values of outer levels (nested derivatives) go through the registry's dispatch
