@@ -27,13 +27,15 @@ def topological_order(roots) -> list:
     ['x', 'mul', 'add']
     """
     seen = set(roots)
-    stack = list(seen)
+    found = list(seen)  # in the order found: runs of falling stamps, which sort fast
+    stack = found[:]
     if any_updates():  # (in-place updates: see ad.adoo.inplace)
         while stack:
             for parent in repaired_parents(stack.pop()):
                 if parent is not None and parent not in seen:
                     seen.add(parent)
                     stack.append(parent)
+                    found.append(parent)
     else:
         while stack:
             node = stack.pop()
@@ -44,7 +46,9 @@ def topological_order(roots) -> list:
                 if parent is not None and parent not in seen:
                     seen.add(parent)
                     stack.append(parent)
-    return sorted(seen, key=_STAMP)
+                    found.append(parent)
+    found.sort(key=_STAMP)
+    return found
 
 
 def sweep(seeds, create_graph: bool = False, observe=None) -> dict:
@@ -73,10 +77,31 @@ def sweep(seeds, create_graph: bool = False, observe=None) -> dict:
         if node._retain:
             node.grad = g
         parents = node._parents
-        if parents is None:
-            parents = parents_of(node)
         inputs = node._inputs
         partials = node._partials
+        if parents is None and not create_graph and observe is None:  # a scalar node: the hot path
+            a, b = node._a, node._b
+            try:
+                if inputs is not None:
+                    d = partials(node.data, *inputs)
+                elif b is None:
+                    d = partials(node.data, a.data)
+                else:
+                    d = partials(node.data, a.data, b.data)
+            except _MATH_ERRORS:  # (sqrt at 0, ...): NumPy's semantics, through the rules below
+                d = None
+            if d is not None:
+                if a is not None:
+                    c = g * d[0]
+                    previous = adjoints.get(a)
+                    adjoints[a] = c if previous is None else previous + c
+                if b is not None:
+                    c = g * d[1]
+                    previous = adjoints.get(b)
+                    adjoints[b] = c if previous is None else previous + c
+                continue
+        if parents is None:
+            parents = parents_of(node)
         if partials is not None and not create_graph:  # floats: the op's partials, from them
             try:
                 if inputs is not None:
