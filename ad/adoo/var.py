@@ -262,18 +262,6 @@ def _scalar(data, op, inputs, a, b, level) -> Var:
     return node
 
 
-def _scalar_node(op, x, y, parent_x, parent_y, level):
-    """x op y on Python floats through the op's scalar fast path."""
-    try:
-        out = op.scalar[0](x, y)
-    except _MATH_ERRORS:  # math refuses where NumPy gives inf/nan: take the general path
-        return op(x if parent_x is None else parent_x, y if parent_y is None else parent_y)
-    # Fewer objects per node means fewer garbage-collector passes: a node whose inputs are
-    # all Vars reads their values from its parents (`_inputs` None).
-    inputs = None if parent_x is not None and parent_y is not None else (x, y)
-    return _scalar(out, op, inputs, parent_x, parent_y, level)
-
-
 def binary(op, a, b):
     """a op b with at least one Var: scalar fast path when both are floats at one level."""
     ta, tb = type(a), type(b)
@@ -293,38 +281,77 @@ def binary(op, a, b):
     return op(a, b)
 
 
-def unary(op, a):
-    """op(a) for a Var: scalar fast path for a float."""
-    x = a.data
-    if type(x) is float:
-        try:
-            out = op.scalar[0](x)
-        except _MATH_ERRORS:
-            return op(a)
-        return _scalar(out, op, None, a, None, a._ad_level)
-    return op(a)
+def _scalar_node(op, x, y, parent_x, parent_y, level):
+    """x op y on Python floats through the op's scalar fast path."""
+    try:
+        out = op.scalar[0](x, y)
+    except _MATH_ERRORS:  # math refuses where NumPy gives inf/nan: take the general path
+        return op(x if parent_x is None else parent_x, y if parent_y is None else parent_y)
+    # Fewer objects per node means fewer garbage-collector passes: a node whose inputs are
+    # all Vars reads their values from its parents (`_inputs` None).
+    inputs = None if parent_x is not None and parent_y is not None else (x, y)
+    return _scalar(out, op, inputs, parent_x, parent_y, level)
 
 
-_ADD, _SUB, _MUL, _DIV, _POW = (ops.get(n) for n in ("add", "sub", "mul", "div", "pow"))
-_NEG, _RELU, _TANH, _EXP, _LOG, _SIGMOID = (ops.get(n) for n in ("neg", "relu", "tanh", "exp", "log", "sigmoid"))
+def _binary_methods(op):
+    """Var's methods for a binary op (`__mul__`, `__rmul__`): the common scalar cases at once
+    (one call per op counts in micrograd-style code), everything else through `binary`."""
+    fn = op.scalar[0]
+
+    def method(self, other):
+        x = self.data
+        if type(x) is float:
+            kind = type(other)
+            try:
+                if kind is Var:
+                    y = other.data
+                    if type(y) is float and other._ad_level == self._ad_level:
+                        return _scalar(fn(x, y), op, None, self, other, self._ad_level)
+                elif kind is float or kind is int:
+                    y = float(other)
+                    return _scalar(fn(x, y), op, (x, y), self, None, self._ad_level)
+            except _MATH_ERRORS:
+                pass  # math refuses where NumPy gives inf/nan: `binary` takes the general path
+        return binary(op, self, other)
+
+    def reflected(self, other):  # other op self, other not a Var
+        kind, y = type(other), self.data
+        if (kind is float or kind is int) and type(y) is float:
+            x = float(other)
+            try:
+                return _scalar(fn(x, y), op, (x, y), None, self, self._ad_level)
+            except _MATH_ERRORS:
+                pass
+        return binary(op, other, self)
+
+    return method, reflected
+
+
+def _unary_method(op):
+    """Var's method for a unary op (`__neg__`, `relu`): scalar fast path for a float."""
+    fn = op.scalar[0]
+
+    def method(self):
+        x = self.data
+        if type(x) is float:
+            try:
+                return _scalar(fn(x), op, None, self, None, self._ad_level)
+            except _MATH_ERRORS:
+                pass
+        return op(self)
+
+    return method
+
 
 # The hot operators skip the registry's dispatch when they can; the result is the same node.
-Var.__add__ = lambda self, other: binary(_ADD, self, other)
-Var.__radd__ = lambda self, other: binary(_ADD, other, self)
-Var.__sub__ = lambda self, other: binary(_SUB, self, other)
-Var.__rsub__ = lambda self, other: binary(_SUB, other, self)
-Var.__mul__ = lambda self, other: binary(_MUL, self, other)
-Var.__rmul__ = lambda self, other: binary(_MUL, other, self)
-Var.__truediv__ = lambda self, other: binary(_DIV, self, other)
-Var.__rtruediv__ = lambda self, other: binary(_DIV, other, self)
-Var.__pow__ = lambda self, other: binary(_POW, self, other)
-Var.__rpow__ = lambda self, other: binary(_POW, other, self)
-Var.__neg__ = lambda self: unary(_NEG, self)
-Var.relu = lambda self: unary(_RELU, self)
-Var.tanh = lambda self: unary(_TANH, self)
-Var.exp = lambda self: unary(_EXP, self)
-Var.log = lambda self: unary(_LOG, self)
-Var.sigmoid = lambda self: unary(_SIGMOID, self)
+Var.__add__, Var.__radd__ = _binary_methods(ops.get("add"))
+Var.__sub__, Var.__rsub__ = _binary_methods(ops.get("sub"))
+Var.__mul__, Var.__rmul__ = _binary_methods(ops.get("mul"))
+Var.__truediv__, Var.__rtruediv__ = _binary_methods(ops.get("div"))
+Var.__pow__, Var.__rpow__ = _binary_methods(ops.get("pow"))
+Var.__neg__ = _unary_method(ops.get("neg"))
+for _name in ("relu", "tanh", "exp", "log", "sigmoid"):
+    setattr(Var, _name, _unary_method(ops.get(_name)))
 
 
 def apply(op, inputs, params):
