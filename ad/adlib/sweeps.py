@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from typing import Optional
 
+import numpy as np
+
 from .. import ops
 from ..ops.core import _ENGINES
-from .tape import Active, Ref, Tape
+from .tape import _MATH_ERRORS, Active, Ref, Tape
 
 
 def _add(a, b):
@@ -80,15 +82,31 @@ def reverse(tape: Tape, seeds, partials: Optional[list] = None, keep=()) -> list
         entry = entries[i]
         if g is None or entry.op is None:
             continue
-        wanted = [type(a) is Ref for a in entry.args]
-        contributions = entry.op.cotangents(g, entry.value, entry.raw, entry.params, wanted)
-        for a, c in zip(entry.args, contributions):
-            if c is None:
-                continue
-            j = a.index
-            adjoints[j] = _add(adjoints[j], c)
-            if partials is not None:
-                partials.append((j, i, c))
+        op, value = entry.op, entry.value
+        scalar = None
+        if type(value) is float and op.scalar is not None and (type(g) is float or type(g) is np.float64) \
+                and not entry.params:
+            try:  # an entry of Python floats (tape.record_floats): the op's partials of them
+                scalar = op.scalar[1](value, *entry.raw)
+            except _MATH_ERRORS:
+                pass  # (sqrt at 0, ...): NumPy's inf or nan, through the rules
+        if scalar is not None:
+            for a, d in zip(entry.args, scalar):
+                if type(a) is Ref:  # (a Ref is an index)
+                    c = g * d
+                    previous = adjoints[a]
+                    adjoints[a] = c if previous is None else previous + c if type(previous) is float \
+                        else _add(previous, c)
+                    if partials is not None:
+                        partials.append((int(a), i, c))
+        else:
+            wanted = [type(a) is Ref for a in entry.args]
+            for a, c in zip(entry.args, op.cotangents(g, value, entry.raw, entry.params, wanted)):
+                if c is not None:
+                    j = a.index
+                    adjoints[j] = _add(adjoints[j], c)
+                    if partials is not None:
+                        partials.append((j, i, c))
         if partials is None and i not in keep:
             adjoints[i] = None  # passed on: an intermediate's adjoint is no longer needed
     return adjoints

@@ -22,18 +22,27 @@ from ..derived import as_value, like_input, plain, plain_tree, zeros_like
 from ..errors import NotDifferentiableError
 from ..ops.core import _ENGINES
 
+_MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
+_new = object.__new__
+_NO_PARAMS: dict = {}  # shared, never mutated
 _CURRENT_TAPE: ContextVar[Optional["Tape"]] = ContextVar("ad_adlib_tape", default=None)
 
 
-class Ref:
-    """An argument that is an earlier entry of the same tape.  Entries hold these rather than
-    the handles themselves: a handle points at its tape, so a tape holding handles would be a
-    reference cycle, left with all its arrays for the garbage collector after every use."""
+class Ref(int):
+    """An argument that is an earlier entry of the same tape: that entry's index.  Entries hold
+    these rather than the handles themselves: a handle points at its tape, so a tape holding
+    handles would be a reference cycle, left with all its arrays for the garbage collector
+    after every use.  An int, so the garbage collector has nothing to track.
 
-    __slots__ = ("index",)
+    >>> Ref(3).index, type(Ref(3)) is Ref
+    (3, True)
+    """
 
-    def __init__(self, index: int):
-        self.index = index
+    __slots__ = ()
+
+    @property
+    def index(self) -> int:
+        return int(self)
 
 
 class Entry:
@@ -95,8 +104,13 @@ class Tape:
 
     def record(self, op, args: tuple, raw: tuple, params: dict, value) -> "Active":
         """Append an elemental call: its arguments, the values the op saw, and its value."""
-        self.entries.append(Entry(op, args, raw, params, value))
-        return Active(self, len(self.entries) - 1)
+        entry = _new(Entry)  # (without __init__'s call: every elemental call passes here)
+        entry.op, entry.args, entry.raw, entry.params, entry.value, entry.label = op, args, raw, params, value, None
+        entries = self.entries
+        entries.append(entry)
+        handle = _new(Active)
+        handle.tape, handle.index, handle._ad_level = self, len(entries) - 1, self.level
+        return handle
 
     def release(self) -> None:
         """Drop every recorded value; the tape and its handles are unusable afterwards."""
@@ -275,8 +289,44 @@ for _symbol, (_elemental, _dunders) in _OPERATORS.items():
 
 # -- the engine hook ---------------------------------------------------------------------------
 
+def record_floats(op, args: tuple):
+    """Record op(*args) computed with `math` (the op's scalar fast path, `Op.scalar`) when the
+    arguments are numbers and handles of one tape holding Python floats; None otherwise, or
+    where math refuses (the registry's dispatch and NumPy take over).  The reverse sweep
+    then takes the op's partials of these floats (sweeps.reverse)."""
+    tape, raw, refs = None, [], []
+    for x in args:
+        kind = type(x)
+        if kind is Active:
+            if tape is None:
+                tape = x.tape
+            elif x.tape is not tape:
+                return None
+            value = tape.entries[x.index].value
+            if type(value) is not float:
+                return None
+            raw.append(value)
+            refs.append(Ref(x.index))
+        elif kind is float or kind is int:
+            raw.append(float(x))
+            refs.append(x)
+        else:
+            return None
+    if tape is None:
+        return None
+    try:
+        value = op.scalar[0](*raw)
+    except _MATH_ERRORS:
+        return None
+    return tape.record(op, tuple(refs), tuple(raw), _NO_PARAMS, value)
+
+
 def apply(op, inputs: tuple, params: dict) -> Any:
     """Record `op` on the tape of the innermost handle among the inputs."""
+    if op.scalar is not None and not params and op.differentiable:
+        recorded = record_floats(op, inputs)
+        if recorded is not None:
+            return recorded
     level, tape = -1, None
     for x in inputs:
         if type(x) is Active and x._ad_level > level:
