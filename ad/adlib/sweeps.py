@@ -50,7 +50,7 @@ def forward(tape: Tape, seed) -> list:
             continue
         incoming = [tangents[a.index] if type(a) is Ref else None for a in entry.args]
         if any(t is not None for t in incoming):
-            tangents[i] = entry.op.tangent(incoming, entry.value, entry.raw, entry.params)
+            tangents[i] = entry.op.tangent(incoming, entry.value, entry.values(tape.entries), entry.params)
     return tangents
 
 
@@ -82,16 +82,20 @@ def reverse(tape: Tape, seeds, partials: Optional[list] = None, keep=()) -> list
         entry = entries[i]
         if g is None or entry.op is None:
             continue
-        op, value = entry.op, entry.value
+        op, value, args = entry.op, entry.value, entry.args
         scalar = None
-        if type(value) is float and op.scalar is not None and (type(g) is float or type(g) is np.float64) \
-                and not entry.params:
+        if entry.raw is None and (type(g) is float or type(g) is np.float64):
             try:  # an entry of Python floats (tape.record_floats): the op's partials of them
-                scalar = op.scalar[1](value, *entry.raw)
+                if len(args) == 2:
+                    a, b = args
+                    scalar = op.scalar[1](value, entries[a].value if type(a) is Ref else a,
+                                          entries[b].value if type(b) is Ref else b)
+                else:
+                    scalar = op.scalar[1](value, *entry.values(entries))
             except _MATH_ERRORS:
                 pass  # (sqrt at 0, ...): NumPy's inf or nan, through the rules
         if scalar is not None:
-            for a, d in zip(entry.args, scalar):
+            for a, d in zip(args, scalar):
                 if type(a) is Ref:  # (a Ref is an index)
                     c = g * d
                     previous = adjoints[a]
@@ -101,7 +105,7 @@ def reverse(tape: Tape, seeds, partials: Optional[list] = None, keep=()) -> list
                         partials.append((int(a), i, c))
         else:
             wanted = [type(a) is Ref for a in entry.args]
-            for a, c in zip(entry.args, op.cotangents(g, value, entry.raw, entry.params, wanted)):
+            for a, c in zip(args, op.cotangents(g, value, entry.values(entries), entry.params, wanted)):
                 if c is not None:
                     j = a.index
                     adjoints[j] = _add(adjoints[j], c)

@@ -49,13 +49,22 @@ class Entry:
     """One line of the tape: an input (op None) or an elemental call and its value.
 
     `args` are the call's arguments (a `Ref` for each of this tape's values, constants and
-    outer tapes' handles as they are), `raw` the values the op saw: the sweeps need both.
+    outer tapes' handles as they are), `raw` the values the op saw: the sweeps need both
+    (`values(entries)` gives them; an entry of Python floats keeps `raw` None, one object
+    less for the garbage collector per elemental call, and reads them back from the tape).
     """
 
     __slots__ = ("op", "args", "raw", "params", "value", "label")
 
     def __init__(self, op, args, raw, params, value, label=None):
         self.op, self.args, self.raw, self.params, self.value, self.label = op, args, raw, params, value, label
+
+    def values(self, entries: list) -> tuple:
+        """The values the op saw (`raw`, or for an entry of floats its arguments read from `entries`)."""
+        raw = self.raw
+        if raw is None:
+            raw = tuple([entries[a].value if type(a) is Ref else a for a in self.args])
+        return raw
 
     def sources(self) -> list:
         """Indices of the earlier entries this one reads, in argument order (constants skipped)."""
@@ -318,7 +327,7 @@ def record_floats(op, args: tuple):
         value = op.scalar[0](*raw)
     except _MATH_ERRORS:
         return None
-    return tape.record(op, tuple(refs), tuple(raw), _NO_PARAMS, value)
+    return tape.record(op, tuple(refs), None, _NO_PARAMS, value)
 
 
 def apply(op, inputs: tuple, params: dict) -> Any:
