@@ -303,30 +303,32 @@ def record_floats(op, args: tuple):
     arguments are numbers and handles of one tape holding Python floats; None otherwise, or
     where math refuses (the registry's dispatch and NumPy take over).  The reverse sweep
     then takes the op's partials of these floats (sweeps.reverse)."""
-    tape, raw, refs = None, [], []
+    tape, values, refs = None, [], []
     for x in args:
         kind = type(x)
         if kind is Active:
-            if tape is None:
+            if x.tape is not tape:
+                if tape is not None:
+                    return None  # (handles of two tapes: the registry picks the inner one)
                 tape = x.tape
-            elif x.tape is not tape:
-                return None
             value = tape.entries[x.index].value
             if type(value) is not float:
                 return None
-            raw.append(value)
+            values.append(value)
             refs.append(Ref(x.index))
         elif kind is float or kind is int:
-            raw.append(float(x))
+            values.append(x)
             refs.append(x)
         else:
             return None
     if tape is None:
         return None
     try:
-        value = op.scalar[0](*raw)
+        value = op.scalar[0](*values)
     except _MATH_ERRORS:
         return None
+    if type(value) is not float:  # (an int constant and math on ints)
+        value = float(value)
     return tape.record(op, tuple(refs), None, _NO_PARAMS, value)
 
 

@@ -264,33 +264,44 @@ def _scalar(data, op, inputs, a, b, level) -> Var:
 
 def binary(op, a, b):
     """a op b with at least one Var: scalar fast path when both are floats at one level."""
-    ta, tb = type(a), type(b)
-    if ta is Var:
-        x = a.data
-        if type(x) is float:
-            if tb is Var:
-                y = b.data
-                if type(y) is float and b._ad_level == a._ad_level:
-                    return _scalar_node(op, x, y, a, b, a._ad_level)
-            elif tb is float or tb is int:
-                return _scalar_node(op, x, float(b), a, None, a._ad_level)
-    elif (ta is float or ta is int) and tb is Var and type(b.data) is float:
-        return _scalar_node(op, float(a), b.data, None, b, b._ad_level)
-    if (ta is Var or ta not in _ENGINES) and (tb is Var or tb not in _ENGINES):
+    node = _scalar_binary(op, a, b)
+    if node is not None:
+        return node
+    if (type(a) is Var or type(a) not in _ENGINES) and (type(b) is Var or type(b) not in _ENGINES):
         return apply(op, (a, b), _NO_PARAMS)  # only Vars and plain values: no dispatch needed
     return op(a, b)
 
 
-def _scalar_node(op, x, y, parent_x, parent_y, level):
-    """x op y on Python floats through the op's scalar fast path."""
+def _scalar_binary(op, a, b):
+    """a op b as a scalar node when both are Python floats (Vars of one level, or numbers);
+    None otherwise, or where math refuses (NumPy gives inf or nan there: the general path)."""
+    ta, tb = type(a), type(b)
+    if ta is Var:
+        x, level = a.data, a._ad_level
+        if type(x) is not float:
+            return None
+        if tb is Var:
+            y = b.data
+            if type(y) is not float or b._ad_level != level:
+                return None
+            inputs = None  # (a node whose inputs are all Vars reads their values from its parents)
+        elif tb is float or tb is int:
+            y = float(b)
+            b, inputs = None, (x, y)
+        else:
+            return None
+    elif (ta is float or ta is int) and tb is Var:
+        x, y, level = float(a), b.data, b._ad_level
+        if type(y) is not float:
+            return None
+        a, inputs = None, (x, y)
+    else:
+        return None
     try:
         out = op.scalar[0](x, y)
-    except _MATH_ERRORS:  # math refuses where NumPy gives inf/nan: take the general path
-        return op(x if parent_x is None else parent_x, y if parent_y is None else parent_y)
-    # Fewer objects per node means fewer garbage-collector passes: a node whose inputs are
-    # all Vars reads their values from its parents (`_inputs` None).
-    inputs = None if parent_x is not None and parent_y is not None else (x, y)
-    return _scalar(out, op, inputs, parent_x, parent_y, level)
+    except _MATH_ERRORS:
+        return None
+    return _scalar(out, op, inputs, a, b, level)
 
 
 def _binary_methods(op):
@@ -327,19 +338,22 @@ def _binary_methods(op):
     return method, reflected
 
 
+def _scalar_unary(op, a):
+    """op(a) as a scalar node when a holds a Python float; None otherwise, or where math refuses."""
+    x = a.data
+    if type(x) is float:
+        try:
+            return _scalar(op.scalar[0](x), op, None, a, None, a._ad_level)
+        except _MATH_ERRORS:
+            pass
+    return None
+
+
 def _unary_method(op):
     """Var's method for a unary op (`__neg__`, `relu`): scalar fast path for a float."""
-    fn = op.scalar[0]
-
     def method(self):
-        x = self.data
-        if type(x) is float:
-            try:
-                return _scalar(fn(x), op, None, self, None, self._ad_level)
-            except _MATH_ERRORS:
-                pass
-        return op(self)
-
+        node = _scalar_unary(op, self)
+        return op(self) if node is None else node
     return method
 
 
@@ -356,6 +370,15 @@ for _name in ("relu", "tanh", "exp", "log", "sigmoid"):
 
 def apply(op, inputs, params):
     """The engine hook: apply `op` at the level of the highest `Var` among the inputs."""
+    if op.scalar is not None and not params and op.differentiable:  # (np.sin(x), ops.mul(x, y), ...)
+        if len(inputs) == 2:
+            node = _scalar_binary(op, *inputs)
+            if node is not None:
+                return node
+        elif len(inputs) == 1 and type(inputs[0]) is Var:
+            node = _scalar_unary(op, inputs[0])
+            if node is not None:
+                return node
     level = -1
     for x in inputs:
         if type(x) is Var and x._ad_level > level:
