@@ -20,9 +20,10 @@ def elemental(op):
     """
     # Python floats skip the registry's dispatch: one scalar entry, at once (tape.record_floats)
     fast = isinstance(op, ops.Op) and op.scalar is not None and op.differentiable
+    nin = op.nin if fast else None
 
     def call(*args, **kwargs):
-        if fast and not kwargs and len(args) == op.nin:
+        if len(args) == nin and not kwargs:
             recorded = record_floats(op, args)
             if recorded is not None:
                 return recorded

@@ -118,7 +118,7 @@ class Tape:
         entries = self.entries
         entries.append(entry)
         handle = _new(Active)
-        handle.tape, handle.index, handle._ad_level = self, len(entries) - 1, self.level
+        handle.tape, handle.index, handle._ad_level = self, Ref(len(entries) - 1), self.level
         return handle
 
     def release(self) -> None:
@@ -214,13 +214,14 @@ def _refuse_operator(symbol: str, elemental: str):
 
 
 class Active:
-    """A handle on one tape entry.  `.value` is its value, `.name` its textbook name."""
+    """A handle on one tape entry.  `.value` is its value, `.name` its textbook name; `.index`
+    is the entry's index, a `Ref` ready to be recorded as an argument."""
 
     __slots__ = ("tape", "index", "_ad_level")
     __hash__ = object.__hash__
 
     def __init__(self, tape: Tape, index: int):
-        self.tape, self.index, self._ad_level = tape, index, tape.level
+        self.tape, self.index, self._ad_level = tape, Ref(index), tape.level
 
     @property
     def value(self):
@@ -311,11 +312,12 @@ def record_floats(op, args: tuple):
                 if tape is not None:
                     return None  # (handles of two tapes: the registry picks the inner one)
                 tape = x.tape
-            value = tape.entries[x.index].value
+            index = x.index
+            value = tape.entries[index].value
             if type(value) is not float:
                 return None
             values.append(value)
-            refs.append(Ref(x.index))
+            refs.append(index)
         elif kind is float or kind is int:
             values.append(x)
             refs.append(x)
@@ -334,26 +336,27 @@ def record_floats(op, args: tuple):
 
 def apply(op, inputs: tuple, params: dict) -> Any:
     """Record `op` on the tape of the innermost handle among the inputs."""
-    if op.scalar is not None and not params and op.differentiable:
-        recorded = record_floats(op, inputs)
-        if recorded is not None:
-            return recorded
     level, tape = -1, None
     for x in inputs:
         if type(x) is Active and x._ad_level > level:
             level, tape = x._ad_level, x.tape
-    raw, args, direct = [], [], True
+    raw, args, direct, floats = [], [], True, True
     for x in inputs:
         # this tape's handles give their values (and are recorded as Refs); constants and
         # outer-level values stay as they are
         if type(x) is Active and x.tape is tape:
-            args.append(Ref(x.index))
+            args.append(x.index)  # (a Ref)
             x = tape.entries[x.index].value
         else:
             args.append(x)
         raw.append(x)
         direct = direct and type(x) not in _ENGINES
+        floats = floats and type(x) is float
     raw = tuple(raw)
+    if floats and op.scalar is not None and not params and op.differentiable:  # (ops.mul(x, y), ...)
+        recorded = record_floats(op, inputs)
+        if recorded is not None:
+            return recorded
     # no outer-level values: compute directly (the registry's dispatch is for those)
     value = op.compute(raw, params) if direct else op.apply(raw, params)
     if not op.differentiable:

@@ -370,15 +370,6 @@ for _name in ("relu", "tanh", "exp", "log", "sigmoid"):
 
 def apply(op, inputs, params):
     """The engine hook: apply `op` at the level of the highest `Var` among the inputs."""
-    if op.scalar is not None and not params and op.differentiable:  # (np.sin(x), ops.mul(x, y), ...)
-        if len(inputs) == 2:
-            node = _scalar_binary(op, *inputs)
-            if node is not None:
-                return node
-        elif len(inputs) == 1 and type(inputs[0]) is Var:
-            node = _scalar_unary(op, inputs[0])
-            if node is not None:
-                return node
     level = -1
     for x in inputs:
         if type(x) is Var and x._ad_level > level:
@@ -403,11 +394,18 @@ def apply(op, inputs, params):
     if not op.differentiable:
         out = op.apply(raw, params)
     else:
-        if floats and op.scalar is not None and not params:
+        if floats and op.scalar is not None and not params:  # (np.sin(x), ops.mul(x, y), ...)
             try:
-                return _node(op.scalar[0](*raw), op, raw, parents, params, op.scalar[1], level)
+                out = op.scalar[0](*raw)
             except _MATH_ERRORS:
                 pass  # math refuses (log of a negative, 1/0, ...): NumPy's semantics below
+            else:
+                if op.nin == len(raw) == 2:  # one object, as the operators make it
+                    a, b = parents
+                    return _scalar(out, op, None if a is not None and b is not None else raw, a, b, level)
+                if op.nin == len(raw) == 1:
+                    return _scalar(out, op, None, parents[0], None, level)
+                return _node(out, op, raw, parents, params, op.scalar[1], level)
         # values of outer levels (nested derivatives) go through the registry's dispatch
         out = _node(op.compute(raw, params) if plain else op.apply(raw, params), op, raw, parents, params, None, level)
         if constants:
