@@ -230,3 +230,27 @@ def test_leaked_tape_value_error_speaks_of_an_adlib_value():
     with pytest.raises(LeakedValueError, match=r"computed from an adlib tape value of a transform") as error:
         adlib.grad(lambda x: adlib.mul(x, kept[0]))(1.0)
     assert "Active" not in str(error.value)
+
+
+# -- Python floats ---------------------------------------------------------------------------------
+
+FLOAT_CASES = [  # (function of handles, point): smooth points, kinks, and where math refuses
+    (lambda x: adlib.sqrt(x), (0.0,)), (lambda x, y: adlib.pow(x, y), (0.0, 0.0)),
+    (lambda x, y: adlib.pow(x, y), (2.0, 0.5)), (lambda x: adlib.mul(adlib.add(x, 2), 3), (1.5,)),
+    (lambda x: adlib.div(1, x), (0.0,)), (lambda x: adlib.log(x), (-1.0,)),
+    (lambda x, y: adlib.maximum(x, y), (1.0, 1.0)), (lambda x: adlib.relu(x), (0.0,)),
+    (lambda x, y: adlib.sub(adlib.tanh(x), adlib.mul(x, y)), (0.3, -2.0)),
+]
+
+
+@pytest.mark.parametrize("f, point", FLOAT_CASES)
+def test_python_floats_agree_with_numpy_scalars(f, point):
+    # Python floats take math and the op's partials (tape.record_floats); NumPy scalars take
+    # NumPy and the rules: values, adjoints and tangents agree, inf and nan included.
+    def trace(xs):
+        with np.errstate(all="ignore"), adlib.Tape() as tape:
+            y = f(*[tape.var(x) for x in xs])
+            return [y.value, *tape.gradient(y), tape.tangents([1.0] * len(xs))[y.index]]
+    floats, scalars = trace(point), trace([np.float64(x) for x in point])
+    assert type(scalars[0]) is np.float64 and (type(floats[0]) is float or not np.isfinite(floats[0]))
+    np.testing.assert_array_equal(np.array(floats, dtype=float), np.array(scalars, dtype=float))

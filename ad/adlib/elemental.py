@@ -8,6 +8,7 @@ without new code; its docstring is the op's.
 from __future__ import annotations
 
 from .. import ops
+from .tape import record_floats
 
 
 def elemental(op):
@@ -17,7 +18,15 @@ def elemental(op):
     >>> adlib.log.__name__, float(adlib.log(1.0))
     ('log', 0.0)
     """
+    # Python floats skip the registry's dispatch: one scalar entry, at once (tape.record_floats)
+    fast = isinstance(op, ops.Op) and op.scalar is not None and op.differentiable
+    nin = op.nin if fast else None
+
     def call(*args, **kwargs):
+        if len(args) == nin and not kwargs:
+            recorded = record_floats(op, args)
+            if recorded is not None:
+                return recorded
         return op(*args, **kwargs)
 
     call.__name__ = call.__qualname__ = op.name

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from typing import Optional
 
+import numpy as np
+
 from .. import ops
 from ..ops.core import _ENGINES
-from .tape import Active, Ref, Tape
+from .tape import _MATH_ERRORS, Active, Ref, Tape
 
 
 def _add(a, b):
@@ -48,7 +50,7 @@ def forward(tape: Tape, seed) -> list:
             continue
         incoming = [tangents[a.index] if type(a) is Ref else None for a in entry.args]
         if any(t is not None for t in incoming):
-            tangents[i] = entry.op.tangent(incoming, entry.value, entry.raw, entry.params)
+            tangents[i] = entry.op.tangent(incoming, entry.value, entry.values(tape.entries), entry.params)
     return tangents
 
 
@@ -80,15 +82,35 @@ def reverse(tape: Tape, seeds, partials: Optional[list] = None, keep=()) -> list
         entry = entries[i]
         if g is None or entry.op is None:
             continue
-        wanted = [type(a) is Ref for a in entry.args]
-        contributions = entry.op.cotangents(g, entry.value, entry.raw, entry.params, wanted)
-        for a, c in zip(entry.args, contributions):
-            if c is None:
-                continue
-            j = a.index
-            adjoints[j] = _add(adjoints[j], c)
-            if partials is not None:
-                partials.append((j, i, c))
+        op, value, args = entry.op, entry.value, entry.args
+        scalar = None
+        if entry.raw is None and (type(g) is float or type(g) is np.float64):
+            try:  # an entry of Python floats (tape.record_floats): the op's partials of them
+                if len(args) == 2:
+                    a, b = args
+                    scalar = op.scalar[1](value, entries[a].value if type(a) is Ref else a,
+                                          entries[b].value if type(b) is Ref else b)
+                else:
+                    scalar = op.scalar[1](value, *entry.values(entries))
+            except _MATH_ERRORS:
+                pass  # (sqrt at 0, ...): NumPy's inf or nan, through the rules
+        if scalar is not None:
+            for a, d in zip(args, scalar):
+                if type(a) is Ref:  # (a Ref is an index)
+                    c = g * d
+                    previous = adjoints[a]
+                    adjoints[a] = c if previous is None else previous + c if type(previous) is float \
+                        else _add(previous, c)
+                    if partials is not None:
+                        partials.append((int(a), i, c))
+        else:
+            wanted = [type(a) is Ref for a in entry.args]
+            for a, c in zip(args, op.cotangents(g, value, entry.values(entries), entry.params, wanted)):
+                if c is not None:
+                    j = a.index
+                    adjoints[j] = _add(adjoints[j], c)
+                    if partials is not None:
+                        partials.append((j, i, c))
         if partials is None and i not in keep:
             adjoints[i] = None  # passed on: an intermediate's adjoint is no longer needed
     return adjoints

@@ -22,31 +22,49 @@ from ..derived import as_value, like_input, plain, plain_tree, zeros_like
 from ..errors import NotDifferentiableError
 from ..ops.core import _ENGINES
 
+_MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
+_new = object.__new__
+_NO_PARAMS: dict = {}  # shared, never mutated
 _CURRENT_TAPE: ContextVar[Optional["Tape"]] = ContextVar("ad_adlib_tape", default=None)
 
 
-class Ref:
-    """An argument that is an earlier entry of the same tape.  Entries hold these rather than
-    the handles themselves: a handle points at its tape, so a tape holding handles would be a
-    reference cycle, left with all its arrays for the garbage collector after every use."""
+class Ref(int):
+    """An argument that is an earlier entry of the same tape: that entry's index.  Entries hold
+    these rather than the handles themselves: a handle points at its tape, so a tape holding
+    handles would be a reference cycle, left with all its arrays for the garbage collector
+    after every use.  An int, so the garbage collector has nothing to track.
 
-    __slots__ = ("index",)
+    >>> Ref(3).index, type(Ref(3)) is Ref
+    (3, True)
+    """
 
-    def __init__(self, index: int):
-        self.index = index
+    __slots__ = ()
+
+    @property
+    def index(self) -> int:
+        return int(self)
 
 
 class Entry:
     """One line of the tape: an input (op None) or an elemental call and its value.
 
     `args` are the call's arguments (a `Ref` for each of this tape's values, constants and
-    outer tapes' handles as they are), `raw` the values the op saw: the sweeps need both.
+    outer tapes' handles as they are), `raw` the values the op saw: the sweeps need both
+    (`values(entries)` gives them; an entry of Python floats keeps `raw` None, one object
+    less for the garbage collector per elemental call, and reads them back from the tape).
     """
 
     __slots__ = ("op", "args", "raw", "params", "value", "label")
 
     def __init__(self, op, args, raw, params, value, label=None):
         self.op, self.args, self.raw, self.params, self.value, self.label = op, args, raw, params, value, label
+
+    def values(self, entries: list) -> tuple:
+        """The values the op saw (`raw`, or for an entry of floats its arguments read from `entries`)."""
+        raw = self.raw
+        if raw is None:
+            raw = tuple([entries[a].value if type(a) is Ref else a for a in self.args])
+        return raw
 
     def sources(self) -> list:
         """Indices of the earlier entries this one reads, in argument order (constants skipped)."""
@@ -95,8 +113,13 @@ class Tape:
 
     def record(self, op, args: tuple, raw: tuple, params: dict, value) -> "Active":
         """Append an elemental call: its arguments, the values the op saw, and its value."""
-        self.entries.append(Entry(op, args, raw, params, value))
-        return Active(self, len(self.entries) - 1)
+        entry = _new(Entry)  # (without __init__'s call: every elemental call passes here)
+        entry.op, entry.args, entry.raw, entry.params, entry.value, entry.label = op, args, raw, params, value, None
+        entries = self.entries
+        entries.append(entry)
+        handle = _new(Active)
+        handle.tape, handle.index, handle._ad_level = self, Ref(len(entries) - 1), self.level
+        return handle
 
     def release(self) -> None:
         """Drop every recorded value; the tape and its handles are unusable afterwards."""
@@ -191,13 +214,14 @@ def _refuse_operator(symbol: str, elemental: str):
 
 
 class Active:
-    """A handle on one tape entry.  `.value` is its value, `.name` its textbook name."""
+    """A handle on one tape entry.  `.value` is its value, `.name` its textbook name; `.index`
+    is the entry's index, a `Ref` ready to be recorded as an argument."""
 
     __slots__ = ("tape", "index", "_ad_level")
     __hash__ = object.__hash__
 
     def __init__(self, tape: Tape, index: int):
-        self.tape, self.index, self._ad_level = tape, index, tape.level
+        self.tape, self.index, self._ad_level = tape, Ref(index), tape.level
 
     @property
     def value(self):
@@ -275,24 +299,64 @@ for _symbol, (_elemental, _dunders) in _OPERATORS.items():
 
 # -- the engine hook ---------------------------------------------------------------------------
 
+def record_floats(op, args: tuple):
+    """Record op(*args) computed with `math` (the op's scalar fast path, `Op.scalar`) when the
+    arguments are numbers and handles of one tape holding Python floats; None otherwise, or
+    where math refuses (the registry's dispatch and NumPy take over).  The reverse sweep
+    then takes the op's partials of these floats (sweeps.reverse)."""
+    tape, values, refs = None, [], []
+    for x in args:
+        kind = type(x)
+        if kind is Active:
+            if x.tape is not tape:
+                if tape is not None:
+                    return None  # (handles of two tapes: the registry picks the inner one)
+                tape = x.tape
+            index = x.index
+            value = tape.entries[index].value
+            if type(value) is not float:
+                return None
+            values.append(value)
+            refs.append(index)
+        elif kind is float or kind is int:
+            values.append(x)
+            refs.append(x)
+        else:
+            return None
+    if tape is None:
+        return None
+    try:
+        value = op.scalar[0](*values)
+    except _MATH_ERRORS:
+        return None
+    if type(value) is not float:  # (an int constant and math on ints)
+        value = float(value)
+    return tape.record(op, tuple(refs), None, _NO_PARAMS, value)
+
+
 def apply(op, inputs: tuple, params: dict) -> Any:
     """Record `op` on the tape of the innermost handle among the inputs."""
     level, tape = -1, None
     for x in inputs:
         if type(x) is Active and x._ad_level > level:
             level, tape = x._ad_level, x.tape
-    raw, args, direct = [], [], True
+    raw, args, direct, floats = [], [], True, True
     for x in inputs:
         # this tape's handles give their values (and are recorded as Refs); constants and
         # outer-level values stay as they are
         if type(x) is Active and x.tape is tape:
-            args.append(Ref(x.index))
+            args.append(x.index)  # (a Ref)
             x = tape.entries[x.index].value
         else:
             args.append(x)
         raw.append(x)
         direct = direct and type(x) not in _ENGINES
+        floats = floats and type(x) is float
     raw = tuple(raw)
+    if floats and op.scalar is not None and not params and op.differentiable:  # (ops.mul(x, y), ...)
+        recorded = record_floats(op, inputs)
+        if recorded is not None:
+            return recorded
     # no outer-level values: compute directly (the registry's dispatch is for those)
     value = op.compute(raw, params) if direct else op.apply(raw, params)
     if not op.differentiable:

@@ -11,10 +11,9 @@ from operator import attrgetter
 
 import numpy as np
 
-from .var import Var, any_updates, repaired_parents
+from .var import _MATH_ERRORS, Var, any_updates, parents_of, repaired_parents
 
 _STAMP = attrgetter("_stamp")
-_PARENTS = attrgetter("_parents")
 
 
 def topological_order(roots) -> list:
@@ -28,14 +27,28 @@ def topological_order(roots) -> list:
     ['x', 'mul', 'add']
     """
     seen = set(roots)
-    stack = list(seen)
-    parents_of = repaired_parents if any_updates() else _PARENTS  # (in-place updates: see ad.adoo.inplace)
-    while stack:
-        for parent in parents_of(stack.pop()):
-            if parent is not None and parent not in seen:
-                seen.add(parent)
-                stack.append(parent)
-    return sorted(seen, key=_STAMP)
+    found = list(seen)  # in the order found: runs of falling stamps, which sort fast
+    stack = found[:]
+    if any_updates():  # (in-place updates: see ad.adoo.inplace)
+        while stack:
+            for parent in repaired_parents(stack.pop()):
+                if parent is not None and parent not in seen:
+                    seen.add(parent)
+                    stack.append(parent)
+                    found.append(parent)
+    else:
+        while stack:
+            node = stack.pop()
+            parents = node._parents
+            if parents is None:  # a scalar node (var.parents_of; _b None for one input)
+                parents = (node._a, node._b)
+            for parent in parents:
+                if parent is not None and parent not in seen:
+                    seen.add(parent)
+                    stack.append(parent)
+                    found.append(parent)
+    found.sort(key=_STAMP)
+    return found
 
 
 def sweep(seeds, create_graph: bool = False, observe=None) -> dict:
@@ -64,17 +77,51 @@ def sweep(seeds, create_graph: bool = False, observe=None) -> dict:
         if node._retain:
             node.grad = g
         parents = node._parents
-        partials = node._partials
-        if partials is not None and not create_graph:  # scalar fast path: stored partials
-            if observe is not None:
-                observe(node, g, [None if p is None else g * d for p, d in zip(parents, partials)])
-            for parent, d in zip(parents, partials):
-                if parent is not None:
-                    c = g * d
-                    previous = adjoints.get(parent)
-                    adjoints[parent] = c if previous is None else previous + c
-            continue
         inputs = node._inputs
+        partials = node._partials
+        if parents is None and not create_graph and observe is None:  # a scalar node: the hot path
+            a, b = node._a, node._b
+            try:
+                if inputs is not None:
+                    d = partials(node.data, *inputs)
+                elif b is None:
+                    d = partials(node.data, a.data)
+                else:
+                    d = partials(node.data, a.data, b.data)
+            except _MATH_ERRORS:  # (sqrt at 0, ...): NumPy's semantics, through the rules below
+                d = None
+            if d is not None:
+                if a is not None:
+                    c = g * d[0]
+                    previous = adjoints.get(a)
+                    adjoints[a] = c if previous is None else previous + c
+                if b is not None:
+                    c = g * d[1]
+                    previous = adjoints.get(b)
+                    adjoints[b] = c if previous is None else previous + c
+                continue
+        if parents is None:
+            parents = parents_of(node)
+        if partials is not None and not create_graph:  # floats: the op's partials, from them
+            try:
+                if inputs is not None:
+                    d = partials(node.data, *inputs)
+                elif len(parents) == 2:
+                    a, b = parents
+                    d = partials(node.data, a.data, b.data)
+                else:
+                    d = partials(node.data, parents[0].data)
+            except _MATH_ERRORS:  # (sqrt at 0, ...): NumPy's semantics, through the rules below
+                d = None
+            if d is not None:
+                if observe is not None:
+                    observe(node, g, [None if p is None else g * dp for p, dp in zip(parents, d)])
+                for parent, dp in zip(parents, d):
+                    if parent is not None:
+                        c = g * dp
+                        previous = adjoints.get(parent)
+                        adjoints[parent] = c if previous is None else previous + c
+                continue
         if create_graph:  # rules applied to the nodes themselves build a new graph
             inputs = parents if inputs is None else tuple(x if p is None else p for p, x in zip(parents, inputs))
             contributions = node._op.cotangents(g, node, inputs, node._params, [p is not None for p in parents])

@@ -42,7 +42,7 @@ from .views import AFTER_APPLY, WRITE_BACK, WeakIdentitySet, base_of, live_views
 
 __all__ = ["write", "update", "note_shared_arguments"]
 
-_VAR_SLOTS = ("data", "grad", "_op", "_inputs", "_parents", "_params", "_partials", "_ad_level", "_retain", "_stamp")
+_VAR_SLOTS = ("data", "grad", "_op", "_inputs", "_parents", "_a", "_b", "_params", "_partials", "_ad_level", "_retain", "_stamp")
 
 
 def _is_array(handle) -> bool:

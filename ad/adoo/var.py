@@ -6,8 +6,11 @@ and the static parameters.  `backward()` walks the nodes in reverse topological 
 
 Nodes hold their parents, never closures over themselves, so a graph has no reference
 cycles and is freed as soon as its output is dropped.  For Python floats the registry's
-scalar fast path (`Op.scalar`) computes the value and the local partial derivatives with
-`math` at once, which keeps micrograd-style scalar graphs fast.
+scalar fast path (`Op.scalar`) computes the value with `math`, and the reverse sweep the
+local partial derivatives from the same floats.  A scalar node is one object: it keeps its
+parents in two slots (no tuple) and no partials.  Every object a graph holds costs the
+garbage collector's passes time, so one object per node keeps micrograd-style scalar graphs
+fast.
 """
 
 from __future__ import annotations
@@ -49,8 +52,12 @@ class Var(Traced):
     """
 
     # _prev, _view and _views are set only by in-place updates (ad.adoo.inplace), so they cost
-    # nothing elsewhere; read them with getattr(node, name, None).
-    __slots__ = ("data", "grad", "_op", "_inputs", "_parents", "_params", "_partials", "_ad_level",
+    # nothing elsewhere; read them with getattr(node, name, None).  `_partials` is None, or for
+    # a node of Python floats the op's scalar partials function (Op.scalar), which the sweep
+    # calls on the node's floats.  A scalar node of one or two inputs has `_parents` None and
+    # its parents in `_a` and `_b` (None for a constant or no second input): read them with
+    # `parents_of`.
+    __slots__ = ("data", "grad", "_op", "_inputs", "_parents", "_a", "_b", "_params", "_partials", "_ad_level",
                  "_retain", "_stamp", "_prev", "_view", "_views", "__weakref__")
 
     def __init__(self, data, *, level=None):
@@ -58,6 +65,7 @@ class Var(Traced):
         self.grad = None
         self._op = None  # a leaf
         self._inputs = self._parents = ()
+        self._a = self._b = None
         self._params = self._partials = None
         self._ad_level = levels.current() if level is None else level
         self._retain = False
@@ -186,6 +194,18 @@ def earliest(node: Var) -> Var:
     return node
 
 
+def parents_of(node: Var) -> tuple:
+    """node's parents, one per input (None for a constant), as recorded.
+
+    >>> x = Var(1.0); parents_of(x * 2.0) == (x, None), parents_of(-x) == (x,)
+    (True, True)
+    """
+    parents = node._parents
+    if parents is None:  # a scalar node (see _scalar)
+        return (node._a,) if node._op.nin == 1 else (node._a, node._b)
+    return parents
+
+
 def repaired_parents(node: Var) -> tuple:
     """node's parents as they were when node was computed.
 
@@ -197,7 +217,7 @@ def repaired_parents(node: Var) -> tuple:
     >>> repaired_parents(y) == (x, None)
     True
     """
-    parents, stamp = node._parents, node._stamp
+    parents, stamp = parents_of(node), node._stamp
     if _updated and any(p is not None and p._stamp >= stamp for p in parents):
         fixed = []
         for p in parents:
@@ -215,6 +235,7 @@ def _node(data, op, inputs, parents, params, partials, level) -> Var:
     node._op = op
     node._inputs = inputs
     node._parents = parents
+    node._a = node._b = None
     node._params = params
     node._partials = partials
     node._ad_level = level
@@ -223,72 +244,128 @@ def _node(data, op, inputs, parents, params, partials, level) -> Var:
     return node
 
 
-def _scalar_node(op, x, y, parent_x, parent_y, level):
-    """x op y on Python floats through the op's scalar fast path (value and partials at once)."""
-    fn, partials = op.scalar
-    try:
-        out = fn(x, y)
-        d = partials(out, x, y)
-    except _MATH_ERRORS:  # math refuses where NumPy gives inf/nan: take the general path
-        return op(x if parent_x is None else parent_x, y if parent_y is None else parent_y)
-    # Fewer tuples per node means fewer garbage-collector passes: a node whose inputs are
-    # all Vars finds them through its parents (`_inputs` None).
-    inputs = None if parent_x is not None and parent_y is not None else (x, y)
-    return _node(out, op, inputs, (parent_x, parent_y), _NO_PARAMS, d, level)
+def _scalar(data, op, inputs, a, b, level) -> Var:
+    """A node of Python floats: parents a (and b) in slots, partials left to the sweep."""
+    node = _new(Var)
+    node.data = data
+    node.grad = None
+    node._op = op
+    node._inputs = inputs
+    node._parents = None
+    node._a = a
+    node._b = b
+    node._params = _NO_PARAMS
+    node._partials = op.scalar[1]
+    node._ad_level = level
+    node._retain = False
+    node._stamp = _next_stamp()
+    return node
 
 
 def binary(op, a, b):
     """a op b with at least one Var: scalar fast path when both are floats at one level."""
-    ta, tb = type(a), type(b)
-    if ta is Var:
-        x = a.data
-        if type(x) is float:
-            if tb is Var:
-                y = b.data
-                if type(y) is float and b._ad_level == a._ad_level:
-                    return _scalar_node(op, x, y, a, b, a._ad_level)
-            elif tb is float or tb is int:
-                return _scalar_node(op, x, float(b), a, None, a._ad_level)
-    elif (ta is float or ta is int) and tb is Var and type(b.data) is float:
-        return _scalar_node(op, float(a), b.data, None, b, b._ad_level)
-    if (ta is Var or ta not in _ENGINES) and (tb is Var or tb not in _ENGINES):
+    node = _scalar_binary(op, a, b)
+    if node is not None:
+        return node
+    if (type(a) is Var or type(a) not in _ENGINES) and (type(b) is Var or type(b) not in _ENGINES):
         return apply(op, (a, b), _NO_PARAMS)  # only Vars and plain values: no dispatch needed
     return op(a, b)
 
 
-def unary(op, a):
-    """op(a) for a Var: scalar fast path for a float."""
+def _scalar_binary(op, a, b):
+    """a op b as a scalar node when both are Python floats (Vars of one level, or numbers);
+    None otherwise, or where math refuses (NumPy gives inf or nan there: the general path)."""
+    ta, tb = type(a), type(b)
+    if ta is Var:
+        x, level = a.data, a._ad_level
+        if type(x) is not float:
+            return None
+        if tb is Var:
+            y = b.data
+            if type(y) is not float or b._ad_level != level:
+                return None
+            inputs = None  # (a node whose inputs are all Vars reads their values from its parents)
+        elif tb is float or tb is int:
+            y = float(b)
+            b, inputs = None, (x, y)
+        else:
+            return None
+    elif (ta is float or ta is int) and tb is Var:
+        x, y, level = float(a), b.data, b._ad_level
+        if type(y) is not float:
+            return None
+        a, inputs = None, (x, y)
+    else:
+        return None
+    try:
+        out = op.scalar[0](x, y)
+    except _MATH_ERRORS:
+        return None
+    return _scalar(out, op, inputs, a, b, level)
+
+
+def _binary_methods(op):
+    """Var's methods for a binary op (`__mul__`, `__rmul__`): the common scalar cases at once
+    (one call per op counts in micrograd-style code), everything else through `binary`."""
+    fn = op.scalar[0]
+
+    def method(self, other):
+        x = self.data
+        if type(x) is float:
+            kind = type(other)
+            try:
+                if kind is Var:
+                    y = other.data
+                    if type(y) is float and other._ad_level == self._ad_level:
+                        return _scalar(fn(x, y), op, None, self, other, self._ad_level)
+                elif kind is float or kind is int:
+                    y = float(other)
+                    return _scalar(fn(x, y), op, (x, y), self, None, self._ad_level)
+            except _MATH_ERRORS:
+                pass  # math refuses where NumPy gives inf/nan: `binary` takes the general path
+        return binary(op, self, other)
+
+    def reflected(self, other):  # other op self, other not a Var
+        kind, y = type(other), self.data
+        if (kind is float or kind is int) and type(y) is float:
+            x = float(other)
+            try:
+                return _scalar(fn(x, y), op, (x, y), None, self, self._ad_level)
+            except _MATH_ERRORS:
+                pass
+        return binary(op, other, self)
+
+    return method, reflected
+
+
+def _scalar_unary(op, a):
+    """op(a) as a scalar node when a holds a Python float; None otherwise, or where math refuses."""
     x = a.data
     if type(x) is float:
-        fn, partials = op.scalar
         try:
-            out = fn(x)
-            return _node(out, op, (x,), (a,), _NO_PARAMS, partials(out, x), a._ad_level)
+            return _scalar(op.scalar[0](x), op, None, a, None, a._ad_level)
         except _MATH_ERRORS:
             pass
-    return op(a)
+    return None
 
 
-_ADD, _SUB, _MUL, _DIV, _POW = (ops.get(n) for n in ("add", "sub", "mul", "div", "pow"))
-_NEG, _RELU, _TANH, _EXP, _LOG, _SIGMOID = (ops.get(n) for n in ("neg", "relu", "tanh", "exp", "log", "sigmoid"))
+def _unary_method(op):
+    """Var's method for a unary op (`__neg__`, `relu`): scalar fast path for a float."""
+    def method(self):
+        node = _scalar_unary(op, self)
+        return op(self) if node is None else node
+    return method
+
 
 # The hot operators skip the registry's dispatch when they can; the result is the same node.
-Var.__add__ = lambda self, other: binary(_ADD, self, other)
-Var.__radd__ = lambda self, other: binary(_ADD, other, self)
-Var.__sub__ = lambda self, other: binary(_SUB, self, other)
-Var.__rsub__ = lambda self, other: binary(_SUB, other, self)
-Var.__mul__ = lambda self, other: binary(_MUL, self, other)
-Var.__rmul__ = lambda self, other: binary(_MUL, other, self)
-Var.__truediv__ = lambda self, other: binary(_DIV, self, other)
-Var.__rtruediv__ = lambda self, other: binary(_DIV, other, self)
-Var.__pow__ = lambda self, other: binary(_POW, self, other)
-Var.__rpow__ = lambda self, other: binary(_POW, other, self)
-Var.__neg__ = lambda self: unary(_NEG, self)
-Var.relu = lambda self: unary(_RELU, self)
-Var.tanh = lambda self: unary(_TANH, self)
-Var.exp = lambda self: unary(_EXP, self)
-Var.log = lambda self: unary(_LOG, self)
-Var.sigmoid = lambda self: unary(_SIGMOID, self)
+Var.__add__, Var.__radd__ = _binary_methods(ops.get("add"))
+Var.__sub__, Var.__rsub__ = _binary_methods(ops.get("sub"))
+Var.__mul__, Var.__rmul__ = _binary_methods(ops.get("mul"))
+Var.__truediv__, Var.__rtruediv__ = _binary_methods(ops.get("div"))
+Var.__pow__, Var.__rpow__ = _binary_methods(ops.get("pow"))
+Var.__neg__ = _unary_method(ops.get("neg"))
+for _name in ("relu", "tanh", "exp", "log", "sigmoid"):
+    setattr(Var, _name, _unary_method(ops.get(_name)))
 
 
 def apply(op, inputs, params):
@@ -317,13 +394,18 @@ def apply(op, inputs, params):
     if not op.differentiable:
         out = op.apply(raw, params)
     else:
-        if floats and op.scalar is not None and not params:
-            fn, partials = op.scalar
+        if floats and op.scalar is not None and not params:  # (np.sin(x), ops.mul(x, y), ...)
             try:
-                out = fn(*raw)
-                return _node(out, op, raw, parents, params, partials(out, *raw), level)
+                out = op.scalar[0](*raw)
             except _MATH_ERRORS:
                 pass  # math refuses (log of a negative, 1/0, ...): NumPy's semantics below
+            else:
+                if op.nin == len(raw) == 2:  # one object, as the operators make it
+                    a, b = parents
+                    return _scalar(out, op, None if a is not None and b is not None else raw, a, b, level)
+                if op.nin == len(raw) == 1:
+                    return _scalar(out, op, None, parents[0], None, level)
+                return _node(out, op, raw, parents, params, op.scalar[1], level)
         # values of outer levels (nested derivatives) go through the registry's dispatch
         out = _node(op.compute(raw, params) if plain else op.apply(raw, params), op, raw, parents, params, None, level)
         if constants:
