@@ -46,7 +46,7 @@ def test_quick_run_writes_tables_json_and_charts(tmp_path, capsys):
     assert "old figures" not in rewritten and rewritten.endswith("\n\nmore text\n")
     assert f"Measured by `{results['command']}` on {results['date']}" in rewritten
     for workload in results["workloads"]:
-        hand = report._time(workload["median_seconds"][workload["reference"]])
+        hand = report._reference(workload)
         assert f"| {workload['title']} | {hand} | " in rewritten
         assert f"({workload['ratios']['adsct']:.2f}x)" in rewritten
     for chart in ("ratios.png", "forward_vs_reverse.png", "symbolic_swell.png"):

@@ -26,14 +26,23 @@ def _time(seconds: float) -> str:
 
 
 def _cell(workload: dict, name: str) -> str:
-    if name not in workload["median_seconds"]:
+    found = [n for n in workload["median_seconds"] if n == name or n.startswith(name + " ")]  # ("adoo Var")
+    if not found:
         return "—"
-    return f"{_time(workload['median_seconds'][name])} ({workload['ratios'][name]:.2f}x)"
+    return f"{_time(workload['median_seconds'][found[0]])} ({workload['ratios'][found[0]]:.2f}x)"
+
+
+def _reference(workload: dict) -> str:
+    """The hand-written time, or where a workload has none, what its ratios are against."""
+    reference = workload["reference"]
+    if "hand" in reference:
+        return _time(workload["median_seconds"][reference])
+    return f"— (ratios to {reference})"
 
 
 def _peers(workload: dict) -> str:
-    names = [n for n in workload["median_seconds"] if n not in STRATEGY_COLUMNS and n != workload["reference"]
-             and not n.startswith("numeric")]
+    names = [n for n in workload["median_seconds"] if n.split(" ")[0] not in STRATEGY_COLUMNS
+             and n != workload["reference"] and not n.startswith("numeric")]
     return ", ".join(f"{n} {workload['ratios'][n]:.2g}x" for n in names) or "—"
 
 
@@ -45,7 +54,7 @@ def markdown(results: dict) -> str:
              "|---|---|" + "---|" * len(STRATEGY_COLUMNS) + "---|"]
     for w in results["workloads"]:
         cells = [_cell(w, name) for name in STRATEGY_COLUMNS]
-        lines.append(f"| {w['title']} | {_time(w['median_seconds'][w['reference']])} | " + " | ".join(cells)
+        lines.append(f"| {w['title']} | {_reference(w)} | " + " | ".join(cells)
                      + f" | {_peers(w)} |")
     for m in results.get("memory", []):
         cells = [f"{m['peak_bytes'][name] / 2**20:.1f} MiB ({m['ratios'][name]:.2f}x)" if name in m["peak_bytes"]

@@ -122,7 +122,9 @@ def mlp_numpy_grad(params, X, Y):
     dz = (e / s - Y) / n
     grads = [None] * len(params)
     for k in range(len(params) - 1, -1, -1):
-        grads[k] = (inputs[k].T @ dz, dz.sum(axis=0))
+        # (a batch of one: the weight gradient is an outer product, which np.outer does fastest)
+        weight_grad = np.outer(inputs[k][0], dz[0]) if len(dz) == 1 else inputs[k].T @ dz
+        grads[k] = (weight_grad, dz.sum(axis=0))
         if k > 0:
             dz = (dz @ params[k][0].T) * (pre[k - 1] > 0)
     return loss, grads
