@@ -25,26 +25,26 @@ call outside every branch and loop (it would never end), recursion through a loc
 a tuple, list, dict or function passed to the recursive call, and a callee that returns a
 tuple, list or dict.
 
->>> import numpy as np
 >>> from ad import adsct
 >>> text = ("def power(x, n):\\n    if n == 0:\\n        return 1.0\\n"
 ...         "    return x * power(x, n - 1)\\n")
->>> exec(text)
->>> adsct.grad(power, source=text)(2.0, 3)
+>>> scope = {"__name__": "example"}
+>>> exec(text, scope)
+>>> adsct.grad(scope["power"], source=text)(2.0, 3)
 12.0
 """
 
 from __future__ import annotations
 
 import ast
+import inspect
 import types
 
 from .. import ops
 from .astutil import helper
 from .ir import PytreeOutputError, Stmt, Structured
 from .local_functions import is_function_value
-from .parse import parse_function
-from .signature import Default, bind, positional_names
+from .signature import Default
 from .templates import inject_helper
 
 _HINT = "write the recursion as a for or while loop, or differentiate with ad.adoo"
@@ -98,18 +98,17 @@ def recursive_call(normaliser, callee, name: str, node: ast.Call, positional: li
         raise normaliser.parsed.error(
             node, f"a recursive call of {name}, a function defined inside the function being differentiated (or a "
                   f"lambda)", "define the recursive function at module level, or " + _HINT)
-    arguments = parse_function(function).node.args
-    if arguments.vararg or arguments.kwarg or arguments.kwonlyargs:
+    parameters = list(inspect.signature(function).parameters.values())
+    if any(p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in parameters):
         raise normaliser.parsed.error(
             node, f"a recursive call of {name}, whose parameters include *args, **kwargs or keyword-only ones",
             "give the recursive function plain parameters (defaults are fine), or " + _HINT)
-    names = positional_names(arguments)
-    defaults = {p: Default(v) for p, v in zip(names[len(names) - len(function.__defaults__ or ()):],
-                                                  function.__defaults__ or ())}
+    names = [p.name for p in parameters]
     try:
-        bound = bind(name, arguments, defaults, bound_self + list(positional), keywords)
+        bound = inspect.signature(function).bind(*bound_self, *positional, **keywords)
     except TypeError as error:
-        raise normaliser.parsed.error(node, str(error)) from None
+        raise normaliser.parsed.error(node, f"{name}(): {error}") from None
+    bound = {**{p.name: Default(p.default) for p in parameters}, **bound.arguments}
     inputs = []
     for param in names:
         value = bound[param]
