@@ -228,3 +228,11 @@ def test_a_recursion_without_a_base_case_is_refused():
         adsct.grad(_no_base_case)(1.0, 3)
     assert f":{_no_base_case.__code__.co_firstlineno + 1}:" in str(error.value)
     assert "base case" in error.value.hint
+
+
+@pytest.mark.parametrize("f, args", [(power, (1.3, 4)), (parity, (0.8, 5)), (tree, (0.6, 4)),
+                                     (smooth_sum, (np.array([0.3, -1.2, 2.0]), 3))])
+def test_second_derivatives_agree_with_adoo(f, args):
+    np.testing.assert_allclose(adsct.hessian(f)(*args), adoo.hessian(f)(*args), rtol=1e-10, atol=1e-12)
+    if np.ndim(args[0]) == 0:
+        np.testing.assert_allclose(adsct.grad(adsct.grad(f))(*args), adoo.hessian(f)(*args), rtol=1e-10)
