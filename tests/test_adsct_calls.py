@@ -108,10 +108,23 @@ def _uses_recursion(x):
     return np.sum(_factorial_power(x, 3))
 
 
-def test_recursion_is_refused_naming_the_function_and_line():
-    with pytest.raises(UnsupportedSyntaxError, match="a recursive call: _factorial_power calls itself") as error:
-        adsct.grad(_uses_recursion)(np.ones(2))
-    assert f":{_factorial_power.__code__.co_firstlineno + 3}:" in str(error.value)
+def test_recursion_is_differentiated_by_recursive_code():
+    x = np.array([0.5, 2.0])
+    np.testing.assert_allclose(adsct.grad(_uses_recursion)(x), 4 * x ** 3, rtol=1e-14)
+    assert "_factorial_power_vjp(" in adsct.source(_factorial_power)
+
+
+def _recursive_local(x):
+    def again(y, n):
+        return y if n == 0 else again(y * y, n - 1)
+
+    return again(x, 2)
+
+
+def test_recursion_of_a_local_function_is_refused_naming_it_and_the_line():
+    with pytest.raises(UnsupportedSyntaxError, match="a recursive call of again, a function defined inside") as error:
+        adsct.grad(_recursive_local)(0.5)
+    assert f":{_recursive_local.__code__.co_firstlineno + 2}:" in str(error.value)
     assert "loop" in error.value.hint
 
 

@@ -14,6 +14,7 @@ import ast
 from .ir import Program, Stmt, walk
 from .astutil import fresh_name, helper, is_helper
 from .listops import is_list_op, list_names, plus
+from .recursion import forward_statement, is_recursive, reverse_terms
 from .templates import inject_helper, op_call, template
 
 # Markers that emit.py turns into comments (astor prints no comments).
@@ -62,6 +63,7 @@ class Generator:
     """Shared by both modes: naming and rule instantiation."""
 
     prefix = ""
+    derivative = None  # (function, mode, argnums, n_args) -> its generated code, for recursive calls (pipeline.py)
 
     def __init__(self, program: Program, active: set, namespace: dict):
         self.program, self.active, self.namespace = program, active, namespace
@@ -113,7 +115,10 @@ class Generator:
     def cotangent_terms(self, body: list, stmt: Stmt, g: ast.expr, out_value=None) -> list:
         """(x, partial adjoint of x) for each active input x of `stmt`, from its cotangent g.
         An op whose reverse rule gives every cotangent at once (ad.custom: a custom_vjp runs fwd
-        and bwd, a checkpoint recomputes its function) is called once, before, into `body`."""
+        and bwd, a checkpoint recomputes its function) is called once, before, into `body`; so is
+        a recursive call's generated reverse code (recursion.py)."""
+        if is_recursive(stmt.op):
+            return reverse_terms(self, body, stmt, g)
         wanted = [i for i, x in enumerate(stmt.inputs) if isinstance(x, ast.Name) and x.id in self.active
                   and stmt.op.vjp_rule(i) is not None]
         joint = getattr(stmt.op, "joint_vjp", None) if len(wanted) > 1 else None
@@ -213,6 +218,11 @@ class Forward(Generator):
                 continue
             if stmt.op is None:
                 tangents[stmt.target] = tangents[stmt.expr.id]
+                continue
+            if is_recursive(stmt.op):  # `t5, dt5 = power_jvp(x, t4, dx)` in place of the plain call
+                body[-1] = forward_statement(self, stmt, lambda name: tangents[name], stmt.target,
+                                             self.derivative_name(stmt.target))
+                tangents[stmt.target] = _name(self.derivative_name(stmt.target))
                 continue
             terms = [self.rule_expr("jvp", stmt, i, tangents[x.id]) for i, x in enumerate(stmt.inputs)
                      if isinstance(x, ast.Name) and x.id in tangents and stmt.op.jvp_rule(i) is not None]

@@ -24,6 +24,7 @@ from .ir import If, Loop, Stmt, assigned_in_control_flow, walk
 from .astutil import helper
 from .codegen import Generator, _assign, _comment, _differentiated, _function, _name
 from .listops import plus, zero_of
+from .recursion import forward_statement, is_recursive
 
 SAVED = "saved"  # (a helper: its name in the code is chosen per program, see astutil.HELPER)
 
@@ -226,6 +227,10 @@ class ForwardControlFlow(Generator):
             if isinstance(item, Stmt):
                 if item.target not in self.active:
                     self.emit_primal(out, item)
+                elif is_recursive(item.op):  # `t5, dt5 = power_jvp(x, t4, dx)` in place of the plain call
+                    self.emit_primal(out, item)
+                    out[-1] = forward_statement(self, item, lambda name: _name(self.derivative_name(name)),
+                                                item.target, self.derivative_name(item.target))
                 elif any(isinstance(x, ast.Name) and x.id == item.target for x in item.inputs):
                     # y = f(y, ...): the tangent needs the old y, so the new value waits in a temporary
                     new_value = self.fresh(f"{item.target}_new")

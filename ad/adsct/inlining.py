@@ -10,7 +10,7 @@ passes (a `*args` parameter is the tuple of the extra ones); a parameter the cal
 out holds its default from a plain statement (`scale = 2.0`).  At a call, the callee's body is
 normalised in place by a child normaliser, each parameter bound by Python's rules
 (signature.py) to the caller's value, its default or the tuple/dict of extra arguments; the
-call's value is returned.  Recursion is refused with the function's name and the line; a
+call's value is returned.  A recursive call is kept as a call (recursion.py); a
 wrong number of arguments raises Python's TypeError, naming the user's function, at the
 call's line.
 
@@ -26,6 +26,7 @@ from __future__ import annotations
 import ast
 import re
 
+from . import recursion
 from .astutil import fresh_name
 from .local_functions import LocalFunction, Partial, free_names, is_function_value, refuse_as_value
 from .parse import Parsed, parse_function
@@ -135,7 +136,8 @@ def inline(normaliser, callee, node: ast.Call):
         positional, keywords = list(callee.args) + positional, {**callee.keywords, **keywords}
         callee = callee.function
     name = callee.name if isinstance(callee, LocalFunction) else callee.__name__
-    refuse_recursion(normaliser, callee, name, node)
+    if is_recursive(normaliser, callee):  # the call is kept, its derivative the callee's own generated code
+        return recursion.recursive_call(normaliser, callee, name, node, positional, keywords)
     if isinstance(callee, LocalFunction):
         outer = callee.enclosing.parsed
         parsed = Parsed(callee.node, outer.filename, outer.first_line, outer.lines)
@@ -179,16 +181,9 @@ def inline(normaliser, callee, node: ast.Call):
         root.inlining.pop()
 
 
-def refuse_recursion(normaliser, callee, name: str, node: ast.Call) -> None:
-    """adsct inlines every call, so a function calling itself would never end: refused."""
+def is_recursive(normaliser, callee) -> bool:
+    """Whether `callee` is being inlined already (f itself included): a recursive call,
+    which recursion.py keeps as a call instead of inlining it forever."""
     root = normaliser.root
-    inlining = [root.namespace.function] + root.inlining  # (f itself first)
     callee_function = getattr(callee, "__func__", callee)
-    if any(c is callee or c is callee_function for c in inlining):
-        start = next(k for k, c in enumerate(inlining) if c is callee or c is callee_function)
-        chain = [getattr(c, "name", None) or c.__name__ for c in inlining[start:]] + [name]
-        through = "" if len(chain) == 2 else f" (through {' -> '.join(chain)})"
-        raise normaliser.parsed.error(
-            node, f"a recursive call: {name} calls itself{through}; adsct writes each call of a function of yours "
-                  f"into the derivative code, which a recursion would never finish",
-            "write the recursion as a for or while loop")
+    return any(c is callee or c is callee_function for c in [root.namespace.function] + root.inlining)

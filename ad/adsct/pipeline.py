@@ -11,6 +11,7 @@ regenerated only when a name it used has been rebound since (scope.py).
 
 from __future__ import annotations
 
+import functools
 import inspect
 import types
 import weakref
@@ -53,45 +54,102 @@ def _generate(f, mode: str, argnums: tuple, structures=None, source_text=None, f
         per_function["source"] = source_text
     key = (mode, argnums, structures, floats, plain, entry, n_args, checkpoints)
     if key not in per_function or (per_function[key][0] is not None and not per_function[key][0].is_current()):
-        function = as_function(f)  # what calling f does (a partial, a callable object: see callables.py)
-        program = guard_in_place_updates(normalise(parse_function(function, per_function.get("source")), function,
-                                                   structures, n_args, stand_in=_stand_in))
-        argnums = derived.select_argnums(argnums, len(program.groups))[0]
-        active = check_activity(program, [leaf for k in argnums for leaf in program.groups[k]])
-        namespace, helpers = dict(program.namespace), dict(HELPERS)  # (helpers get their names in emit.py)
-        if has_control_flow(program.body):
-            generator_class = ReverseControlFlow if mode == "reverse" else ForwardControlFlow
-        else:
-            generator_class = Reverse if mode == "reverse" else Forward
-        generator = generator_class(program, active, helpers)
-        if generator_class is ReverseControlFlow:
-            generator.checkpoints = checkpoints
-        function = generator.generate(argnums)
-        is_current = staleness_check(program.namespaces)  # see scope.py
-        if floats or entry:
-            function = scalar_variant(function)
-        elif mode == "reverse":  # arrays: each freed after the sweep's last use of it
-            function = free_after_last_use(function)
-        if entry:
-            fused = float_entry(function, program.namespaces, *entry) if mode == "reverse" else None
-            if fused is None:
-                per_function[key] = None, None
-                return per_function[key]
-            function, names = fused
-            namespace = {**namespace, **names}
-        if plain:  # (the helpers' own implementations: no dispatch on argument types)
-            helpers = {**helpers, "ops": PLAIN_OPS, **{name: helper.impl for name, helper in HELPERS.items()
-                                                    if isinstance(helper, ops.Op)}}
-        compiled, text = compile_function(function, namespace, f"{program.name} {mode}", helpers)
-        for stand_in in [f] + program.callees:  # a stand-in's generated callee may go stale too
-            if getattr(stand_in, "__ad_is_current__", None) is not None:
-                is_current = _both(is_current, stand_in.__ad_is_current__)
-        compiled.is_current = is_current
-        # Code with a stack of saved values (reverse mode through loops and branches) is outside
-        # the subset; everything else can be transformed again (see _stand_in).
-        compiled.in_subset = generator_class is not ReverseControlFlow
-        per_function[key] = compiled, text
+        token = (id(f), key)
+        _BUSY[token] = []
+        try:
+            _write(f, mode, argnums, structures, floats, plain, entry, n_args, checkpoints, per_function, key)
+        except BaseException:
+            for _, _, waiting_entries, waiting_key in _BUSY.pop(token):  # (code that would call the missing code)
+                waiting_entries.pop(waiting_key, None)
+            raise
+        for scope, name, _, _ in _BUSY.pop(token):  # recursive code calling this code: now it can
+            scope[name] = per_function[key][0]
     return per_function[key]
+
+
+def _write(f, mode, argnums, structures, floats, plain, entry, n_args, checkpoints, per_function, key) -> None:
+    """Generate and compile the code _generate asks for, into `per_function[key]`."""
+    function = as_function(f)  # what calling f does (a partial, a callable object: see callables.py)
+    program = guard_in_place_updates(normalise(parse_function(function, per_function.get("source")), function,
+                                               structures, n_args, stand_in=_stand_in))
+    argnums = derived.select_argnums(argnums, len(program.groups))[0]
+    active = check_activity(program, [leaf for k in argnums for leaf in program.groups[k]])
+    namespace, helpers = dict(program.namespace), dict(HELPERS)  # (helpers get their names in emit.py)
+    if has_control_flow(program.body):
+        generator_class = ReverseControlFlow if mode == "reverse" else ForwardControlFlow
+    else:
+        generator_class = Reverse if mode == "reverse" else Forward
+    generator = generator_class(program, active, helpers)
+    itself = (id(f), (mode, tuple(argnums), structures, floats, plain, entry, len(program.groups), checkpoints))
+    generator.derivative = functools.partial(_recursive_code, current=itself)
+    if generator_class is ReverseControlFlow:
+        generator.checkpoints = checkpoints
+    function = generator.generate(argnums)
+    is_current = staleness_check(program.namespaces)  # see scope.py
+    if floats or entry:
+        function = scalar_variant(function)
+    elif mode == "reverse":  # arrays: each freed after the sweep's last use of it
+        function = free_after_last_use(function)
+    if entry:
+        fused = float_entry(function, program.namespaces, *entry) if mode == "reverse" else None
+        if fused is None:
+            per_function[key] = None, None
+            return
+        function, names = fused
+        namespace = {**namespace, **names}
+    if plain:  # (the helpers' own implementations: no dispatch on argument types)
+        helpers = {**helpers, "ops": PLAIN_OPS, **{name: helper.impl for name, helper in HELPERS.items()
+                                                if isinstance(helper, ops.Op)}}
+    compiled, text = compile_function(function, namespace, f"{program.name} {mode}", helpers)
+    for stand_in in [f] + program.callees:  # a stand-in's generated callee may go stale too
+        if getattr(stand_in, "__ad_is_current__", None) is not None:
+            is_current = _both(is_current, stand_in.__ad_is_current__)
+    compiled.is_current = is_current
+    # Code with a stack of saved values (reverse mode through loops and branches) is outside
+    # the subset; everything else can be transformed again (see _stand_in).
+    compiled.in_subset = generator_class is not ReverseControlFlow
+    per_function[key] = compiled, text
+    _link(compiled, per_function, key)
+
+
+# -- recursive calls (recursion.py) ------------------------------------------------------------------
+# A recursive call's derivative is the callee's generated code, called by name; code that is
+# still being generated (the function's own, in a self-recursion) is named by a _Pending
+# placeholder in the caller's globals, replaced by the code as soon as it is compiled.
+
+_BUSY: dict = {}  # (id(f), key) being generated -> [(globals, name, entries, key)] of code waiting for it
+
+
+class _Pending:
+    def __init__(self, token):
+        self.token = token
+
+    def __call__(self, *args):
+        raise RuntimeError("adsct: a recursive call's derivative code was not generated")
+
+
+def _recursive_code(function, mode: str, argnums: tuple, n_args: int, current=None):
+    """(the generated code of a recursively called `function` or its placeholder while it is
+    being generated, whether it is the code being generated now, `current`)."""
+    key = (mode, argnums, None, False, False, None, n_args, None)
+    token = (id(function), key)
+    if token == current:  # (however the request for the code being generated was spelled)
+        return None, True
+    if token in _BUSY:
+        return _Pending(token), False
+    return _generate(function, mode, argnums, n_args=n_args)[0], False
+
+
+def _link(compiled, per_function: dict, key) -> None:
+    """Replace the placeholders in compiled code's globals: by code already written, or once
+    the code they stand for is compiled."""
+    scope = compiled.__globals__
+    for name, value in list(scope.items()):
+        if isinstance(value, _Pending):
+            if value.token in _BUSY:
+                _BUSY[value.token].append((scope, name, per_function, key))
+            else:
+                raise RuntimeError("adsct: a recursive call's derivative code went missing")
 
 
 def _entries(cache, f) -> dict:

@@ -207,7 +207,8 @@ def op_call(op, args: list, params: dict, namespace: dict | None = None) -> ast.
     if op.name == "getitem":
         return ast.Subscript(args[0], params["index"], ast.Load())
     if ops.REGISTRY.get(op.name) is not op:
-        name = op.name if namespace is None else inject_helper(namespace, op.name, op)
+        called = getattr(op, "recursive_function", None) or op  # (a recursive call: the user's function itself)
+        name = op.name if namespace is None else inject_helper(namespace, op.name, called)
         return ast.Call(helper(name), list(args), [ast.keyword(k, v) for k, v in params.items()])
     call = ast.Call(ast.Attribute(helper("ops"), op.name, ast.Load()), list(args),
                     [ast.keyword(k, v) for k, v in params.items()])
