@@ -27,7 +27,7 @@ def cumulative_by_index_jvp(x, dx):
         t7 = x[i]
         dt7 = dx[i]
         t8 = t7 ** 2
-        dt8 = dt7 * (2 * t7 ** 1.0)
+        dt8 = dt7 * (2 * t7)
         t9 = t6 + t8
         dt9 = dt6 + dt8
         out_1_new = ops.index_update(out_1, t9, index=i)

@@ -79,7 +79,7 @@ def cumulative_by_index_vjp(x, b_out):
         t8 = saved.pop()
         bt8_new = bt8
         bt8 = zeros_like(t8)
-        bt7 = bt7 + unbroadcast(bt8_new * (2 * t7 ** 1.0), t7)
+        bt7 = bt7 + unbroadcast(bt8_new * (2 * t7), t7)
         t7_new = t7
         t7 = saved.pop()
         bt7_new = bt7

@@ -25,7 +25,7 @@ def boundary_conditions_vjp(u, bt10):
     bt10 = cotangent_of(bt10, t10)
     bt9 = ops.unreduce(bt10, t9, None, False)
     del t9
-    bv_3 = unbroadcast(bt9 * (2 * v_3 ** 1.0), v_3)
+    bv_3 = unbroadcast(bt9 * (2 * v_3), v_3)
     del bt9
     bv_2 = unbroadcast(ops.index_update(bv_3, 0.0, slice(1, -1, None)), v_2)
     del v_2

@@ -60,7 +60,7 @@ def sum_of_row_norms_vjp(X, b_out):
         t4 = saved.pop()
         bt4_new = bt4
         bt4 = zeros_like(t4)
-        brow = brow + unbroadcast(bt4_new * (2 * row ** 1.0), row)
+        brow = brow + unbroadcast(bt4_new * (2 * row), row)
         row_new = row
         row = saved.pop()
         brow_new = brow
