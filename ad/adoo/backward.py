@@ -103,14 +103,8 @@ def sweep(seeds, create_graph: bool = False, observe=None) -> dict:
         if parents is None:
             parents = parents_of(node)
         if partials is not None and not create_graph:  # floats: the op's partials, from them
-            try:
-                if inputs is not None:
-                    d = partials(node.data, *inputs)
-                elif len(parents) == 2:
-                    a, b = parents
-                    d = partials(node.data, a.data, b.data)
-                else:
-                    d = partials(node.data, parents[0].data)
+            try:  # (no `_inputs`: every input is a parent, and its float is the parent's data)
+                d = partials(node.data, *(inputs if inputs is not None else [p.data for p in parents]))
             except _MATH_ERRORS:  # (sqrt at 0, ...): NumPy's semantics, through the rules below
                 d = None
             if d is not None:
