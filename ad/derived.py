@@ -24,6 +24,16 @@ from .ops.shape import plain_in_dtype_of
 __all__ = ["value_and_grad", "grad", "jacobian", "jacfwd", "jacrev", "hessian", "is_traced"]
 
 
+TRANSFORM_NAMES = ("grad", "value_and_grad", "jvp", "vjp", "jacobian", "jacfwd", "jacrev", "hessian")
+
+
+def mark_transforms(namespace: dict) -> None:
+    """Mark a module's public transforms, so that adsct reads a call of one inside a function
+    it transforms as a derivative taken there (see ad/adsct/nesting.py)."""
+    for name in TRANSFORM_NAMES:
+        namespace[name].__ad_transform__ = name
+
+
 def is_traced(x) -> bool:
     """True for a value owned by a differentiation engine (a Var, Dual, tape handle, ...).
 

@@ -14,6 +14,8 @@ import importlib
 import inspect
 import types
 
+from . import derived
+
 STRATEGIES = ("adlib", "adoo", "adsct")
 DEFAULT = "adsct"
 TRANSFORMS = ("grad", "value_and_grad", "jvp", "vjp", "jacobian", "hessian")
@@ -307,3 +309,6 @@ def hessian(f, argnums=0, *, strategy: str | None = None, source: str | None = N
 
 for _transform in (grad, value_and_grad, jvp, vjp, jacobian, hessian):
     _transform.__doc__ = _transform.__doc__.replace("{argnums}", _ARGNUMS).replace("{errors}", _ERRORS)
+
+
+derived.mark_transforms(globals())

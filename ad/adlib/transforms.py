@@ -235,3 +235,6 @@ def hessian(f, argnums=0):
     ((0.0, 4.0), (4.0, 2.0))
     """
     return derived.hessian(vjp, jvp, f, argnums)
+
+
+derived.mark_transforms(globals())

@@ -35,7 +35,7 @@ from .export import export
 # What the shared strategy tests may rely on (see tests/test_strategies.py): this version does
 # not transform source that builds a transform inside the function (nesting: a named adsct.grad(h)
 # called there is inlined, a lambda transformed there is refused) or run any Python.
-SUPPORTS = frozenset({"higher order", "pytrees", "pytree outputs"})
+SUPPORTS = frozenset({"higher order", "nesting", "pytrees", "pytree outputs"})
 
 __all__ = ["source", "export", "grad", "value_and_grad", "jvp", "vjp", "jacobian", "jacfwd", "jacrev", "hessian",
            "UnsupportedSyntaxError", "NotDifferentiableError"]

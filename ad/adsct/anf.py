@@ -40,7 +40,7 @@ class Normaliser(ExpressionLowering, CallLowering):
     structured, statement_class = Structured, Stmt  # (for the passes given a normaliser: inlining.py)
 
     def __init__(self, parsed: Parsed, namespace: dict, parent: "Normaliser | None" = None, prefix: str = "",
-                 structures=None, n_args=None, stand_in=None):
+                 structures=None, n_args=None, stand_in=None, derivative=None):
         self.parsed, self.namespace, self.prefix = parsed, namespace, prefix
         self.n_args = n_args  # how many arguments f is called with (None: its parameters without defaults)
         self.local_names: dict = {}  # an inlined callee's locals: the names they get in generated code
@@ -59,6 +59,7 @@ class Normaliser(ExpressionLowering, CallLowering):
             self.namespaces: list = []  # every namespace looked into, for the staleness check
             self.plain_names: set = set()  # names of values that carry no derivative (shapes, strings, ...)
             self.stand_in = stand_in  # (function, n_args) -> a derivative function's stand-in or None
+            self.derivative = derivative  # (Lifted, kind, argnums, single) -> code for nesting.py, or None
         self.root.namespaces.append(namespace)
 
     # -- names ---------------------------------------------------------------------------
@@ -327,12 +328,16 @@ def _renameable(stmt: Stmt) -> bool:
 
 
 
-def normalise(parsed: Parsed, f, structures=None, n_args=None, stand_in=None) -> Program:
+def normalise(parsed: Parsed, f, structures=None, n_args=None, stand_in=None, derivative=None) -> Program:
     """Three-address form of the parsed function (user functions it calls are inlined);
-    `structures` gives each argument's tree structure when some are tuples, lists or dicts,
-    `n_args` how many arguments f is called with (parameters left out take their defaults),
-    `stand_in(g, n_args)` the code a derivative function g called inside f stands for (None: none)."""
-    normaliser = Normaliser(parsed, Namespace(f), structures=structures, n_args=n_args, stand_in=stand_in)
+    `f` is the function, or the Namespace its names are read in; `structures` gives each
+    argument's tree structure when some are tuples, lists or dicts, `n_args` how many arguments
+    f is called with (parameters left out take their defaults), `stand_in(g, n_args)` the code
+    a derivative function g called inside f stands for (None: none), `derivative` the code of a
+    transform called inside f (see nesting.py)."""
+    namespace = f if isinstance(f, Namespace) else Namespace(f)
+    normaliser = Normaliser(parsed, namespace, structures=structures, n_args=n_args, stand_in=stand_in,
+                            derivative=derivative)
     program = normaliser.run()
     program.namespace = {**program.namespace, **normaliser.injected}
     return program

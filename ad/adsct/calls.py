@@ -19,13 +19,13 @@ import numpy as np
 
 from .. import derived, ops
 from ..errors import UnsupportedSyntaxError
-from . import inlining, lists, local_functions
+from . import inlining, lists, local_functions, nesting
 from .astutil import clone, helper
 from .callables import as_function
 from .checks import check_unpack, number_for_math
 from .inplace import IN_PLACE_HINT, in_place_change, refuse_shared_update, same_array
 from .ir import Stmt, Structured, _literal
-from .local_functions import is_function_value
+from .local_functions import Transformed, is_function_value
 
 _METHODS = {"sum": "sum", "mean": "mean", "max": "max", "min": "min", "prod": "prod", "dot": "dot",
             "reshape": "reshape", "transpose": "transpose", "clip": "clip", "squeeze": "squeeze",
@@ -114,6 +114,9 @@ class CallLowering:
             self.body[-1].fresh = func.attr == "flatten"  # (NumPy copies, where reshape may make a view)
             return result
         target = self.resolve(func)
+        transformed = nesting.transform_call(self, node, target)  # grad(g), jvp(g, ...) inside f
+        if transformed is not None:
+            return transformed
         if target is dict and not node.args and all(k.arg for k in node.keywords) and self.mentions_locals(node):  # dict(w=W, b=b): a pytree
             return self.structure(ast.Dict([ast.Constant(k.arg) for k in node.keywords],
                                            [k.value for k in node.keywords]))
@@ -206,7 +209,10 @@ class CallLowering:
                                     f"these arguments ({error.msg})", "use ad.adoo for this function") from None
 
     def inline(self, callee, node: ast.Call) -> ast.expr:
-        """A call to a user function: its body, normalised in place (with its own names); see inlining.py."""
+        """A call to a user function: its body, normalised in place (with its own names); see
+        inlining.py.  A derivative made inside f: its generated code, inlined (nesting.py)."""
+        if isinstance(callee, Transformed):
+            return nesting.call_transformed(self, callee, *inlining.call_arguments(self, node), node)
         return inlining.inline(self, callee, node)
 
     def apply(self, op, args, keywords, node) -> ast.expr:

@@ -131,7 +131,11 @@ def call_arguments(normaliser, node: ast.Call) -> tuple:
 def inline(normaliser, callee, node: ast.Call):
     """A call to a user function (a Python function or method, a LocalFunction or a Partial):
     its body, normalised in place with its own names; returns the call's value."""
-    positional, keywords = call_arguments(normaliser, node)
+    return inline_values(normaliser, callee, *call_arguments(normaliser, node), node)
+
+
+def inline_values(normaliser, callee, positional: list, keywords: dict, node: ast.Call):
+    """`inline` of a call whose argument values are normalised already."""
     while isinstance(callee, Partial):  # the partial's arguments first, the call's keywords win
         positional, keywords = list(callee.args) + positional, {**callee.keywords, **keywords}
         callee = callee.function

@@ -51,7 +51,20 @@ class Partial:
         return f"functools.partial of {getattr(self.function, 'name', getattr(self.function, '__name__', '?'))}"
 
 
-FUNCTION_VALUES = (LocalFunction, Partial)
+@dataclass(eq=False)
+class Transformed:
+    """`grad(g, argnums)` or `value_and_grad(g, argnums)` made inside f (nesting.py)."""
+
+    kind: str
+    function: object  # a LocalFunction, a Partial or a user's Python function
+    argnums: object  # an int or a tuple of ints, as JAX reads them
+
+    @property
+    def name(self) -> str:
+        return f"{self.kind} of {getattr(self.function, 'name', getattr(self.function, '__name__', '?'))}"
+
+
+FUNCTION_VALUES = (LocalFunction, Partial, Transformed)
 
 
 def is_function_value(value) -> bool:

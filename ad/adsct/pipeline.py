@@ -29,6 +29,7 @@ from .controlflow import ForwardControlFlow, ReverseControlFlow
 from .freeing import free_after_last_use
 from .emit import HELPERS, compile_function, generated_filename
 from .ir import has_control_flow
+from .nesting import Lifted
 from .parse import define, parse_function
 from .scope import staleness_check
 from .specialise import PLAIN_OPS, float_entry, scalar_variant
@@ -69,9 +70,13 @@ def _generate(f, mode: str, argnums: tuple, structures=None, source_text=None, f
 
 def _write(f, mode, argnums, structures, floats, plain, entry, n_args, checkpoints, per_function, key) -> None:
     """Generate and compile the code _generate asks for, into `per_function[key]`."""
-    function = as_function(f)  # what calling f does (a partial, a callable object: see callables.py)
-    program = guard_in_place_updates(normalise(parse_function(function, per_function.get("source")), function,
-                                               structures, n_args, stand_in=_stand_in))
+    if isinstance(f, Lifted):  # a function made inside another one, lifted out of it (nesting.py)
+        parsed, names = f.parsed, f.namespace
+    else:
+        names = as_function(f)  # what calling f does (a partial, a callable object: see callables.py)
+        parsed = parse_function(names, per_function.get("source"))
+    program = guard_in_place_updates(normalise(parsed, names, structures, n_args, stand_in=_stand_in,
+                                               derivative=_nested_code))
     argnums = derived.select_argnums(argnums, len(program.groups))[0]
     active = check_activity(program, [leaf for k in argnums for leaf in program.groups[k]])
     namespace, helpers = dict(program.namespace), dict(HELPERS)  # (helpers get their names in emit.py)
@@ -253,9 +258,21 @@ def _stand_in(g, n_args: int, args=()):
     return stand_in
 
 
-def _stand_in_function(code, params: list, selected: tuple, single: bool):
+def _nested_code(lifted, kind: str, selected: tuple, single: bool):
+    """The code a transform called inside f runs (nesting.py): for jvp, the lifted function's
+    forward code; for grad and value_and_grad, a stand-in calling its reverse code.  None
+    where that reverse code is outside the subset."""
+    if kind == "jvp":
+        return _generate(lifted, "forward", selected, n_args=len(lifted.params))[0]
+    code = _generate(lifted, "reverse", selected, n_args=len(lifted.params))[0]
+    if not code.in_subset:
+        return None
+    return _stand_in_function(code, list(lifted.params), selected, single, with_value=kind == "value_and_grad")
+
+
+def _stand_in_function(code, params: list, selected: tuple, single: bool, with_value: bool = False):
     """Compile the stand-in's text: a call of f's reverse code with a seed of 1.0, or one call
-    of its forward code per differentiated argument."""
+    of its forward code per differentiated argument (returning f's value too `with_value`)."""
     taken = set(params) | {code.__name__}
     reverse = code.__name__.endswith("_vjp")
     name = fresh_name(f"{code.__name__[:-len('_vjp')]}_grad", taken)
@@ -263,7 +280,7 @@ def _stand_in_function(code, params: list, selected: tuple, single: bool):
     if reverse:
         value, grads = (fresh_name(n, taken) for n in ("value", "grads"))
         lines += [f"    {value}, {grads} = {code.__name__}({', '.join(params)}, 1.0)",
-                  f"    return {grads}{'[0]' if single else ''}"]
+                  f"    return {value + ', ' if with_value else ''}{grads}{'[0]' if single else ''}"]
     else:
         value = fresh_name("value", taken)
         derivatives = [fresh_name(f"d{params[k]}", taken) for k in selected]

@@ -54,6 +54,16 @@ class Namespace(dict):
         self.definition = (code, f.__defaults__, f.__kwdefaults__) if code is not None else None
         self.reads: dict = {}
 
+    def for_inner_function(self) -> "Namespace":
+        """The same names, read for a function defined inside this one (nesting.py lifts it
+        out): its lookups are recorded apart, and this function's code and defaults are not
+        its own to watch."""
+        inner = Namespace.__new__(Namespace)
+        dict.__init__(inner, self)
+        inner._globals, inner._cells, inner.function, inner.definition, inner.reads = \
+            self._globals, self._cells, None, None, {}
+        return inner
+
     def __getitem__(self, name):
         value = dict.__getitem__(self, name)
         self.reads[(name,)] = value

@@ -378,3 +378,6 @@ def hessian(f, argnums=0, *, source=None):
         return derived.derivative_function(_transform_of_derivative(
             f, ("hessian", argnums), lambda s: hessian(s, argnums), lambda g: _adoo().hessian(g, argnums)), "hessian")
     return derived.derivative_function(jacobian(grad(f, argnums), argnums, mode="forward"), "hessian")
+
+
+derived.mark_transforms(globals())
