@@ -26,7 +26,7 @@ from .expressions import ExpressionLowering
 from .ir import DELETED, If, Loop, PytreeOutputError, Program, Stmt, Structured
 from .local_functions import is_function_value
 from .loops import lower_loop
-from .parse import Parsed
+from .parse import Parsed, registered_source
 from .scope import Namespace
 from .statements import lower_statement, unpack
 from .words import unsupported_statement
@@ -51,6 +51,7 @@ class Normaliser(ExpressionLowering, CallLowering):
         self.taken: set = set() if parent is None else parent.taken
         self.origin = None
         self.depth = 0 if parent is None else parent.depth  # how many branches/loops we are inside
+        self.entry_depth = self.depth  # (an inlined callee's own top level may sit inside f's loop)
         if parent is None:
             self.temps = 0
             self.injected: dict = {}  # callee globals given to the generated code, by name
@@ -215,6 +216,8 @@ class Normaliser(ExpressionLowering, CallLowering):
             return
         if lists.statement(self, node):  # ys.append(v), ys.extend(zs), ys.pop()
             return
+        if isinstance(node, ast.Delete) and registered_source(self.parsed.filename) is not None:
+            return  # (generated code inlined here frees its values; the code written from f frees its own)
         if isinstance(node, ast.Delete) and not self.depth \
                 and all(isinstance(t, ast.Name) and t.id in self.versions for t in node.targets):
             for t in node.targets:  # `del h` (to free memory): h names nothing until assigned again
@@ -227,11 +230,17 @@ class Normaliser(ExpressionLowering, CallLowering):
         """A statement run for its effect alone (print, assert, raise): kept as written."""
         self.body.append(Stmt(self.fresh(), None, expr=statement, origin=self.origin, source=self.parsed, effect=True))
 
+    def at_top_level(self) -> bool:
+        """Whether the statement being normalised runs on every path through its own function.
+        An inlined callee's top level does, even inside a loop of f: a pytree it names there
+        is its own (its locals are renamed apart) and is gone when it returns."""
+        return self.depth == self.entry_depth
+
     def another_name(self, name: str, part, node: ast.stmt) -> None:
         """`name` now names `part`, a leaf (ast.Name) or a pytree of a tuple, list or dict.  Inside
         a branch or loop which value it names depends on the path taken, so a leaf is copied
         into the name's one version there (and a pytree refused, as in `assign`)."""
-        if not self.depth:
+        if not self.depth or (isinstance(part, Structured) and self.at_top_level()):
             self.versions[name] = part if isinstance(part, Structured) else part.id
         elif isinstance(part, Structured):
             raise self.parsed.error(node, "a tuple, list or dict is assigned inside a branch or loop",
@@ -299,7 +308,7 @@ class Normaliser(ExpressionLowering, CallLowering):
             local_functions.bind(self, name, result, value)
             return
         if isinstance(result, Structured):  # another name for a pytree (of an argument or a literal)
-            if self.depth:  # which one it names would depend on the path taken: not known here
+            if not self.at_top_level():  # which one it names would depend on the path taken: not known here
                 raise self.parsed.error(value, "a tuple, list or dict is assigned inside a branch or loop",
                                         "build it after the branch or loop, from arrays assigned there")
             self.versions[name] = result

@@ -25,6 +25,7 @@ from .callables import as_function
 from .checks import check_unpack, number_for_math
 from .inplace import IN_PLACE_HINT, in_place_change, refuse_shared_update, same_array
 from .ir import Stmt, Structured, _literal
+from .parse import registered_source
 from .local_functions import Transformed, is_function_value
 
 _METHODS = {"sum": "sum", "mean": "mean", "max": "max", "min": "min", "prod": "prod", "dot": "dot",
@@ -289,7 +290,8 @@ def _inlinable(target) -> bool:
         target = target.__func__
     module = getattr(target, "__module__", "") or ""
     return isinstance(target, types.FunctionType) and (
-        not module.startswith(_NOT_INLINED) or module.startswith(_INLINED_FROM_AD))
+        not module.startswith(_NOT_INLINED) or module.startswith(_INLINED_FROM_AD)
+        or registered_source(target.__code__.co_filename) is not None)  # (code adsct wrote, whatever its globals)
 
 
 

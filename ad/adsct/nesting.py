@@ -75,57 +75,70 @@ def transform_call(normaliser, node: ast.Call, target):
     primals, tangents = (_items(normaliser, options.get(k), k) for k in ("primals", "tangents"))
     if len(primals) != len(tangents):
         raise parsed.error(node, f"jvp: {len(primals)} primals but {len(tangents)} tangents")
-    return _call(normaliser, "jvp", function, primals, {}, tuple(range(len(primals))), node, tangents)
+    return _call(normaliser, "jvp", function, primals, tangents, node)
 
 
 def call_transformed(normaliser, transformed: Transformed, positional: list, keywords: dict, node: ast.Call):
     """The value of `grad(g, argnums)(*positional, **keywords)` (or value_and_grad's)."""
+    code, params, values = _code_for(normaliser, transformed, positional, keywords, node)
+    return _inline(normaliser, code, params, values, (), node)
+
+
+def _call(normaliser, kind, function, primals, tangents, node):
+    """jvp's (value, tangent): the lifted function's forward code, inlined."""
+    lifted, offset, values = _lift(normaliser, function, primals, {}, node)
+    code = _resolved(normaliser, lifted, kind, tuple(offset + k for k in range(len(primals))), True, node)
+    return _inline(normaliser, code, lifted.params, values, tangents, node)
+
+
+def _code_for(normaliser, transformed: Transformed, positional: list, keywords: dict, node):
+    """(the code grad(g) runs, its parameters, their values at this call): g's lifted
+    function and its derivative code, written by the resolver the pipeline gave."""
     argnums = transformed.argnums
     selected = argnums if isinstance(argnums, tuple) else (argnums,)
     for k in selected:
         if not isinstance(k, int) or not -len(positional) <= k < len(positional):
             raise normaliser.parsed.error(node, f"{transformed.name}: argnums {argnums!r} does not select among the "
                                           f"{len(positional)} positional arguments of the call")
-    selected = tuple(k % len(positional) for k in selected)
-    return _call(normaliser, transformed.kind, transformed.function, positional, keywords, selected, node,
-                 single=not isinstance(argnums, tuple))
+    lifted, offset, values = _lift(normaliser, transformed.function, positional, keywords, node)
+    chosen = tuple(offset + k % len(positional) for k in selected)
+    code = _resolved(normaliser, lifted, transformed.kind, chosen, not isinstance(argnums, tuple), node)
+    return code, lifted.params, values
 
 
-def _call(normaliser, kind, function, positional, keywords, selected, node, tangents=(), single=True):
-    """Lift `function`, bind the call's values to the lifted parameters, and inline the code
-    the resolver writes for the derivative `kind` (it takes the lifted parameters, then for
-    jvp one tangent per selected parameter)."""
-    parsed = normaliser.parsed
-    lifted, offset, values = _lift(normaliser, function, positional, keywords, node)
-    chosen = tuple(offset + k for k in selected)
+def _resolved(normaliser, lifted, kind, chosen, single, node):
     resolver = normaliser.root.derivative
     code = None if resolver is None else resolver(lifted, kind, chosen, single)
     if code is None:
-        raise parsed.error(node, f"a derivative adsct cannot write as code ({kind} of a function whose reverse-mode "
-                           f"code keeps a stack: loops or branches) inside a function being transformed",
-                           "take the derivative with adsct outside the function, or transform it with ad.adoo")
-    arguments = [_argument(normaliser, v, p, node) for v, p in zip(values, lifted.params)]
+        raise normaliser.parsed.error(
+            node, f"a derivative adsct cannot write as code ({kind} of a function whose reverse-mode code keeps a "
+            f"stack: loops or branches) inside a function being transformed",
+            "take the derivative with adsct outside the function, or transform it with ad.adoo")
+    return code
+
+
+def _inline(normaliser, code, params, values, tangents, node):
+    """A call of derivative code (the lifted parameters, then jvp's tangents), inlined."""
+    arguments = [_argument(normaliser, v, p, node) for v, p in zip(values, params)]
     arguments += [_argument(normaliser, t, "tangent", node) for t in tangents]
     return inline_values(normaliser, code, arguments, {}, node)
 
 
 def _lift(normaliser, function, positional, keywords, node):
-    """(Lifted, how many leading parameters a partial fills, the value of every lifted parameter)."""
-    parsed = normaliser.parsed
+    """(Lifted, how many leading parameters partials fill, the value of every lifted parameter)."""
+    parsed, offset = normaliser.parsed, 0
     while isinstance(function, Partial):
         positional, keywords = list(function.args) + list(positional), {**function.keywords, **keywords}
-        offset = len(function.args)
+        offset += len(function.args)
         function = function.function
-    else:
-        offset = 0
+    if isinstance(function, Transformed):  # grad(grad(g)) inside f: the inner one's code, lifted in turn
+        code, params, values = _code_for(normaliser, function, positional, keywords, node)
+        return Lifted(parse_function(code), Namespace(code).for_inner_function(), params), offset, values
     if isinstance(function, LocalFunction):
         outer = function.enclosing.parsed
         source = Parsed(function.node, outer.filename, outer.first_line, outer.lines)
         namespace, defaults, enclosing = function.enclosing.namespace, function.defaults, function.enclosing.versions
         name = "lambda_" if function.node.name == "lambda" else function.node.name
-    elif is_function_value(function):  # (a grad of a grad made inside f)
-        raise parsed.error(node, f"a derivative of {function.name} inside the function being transformed",
-                           "differentiate a def, lambda or functools.partial of one there")
     else:
         source = parse_function(function)
         namespace, enclosing, name = Namespace(function), {}, source.node.name
@@ -172,9 +185,9 @@ def _function_value(normaliser, expression):
     """The function a transform is given: a lambda, a local def or partial, or a user's function."""
     if isinstance(expression, ast.Lambda):
         return from_lambda(normaliser, expression)
-    if normaliser.mentions_locals(expression):
-        return normaliser.expr(expression)
-    return normaliser.resolve(expression)
+    if isinstance(expression, (ast.Name, ast.Attribute)) and not normaliser.mentions_locals(expression):
+        return normaliser.resolve(expression)  # a function of the user's
+    return normaliser.expr(expression)  # a local def, functools.partial(...), grad(...)
 
 
 def _check_options(normaliser, node, kind, options) -> None:
