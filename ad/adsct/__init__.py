@@ -19,7 +19,8 @@ differentiated as what calling them runs (see callables.py); an `ad.custom_jvp`,
 `ad.custom_vjp` or `ad.checkpoint` function is one op whose rule the generated code calls,
 and `grad(f, has_aux=True)` differentiates f's first result; other constructs raise
 `UnsupportedSyntaxError`, and a differentiated value reaching a call without a rule raises
-`NotDifferentiableError`.  A transform of a gradient adsct returned (`grad(grad(f))`,
+`NotDifferentiableError`.  `grad`, `value_and_grad` and `jvp` called inside f (nesting) are
+written as code too: the inner function's derivative code, inlined (nesting.py).  A transform of a gradient adsct returned (`grad(grad(f))`,
 `hessian(f)`) transforms the generated code again, which is itself in the subset; where that
 code keeps a stack for loops and branches, numbers go through f's forward code instead, and
 arrays run the generated code on adoo's values.  `export(f, path)` writes f's derivative code as a
@@ -32,9 +33,9 @@ from ..errors import NotDifferentiableError, UnsupportedSyntaxError
 from .transforms import grad, hessian, jacfwd, jacobian, jacrev, jvp, source, value_and_grad, vjp
 from .export import export
 
-# What the shared strategy tests may rely on (see tests/test_strategies.py): this version does
-# not transform source that builds a transform inside the function (nesting: a named adsct.grad(h)
-# called there is inlined, a lambda transformed there is refused) or run any Python.
+# What the shared strategy tests may rely on (see tests/test_strategies.py).  Nesting: grad,
+# value_and_grad and jvp called inside f become code inlined into f's (nesting.py); adsct does
+# not run any Python ("any Python function").
 SUPPORTS = frozenset({"higher order", "nesting", "pytrees", "pytree outputs"})
 
 __all__ = ["source", "export", "grad", "value_and_grad", "jvp", "vjp", "jacobian", "jacfwd", "jacrev", "hessian",
