@@ -8,13 +8,12 @@ Run: python benchmarks/bench_overhead.py
 """
 
 import _setup  # noqa: F401
-import gc
 
 import numpy as np
 
 from ad import adlib, adoo, ops
 from ad.bench import workloads
-from ad.bench.timing import compare
+from ad.bench.timing import collector_off, compare
 
 N = 200
 
@@ -29,16 +28,6 @@ def _micrograd_style(x):
     y = _chain_of_operators(x)
     y.backward()
     return x.grad
-
-
-def _collector_off(run):
-    def off():
-        gc.disable()
-        try:
-            return run()
-        finally:
-            gc.enable()
-    return off
 
 
 if __name__ == "__main__":
@@ -61,7 +50,7 @@ if __name__ == "__main__":
         Value = None
     if Value is not None:
         runs["micrograd"] = lambda: _micrograd_style(Value(0.5))
-        runs["micrograd gc off"] = _collector_off(lambda: _micrograd_style(Value(0.5)))
+        runs["micrograd gc off"] = collector_off(lambda: _micrograd_style(Value(0.5)))
     medians = compare(runs, rounds=15, target=0.05)
     for name, seconds in sorted(medians.items(), key=lambda item: item[1]):
         print(f"  {name:<28} {seconds / N * 1e6:6.2f} µs per op")

@@ -11,11 +11,10 @@ Run: python benchmarks/bench_scalar_mlp.py
 """
 
 import _setup  # noqa: F401
-import gc
 
 from ad import nn
 from ad.bench import suite, workloads
-from ad.bench.timing import compare, workload_table
+from ad.bench.timing import collector_off, compare, workload_table
 
 
 def training_step(model, points, labels, lr=0.01):
@@ -32,17 +31,6 @@ def training_step(model, points, labels, lr=0.01):
             p.data -= lr * p.grad
         return loss.data
     return step
-
-
-def collector_off(run):
-    """run with the garbage collector off (the timing collects the heap between samples)."""
-    def off():
-        gc.disable()
-        try:
-            return run()
-        finally:
-            gc.enable()
-    return off
 
 
 if __name__ == "__main__":
