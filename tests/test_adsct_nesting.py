@@ -85,7 +85,34 @@ def second_inside(x):  # a gradient of a gradient, both taken inside f
     return d2(x) * x
 
 
+V = np.array([1.0, -0.5, 0.25])
+
+
+def loss(w):
+    return np.sum(np.sin(w) * w ** 2)
+
+
+def hvp_norm(x):  # a Hessian-vector product: forward mode over a gradient, inside f
+    return np.sum(adsct.jvp(adsct.grad(loss), (x,), (V,))[1] ** 2)
+
+
+def one_inner_step(theta):  # an inner gradient step, then the outer loss (as in meta-learning)
+    inner = lambda w: np.sum((w - theta) ** 2 * np.arange(1.0, 4.0))
+    w1 = theta - 0.1 * ad.grad(inner)(theta * 0.5)
+    return np.sum(np.cos(w1))
+
+
+def force_squared(q):  # a force from a potential, inside an energy
+    def potential(r):
+        return np.sum(r ** 4) - np.sum(r ** 2)
+    force = -ad.grad(potential)(q)
+    return np.dot(force, force)
+
+
 PROGRAMS = [  # (function, arguments)
+    (hvp_norm, (np.array([0.3, 0.7, -1.1]),)),
+    (one_inner_step, (np.array([0.3, 0.7, -1.1]),)),
+    (force_squared, (np.array([0.3, 0.7, -1.1]),)),
     (gradient_norm, (np.array([0.3, -0.8, 1.2]),)),
     (newton_sqrt, (2.0,)),
     (energy_and_force, (np.array([0.4, -1.1]), 2.5)),
