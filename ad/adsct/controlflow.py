@@ -19,12 +19,15 @@ from __future__ import annotations
 
 import ast
 
+from .. import ops
 from . import checkpointing
 from .ir import If, Loop, Stmt, assigned_in_control_flow, walk
 from .astutil import HELPER, helper
 from .codegen import Generator, _assign, _comment, _differentiated, _function, _name
 from .listops import plus, zero_of
 from .recursion import forward_statement, is_recursive
+from . import stacks
+from .stacks import is_pop, is_stack_op, stack_of
 
 SAVED = "saved"  # (helpers: their names in the code are chosen per program, see astutil.HELPER)
 
@@ -51,6 +54,24 @@ def _stacks(body: list) -> list:
                    and isinstance(node.func.value, ast.Name) and node.func.value.id.startswith(HELPER)})
 
 
+def _indexed(body: list) -> set:
+    """The names written into in part or indexed (index_update, getitem), and the names
+    copied into them (`by_new = by`: both share one tangent).
+
+    >>> x, y = ast.Name("x", ast.Load()), ast.Name("y", ast.Load())
+    >>> sorted(_indexed([Stmt("y", None, expr=x), Stmt("t", ops.get("getitem"), [y], {"index": ast.Constant(0)})]))
+    ['x', 'y']
+    """
+    names = {s.inputs[0].id for s in walk(body) if s.op is not None and s.op.name in ("index_update", "getitem")
+             and s.inputs and isinstance(s.inputs[0], ast.Name)}
+    copies = [(s.target, s.expr.id) for s in walk(body) if s.op is None and isinstance(s.expr, ast.Name)]
+    before = -1
+    while len(names) != before:
+        before = len(names)
+        names |= {source for target, source in copies if target in names}
+    return names
+
+
 def _plus(left: ast.expr, right: ast.expr) -> ast.BinOp:
     return ast.BinOp(left, ast.Add(), right)
 
@@ -73,6 +94,7 @@ class ReverseControlFlow(Generator):
     def generate(self, argnums: tuple) -> ast.FunctionDef:
         program = self.program
         self.saved_names = assigned_in_control_flow(program.body)
+        self.stacks = {stack_of(s) for s in walk(program.body) if is_stack_op(s.op)}  # (code adsct wrote: stacks.py)
         self.drivers, self.loop_drivers = [], {}  # (checkpointed loops: see checkpointing.py)
         result = program.result
         seed = self.fresh("b_out")  # the cotangent passed in; the result's adjoint starts from it
@@ -94,7 +116,8 @@ class ReverseControlFlow(Generator):
         # into part of an array, whose rules index its adjoint even where no adjoint reached it)
         shaped = self.saved_names | {s.target for s in walk(program.body) if s.op is not None and s.op.name == "index_update"}
         for name in sorted(self.active):
-            body.append(_assign(self.derivative_name(name), zero_of(name, name in self.lists, name in shaped)))
+            body.append(stacks.start_of_reverse_sweep(self, name) or
+                        _assign(self.derivative_name(name), zero_of(name, name in self.lists, name in shaped)))
         if isinstance(result, ast.Name) and result.id in self.active:
             seeded = ast.Call(helper("cotangent_of"), [_name(seed), result], [])
             body.append(_assign(self.derivative_name(result.id), _plus(_name(self.derivative_name(result.id)), seeded)))
@@ -177,14 +200,18 @@ class ReverseControlFlow(Generator):
         out = []
         target = stmt.target
         active = target in self.active
-        if stmt.effect:  # print(...), assert, raise ran in the forward sweep
-            return out
+        if stmt.effect:  # print(...), assert, raise ran in the forward sweep (S.append(v): stacks.py)
+            return stacks.adjoint_statements(self, stmt, None, self.accumulate) if is_stack_op(stmt.op) else out
         if not inside:  # straight-line part: the value is not overwritten later
             if active:
                 out += self.contributions(stmt, _name(self.derivative_name(target)), _name(target))
+            elif is_pop(stmt):  # (the adjoint stack moves with every pop)
+                out += stacks.adjoint_statements(self, stmt, None, self.accumulate)
             return out
         if not active:
             out.append(_assign(target, _pop(_stack_of(target))))
+            if is_pop(stmt):
+                out += stacks.adjoint_statements(self, stmt, None, self.accumulate)
             return out
         new_value, new_adjoint = self.fresh(f"{target}_new"), self.fresh(f"b{target}_new")
         adjoint = self.derivative_name(target)
@@ -197,8 +224,15 @@ class ReverseControlFlow(Generator):
         out += self.contributions(stmt, _name(new_adjoint), _name(new_value))
         return out
 
+    def accumulate(self, name: str, term: ast.expr) -> ast.Assign:
+        """`bx = bx + term`."""
+        adjoint = self.derivative_name(name)
+        return _assign(adjoint, plus(_name(adjoint), term, name in self.lists))
+
     def contributions(self, stmt: Stmt, g: ast.expr, out_value: ast.expr) -> list:
         """`bx = bx + <partial adjoint>` for each active input of the statement."""
+        if is_pop(stmt):  # t = S.pop(): its adjoint goes on S's adjoint stack
+            return stacks.adjoint_statements(self, stmt, g, self.accumulate)
         if stmt.op is None:  # a copy y = x (or a constant: nothing to pass on)
             if not (isinstance(stmt.expr, ast.Name) and stmt.expr.id in self.active):
                 return []
@@ -220,12 +254,13 @@ class ForwardControlFlow(Generator):
     def generate(self, argnums: tuple) -> ast.FunctionDef:
         program = self.program
         wrt = _differentiated(program, argnums)
-        self.written = {s.inputs[0].id for s in walk(program.body)  # (arrays written into in part)
-                        if s.op is not None and s.op.name == "index_update" and isinstance(s.inputs[0], ast.Name)}
+        self.written = _indexed(program.body)  # (arrays written into in part or indexed, and their sources)
         # (an argument held constant that becomes active, `a = x; a[0] = s` rebinding x, gets a zero of its
         # shape: rules such as index_update's index its tangent)
+        started = {stack_of(s) for s in walk(program.body) if is_stack_op(s.op)}  # (where the stack starts: stacks.py)
         body = [_assign(self.derivative_name(name), ast.Call(helper("zeros_like"), [_name(name)], [])
-                        if name in program.args else ast.Constant(0.0)) for name in sorted(self.active - set(wrt))]
+                        if name in program.args else ast.Constant(0.0))
+                for name in sorted(self.active - set(wrt) - started)]
         body += self.block(program.body)
         result = program.result
         tangent = _name(self.derivative_name(result.id)) if isinstance(result, ast.Name) and result.id in self.active \
@@ -241,7 +276,10 @@ class ForwardControlFlow(Generator):
         out = []
         for item in block:
             if isinstance(item, Stmt):
-                if item.target not in self.active:
+                if is_stack_op(item.op):  # S = [], S.append(v), t = S.pop(): the tangent stack moves too
+                    self.emit_primal(out, item)
+                    out += stacks.tangent_statements(self, item)
+                elif item.target not in self.active:
                     self.emit_primal(out, item)
                 elif is_recursive(item.op):  # `t5, dt5 = power_jvp(x, t4, dx)` in place of the plain call
                     self.emit_primal(out, item)
@@ -285,7 +323,7 @@ class ForwardControlFlow(Generator):
     def zero_tangent(self, stmt: Stmt, out_value=None) -> ast.expr:
         """A zero tangent for `stmt`'s value: 0.0, or a zero array of its shape where the value
         is later written into in part (`y[i] = v`: index_update's rule keeps the tangent's other
-        entries, so it needs them)."""
+        entries, so it needs them) or indexed (`y[i]`: getitem's rule indexes the tangent)."""
         if stmt.target in self.lists:
             return zero_of(stmt.target, True, False)
         if stmt.target not in self.written:
