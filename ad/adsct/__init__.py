@@ -20,10 +20,11 @@ differentiated as what calling them runs (see callables.py); an `ad.custom_jvp`,
 and `grad(f, has_aux=True)` differentiates f's first result; other constructs raise
 `UnsupportedSyntaxError`, and a differentiated value reaching a call without a rule raises
 `NotDifferentiableError`.  `grad`, `value_and_grad` and `jvp` called inside f (nesting) are
-written as code too: the inner function's derivative code, inlined (nesting.py).  A transform of a gradient adsct returned (`grad(grad(f))`,
-`hessian(f)`) transforms the generated code again, which is itself in the subset; where that
-code keeps a stack for loops and branches, numbers go through f's forward code instead, and
-arrays run the generated code on adoo's values.  `export(f, path)` writes f's derivative code as a
+written as code too: the inner function's derivative code, inlined (nesting.py).  A transform
+of a gradient adsct returned (`grad(grad(f))`, `hessian(f)`) transforms the generated code
+again, which is itself in the subset, the stacks of its loops and branches included
+(stacks.py); numbers go through f's forward code there instead, and pytree arguments run the
+generated code on adoo's values.  `export(f, path)` writes f's derivative code as a
 standalone module that imports only numpy and math (export.py).  `grad`, `value_and_grad`, `vjp`
 and `source` take `checkpoints=k`: every loop's reverse sweep then keeps at most k states of the
 loop and recomputes the other steps (binomial checkpointing; see checkpointing.py and revolve.py).

@@ -18,7 +18,7 @@ import ast
 import re
 
 from .. import tree
-from . import comprehensions, inlining, lists, local_functions
+from . import comprehensions, inlining, lists, local_functions, stacks
 from .astutil import fresh_name
 from .calls import CallLowering
 from .desugar import desugar
@@ -145,6 +145,8 @@ class Normaliser(ExpressionLowering, CallLowering):
 
     def statement(self, node: ast.stmt) -> None:
         self.origin = node
+        if stacks.statement(self, node):  # S = [], S.append(v) of generated code's stacks (stacks.py)
+            return
         if lower_loop(self, node) or lower_statement(self, node):  # loops.py, statements.py
             return
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
@@ -218,9 +220,9 @@ class Normaliser(ExpressionLowering, CallLowering):
             return
         if isinstance(node, ast.Delete) and registered_source(self.parsed.filename) is not None:
             return  # (generated code inlined here frees its values; the code written from f frees its own)
-        if isinstance(node, ast.Delete) and not self.depth \
-                and all(isinstance(t, ast.Name) and t.id in self.versions for t in node.targets):
-            for t in node.targets:  # `del h` (to free memory): h names nothing until assigned again
+        deleted = _deleted_names(node)  # (`del (a, b)`, as astor prints a long `del a, b`, too)
+        if deleted is not None and not self.depth and all(t.id in self.versions for t in deleted):
+            for t in deleted:  # `del h` (to free memory): h names nothing until assigned again
                 self.versions[t.id] = DELETED
             return
         self.refuse_in_place(node.value if isinstance(node, ast.Expr) else node)
@@ -329,6 +331,14 @@ _LEAF = tree.flatten(0.0)[1]
 def _paths(treedef) -> list:
     """The access paths of a structure's leaves, in flatten order ("['w']", "[0]", ...)."""
     return tree.leaf_paths(tree.unflatten(treedef, [0.0] * treedef.num_leaves))
+
+
+def _deleted_names(node: ast.stmt):
+    """The names a `del` statement deletes (None for any other statement, or a del of items)."""
+    if not isinstance(node, ast.Delete):
+        return None
+    targets = [e for t in node.targets for e in (t.elts if isinstance(t, ast.Tuple) else [t])]
+    return targets if all(isinstance(t, ast.Name) for t in targets) else None
 
 
 def _renameable(stmt: Stmt) -> bool:

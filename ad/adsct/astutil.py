@@ -47,6 +47,9 @@ def clone(node):
 # where free (`ops`), or a variant (`ops_1`) where the user's code means something else by it.
 HELPER = "__ad_helper__"
 
+# The file names of generated code start with this (emit.generated_filename).
+GENERATED = "<ad.adsct "
+
 
 def helper(name: str) -> ast.Name:
     """A reference to the helper `name` in generated code (its final name is chosen later).

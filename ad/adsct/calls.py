@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import derived, ops
 from ..errors import UnsupportedSyntaxError
-from . import inlining, lists, local_functions, nesting
+from . import inlining, lists, local_functions, nesting, stacks
 from .astutil import clone, helper
 from .callables import as_function
 from .checks import check_unpack, number_for_math
@@ -84,6 +84,9 @@ class CallLowering:
         return isinstance(func, ast.Attribute) and (self.mentions_locals(func.value) or _dotted(func.value) is None)
 
     def call(self, node: ast.Call) -> ast.expr:
+        popped = stacks.call(self, node)  # S.pop() of generated code's stacks (stacks.py)
+        if popped is not None:
+            return popped
         function = local_functions.called_function(self, node.func)
         if function is not None:  # a local def or lambda, a partial, a function passed in: inlined
             return self.inline(function, node)

@@ -15,6 +15,7 @@ from .ir import Program, Stmt, walk
 from .astutil import fresh_name, helper, is_helper
 from .listops import is_list_op, list_names, plus
 from .recursion import forward_statement, is_recursive, reverse_terms
+from .stacks import is_stack_op
 from .templates import inject_helper, op_call, template
 
 # Markers that emit.py turns into comments (astor prints no comments).
@@ -54,7 +55,7 @@ def _source_comment(program: Program, stmt: Stmt, last_origin):
 def primal_statement(stmt: Stmt, namespace: dict | None = None) -> ast.stmt:
     if stmt.effect:  # print(...), assert, raise: as written
         return stmt.expr
-    if stmt.op is None:
+    if stmt.op is None or is_stack_op(stmt.op):  # (a pop: `t = S.pop()`, see stacks.py)
         return _assign(stmt.target, stmt.expr)
     return _assign(stmt.target, op_call(stmt.op, stmt.inputs, stmt.params, namespace))
 

@@ -26,6 +26,7 @@ import ast
 import builtins
 
 from .astutil import clone, fresh_name
+from .stacks import stack_variables
 
 _CHANGES = ("append", "extend", "pop")
 _READERS = {"len", "sum", "max", "min", "print"}  # builtins that only read a list variable
@@ -207,7 +208,9 @@ def lower(normaliser, fn: ast.FunctionDef, body: list) -> list:
         return name not in assigned and name not in normaliser.namespace and hasattr(builtins, name)
 
     body = _Pass(parsed, normaliser.taken, is_builtin).block(body)
-    normaliser.list_variables = _list_variables(parsed, fn, body)
+    changed = _list_variables(parsed, fn, body)
+    normaliser.stack_variables = stack_variables(parsed, fn, body, changed)  # (generated code's stacks)
+    normaliser.list_variables = changed - normaliser.stack_variables
     return body
 
 

@@ -19,22 +19,57 @@ from __future__ import annotations
 
 import ast
 
+from .. import ops
 from . import checkpointing
 from .ir import If, Loop, Stmt, assigned_in_control_flow, walk
-from .astutil import helper
+from .astutil import HELPER, helper
 from .codegen import Generator, _assign, _comment, _differentiated, _function, _name
 from .listops import plus, zero_of
 from .recursion import forward_statement, is_recursive
+from . import stacks
+from .stacks import is_pop, is_stack_op, stack_of
 
-SAVED = "saved"  # (a helper: its name in the code is chosen per program, see astutil.HELPER)
-
-
-def _append(value: ast.expr) -> ast.Expr:
-    return ast.Expr(ast.Call(ast.Attribute(helper(SAVED), "append", ast.Load()), [value], []))
+SAVED = "saved"  # (helpers: their names in the code are chosen per program, see astutil.HELPER)
 
 
-def _pop() -> ast.Call:
-    return ast.Call(ast.Attribute(helper(SAVED), "pop", ast.Load()), [], [])
+def _append(value: ast.expr, stack: str = SAVED) -> ast.Expr:
+    return ast.Expr(ast.Call(ast.Attribute(helper(stack), "append", ast.Load()), [value], []))
+
+
+def _pop(stack: str = SAVED) -> ast.Call:
+    return ast.Call(ast.Attribute(helper(stack), "pop", ast.Load()), [], [])
+
+
+def _stack_of(name: str) -> str:
+    """The stack of a variable's overwritten values, `saved_y` for y.  One stack per variable
+    (and `saved` for the path taken) keeps what each pop gives apart from the others, so that
+    adsct, transforming this code again, sees which pops carry derivatives (stacks.py)."""
+    return f"{SAVED}_{name}"
+
+
+def _stacks(body: list) -> list:
+    """The helper stacks that `body` appends to, sorted by name."""
+    return sorted({node.func.value.id for statement in body for node in ast.walk(statement)
+                   if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "append"
+                   and isinstance(node.func.value, ast.Name) and node.func.value.id.startswith(HELPER)})
+
+
+def _indexed(body: list) -> set:
+    """The names written into in part or indexed (index_update, getitem), and the names
+    copied into them (`by_new = by`: both share one tangent).
+
+    >>> x, y = ast.Name("x", ast.Load()), ast.Name("y", ast.Load())
+    >>> sorted(_indexed([Stmt("y", None, expr=x), Stmt("t", ops.get("getitem"), [y], {"index": ast.Constant(0)})]))
+    ['x', 'y']
+    """
+    names = {s.inputs[0].id for s in walk(body) if s.op is not None and s.op.name in ("index_update", "getitem")
+             and s.inputs and isinstance(s.inputs[0], ast.Name)}
+    copies = [(s.target, s.expr.id) for s in walk(body) if s.op is None and isinstance(s.expr, ast.Name)]
+    before = -1
+    while len(names) != before:
+        before = len(names)
+        names |= {source for target, source in copies if target in names}
+    return names
 
 
 def _plus(left: ast.expr, right: ast.expr) -> ast.BinOp:
@@ -59,10 +94,11 @@ class ReverseControlFlow(Generator):
     def generate(self, argnums: tuple) -> ast.FunctionDef:
         program = self.program
         self.saved_names = assigned_in_control_flow(program.body)
+        self.stacks = {stack_of(s) for s in walk(program.body) if is_stack_op(s.op)}  # (code adsct wrote: stacks.py)
         self.drivers, self.loop_drivers = [], {}  # (checkpointed loops: see checkpointing.py)
         result = program.result
         seed = self.fresh("b_out")  # the cotangent passed in; the result's adjoint starts from it
-        body = [ast.Assign([ast.Name(helper(SAVED).id, ast.Store())], ast.List([], ast.Load()), lineno=0)]
+        body = []
         # Names first assigned in a loop or branch exist from the start, so they can be saved
         # (with checkpoints, so that the step functions share every name of a loop's state).
         initial = self.saved_names | (checkpointing.state_names(program.body) if self.checkpoints else set())
@@ -80,7 +116,8 @@ class ReverseControlFlow(Generator):
         # into part of an array, whose rules index its adjoint even where no adjoint reached it)
         shaped = self.saved_names | {s.target for s in walk(program.body) if s.op is not None and s.op.name == "index_update"}
         for name in sorted(self.active):
-            body.append(_assign(self.derivative_name(name), zero_of(name, name in self.lists, name in shaped)))
+            body.append(stacks.start_of_reverse_sweep(self, name) or
+                        _assign(self.derivative_name(name), zero_of(name, name in self.lists, name in shaped)))
         if isinstance(result, ast.Name) and result.id in self.active:
             seeded = ast.Call(helper("cotangent_of"), [_name(seed), result], [])
             body.append(_assign(self.derivative_name(result.id), _plus(_name(self.derivative_name(result.id)), seeded)))
@@ -89,6 +126,8 @@ class ReverseControlFlow(Generator):
         grads = [ast.Call(helper("broadcast_like"), [_name(self.derivative_name(a)), _name(a)], [])
                  if a in self.active else ast.Call(helper("zeros_like"), [_name(a)], []) for a in wrt]
         body.append(ast.Return(ast.Tuple([returned, ast.Tuple(grads, ast.Load())], ast.Load())))
+        body[:0] = [ast.Assign([ast.Name(stack, ast.Store())], ast.List([], ast.Load()), lineno=0)
+                    for stack in _stacks(body)]  # (each stack the code pushes onto, started empty)
         args = [ast.arg(a) for a in program.args] + [ast.arg(seed)]
         function = _function(f"{program.name}_vjp", args, body,
                              f"Reverse-mode derivative of {program.name} (generated by ad.adsct): "
@@ -105,7 +144,7 @@ class ReverseControlFlow(Generator):
         for item in block:
             if isinstance(item, Stmt):
                 if inside and save and not item.effect:  # (an effect has no value to restore)
-                    out.append(_append(_name(item.target)))
+                    out.append(_append(_name(item.target), _stack_of(item.target)))
                 self.emit_primal(out, item)
             elif isinstance(item, If) and (_raises(item.body) or _raises(item.orelse)):
                 # a branch that raises never reaches the reverse sweep: nothing to save in it, no way to record
@@ -161,19 +200,23 @@ class ReverseControlFlow(Generator):
         out = []
         target = stmt.target
         active = target in self.active
-        if stmt.effect:  # print(...), assert, raise ran in the forward sweep
-            return out
+        if stmt.effect:  # print(...), assert, raise ran in the forward sweep (S.append(v): stacks.py)
+            return stacks.adjoint_statements(self, stmt, None, self.accumulate) if is_stack_op(stmt.op) else out
         if not inside:  # straight-line part: the value is not overwritten later
             if active:
                 out += self.contributions(stmt, _name(self.derivative_name(target)), _name(target))
+            elif is_pop(stmt):  # (the adjoint stack moves with every pop)
+                out += stacks.adjoint_statements(self, stmt, None, self.accumulate)
             return out
         if not active:
-            out.append(_assign(target, _pop()))
+            out.append(_assign(target, _pop(_stack_of(target))))
+            if is_pop(stmt):
+                out += stacks.adjoint_statements(self, stmt, None, self.accumulate)
             return out
         new_value, new_adjoint = self.fresh(f"{target}_new"), self.fresh(f"b{target}_new")
         adjoint = self.derivative_name(target)
         out.append(_assign(new_value, _name(target)))
-        out.append(_assign(target, _pop()))  # the inputs as the statement saw them
+        out.append(_assign(target, _pop(_stack_of(target))))  # the inputs as the statement saw them
         out.append(_assign(new_adjoint, _name(adjoint)))
         # the older value's adjoint starts afresh, as a zero of its shape: rules such as reshape's
         # and matmul's need one when nothing reaches it (a name a loop variable took over)
@@ -181,8 +224,15 @@ class ReverseControlFlow(Generator):
         out += self.contributions(stmt, _name(new_adjoint), _name(new_value))
         return out
 
+    def accumulate(self, name: str, term: ast.expr) -> ast.Assign:
+        """`bx = bx + term`."""
+        adjoint = self.derivative_name(name)
+        return _assign(adjoint, plus(_name(adjoint), term, name in self.lists))
+
     def contributions(self, stmt: Stmt, g: ast.expr, out_value: ast.expr) -> list:
         """`bx = bx + <partial adjoint>` for each active input of the statement."""
+        if is_pop(stmt):  # t = S.pop(): its adjoint goes on S's adjoint stack
+            return stacks.adjoint_statements(self, stmt, g, self.accumulate)
         if stmt.op is None:  # a copy y = x (or a constant: nothing to pass on)
             if not (isinstance(stmt.expr, ast.Name) and stmt.expr.id in self.active):
                 return []
@@ -204,12 +254,13 @@ class ForwardControlFlow(Generator):
     def generate(self, argnums: tuple) -> ast.FunctionDef:
         program = self.program
         wrt = _differentiated(program, argnums)
-        self.written = {s.inputs[0].id for s in walk(program.body)  # (arrays written into in part)
-                        if s.op is not None and s.op.name == "index_update" and isinstance(s.inputs[0], ast.Name)}
+        self.written = _indexed(program.body)  # (arrays written into in part or indexed, and their sources)
         # (an argument held constant that becomes active, `a = x; a[0] = s` rebinding x, gets a zero of its
         # shape: rules such as index_update's index its tangent)
+        started = {stack_of(s) for s in walk(program.body) if is_stack_op(s.op)}  # (where the stack starts: stacks.py)
         body = [_assign(self.derivative_name(name), ast.Call(helper("zeros_like"), [_name(name)], [])
-                        if name in program.args else ast.Constant(0.0)) for name in sorted(self.active - set(wrt))]
+                        if name in program.args else ast.Constant(0.0))
+                for name in sorted(self.active - set(wrt) - started)]
         body += self.block(program.body)
         result = program.result
         tangent = _name(self.derivative_name(result.id)) if isinstance(result, ast.Name) and result.id in self.active \
@@ -225,7 +276,10 @@ class ForwardControlFlow(Generator):
         out = []
         for item in block:
             if isinstance(item, Stmt):
-                if item.target not in self.active:
+                if is_stack_op(item.op):  # S = [], S.append(v), t = S.pop(): the tangent stack moves too
+                    self.emit_primal(out, item)
+                    out += stacks.tangent_statements(self, item)
+                elif item.target not in self.active:
                     self.emit_primal(out, item)
                 elif is_recursive(item.op):  # `t5, dt5 = power_jvp(x, t4, dx)` in place of the plain call
                     self.emit_primal(out, item)
@@ -269,7 +323,7 @@ class ForwardControlFlow(Generator):
     def zero_tangent(self, stmt: Stmt, out_value=None) -> ast.expr:
         """A zero tangent for `stmt`'s value: 0.0, or a zero array of its shape where the value
         is later written into in part (`y[i] = v`: index_update's rule keeps the tangent's other
-        entries, so it needs them)."""
+        entries, so it needs them) or indexed (`y[i]`: getitem's rule indexes the tangent)."""
         if stmt.target in self.lists:
             return zero_of(stmt.target, True, False)
         if stmt.target not in self.written:

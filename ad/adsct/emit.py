@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import ops
 from ..derived import zeros_like  # a derivative that does not depend on the inputs
-from .astutil import HELPER
+from .astutil import GENERATED, HELPER
 from .checks import check_unpack, number_for_math
 from .codegen import COMMENT
 from .listops import LIST_OPS
@@ -106,4 +106,4 @@ def compile_function(function: ast.FunctionDef, namespace: dict, label: str, hel
 
 def generated_filename(label: str) -> str:
     """A file name of its own for generated code: `<ad.adsct {label} #n>`."""
-    return f"<ad.adsct {label} #{next(_COUNTER)}>"
+    return f"{GENERATED}{label} #{next(_COUNTER)}>"

@@ -21,7 +21,7 @@ import ast
 import numpy as np
 
 from .. import ops
-from .astutil import clone, fresh_name
+from .astutil import GENERATED, clone, fresh_name
 from .comprehensions import call_of, load, located, store
 from .ir import Stmt
 from .listops import list_append, list_delete, list_getitem, list_stack
@@ -54,8 +54,11 @@ def _rebind(normaliser, name: str, op, inputs: list, params: dict, node) -> None
 
 
 def assign(normaliser, name: str, value: ast.expr) -> bool:
-    """`ys = [a, b]` for a list variable: `ys = []` then one append per item (True if done)."""
-    if name not in getattr(normaliser, "list_variables", ()) or not isinstance(value, ast.List):
+    """`ys = [a, b]` for a list variable: `ys = []` then one append per item (True if done).
+    In code adsct generated, `ys = []` starts a list that list operations change (`ys =
+    list_append(ys, v)`, as adsct writes `ys.append(v)`)."""
+    generated = normaliser.parsed.filename.startswith(GENERATED) and isinstance(value, ast.List) and not value.elts
+    if (name not in getattr(normaliser, "list_variables", ()) and not generated) or not isinstance(value, ast.List):
         return False
     items = [normaliser.expr(item) for item in value.elts]
     _start(normaliser, name, items, value)

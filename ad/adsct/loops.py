@@ -72,7 +72,7 @@ def lower_loop(normaliser, node: ast.stmt) -> bool:
     count = _static_count(walk)
     if count is not None:
         for k in range(count):  # items known now: the loop unrolled
-            _bind(normaliser, node.target, _item(walk, ast.Constant(k), k), node)
+            _bind(normaliser, node.target, _name_builtins(normaliser, _item(walk, ast.Constant(k), k)), node)
             for statement in node.body:
                 normaliser.statement(statement)
         return True
@@ -91,7 +91,7 @@ def lower_loop(normaliser, node: ast.stmt) -> bool:
         first = [_at(node, ast.Assign([item_target], _as_expression(item)))] if isinstance(item_target, ast.Name) \
             else _assignments(normaliser, item_target, item, node)
     loop = ast.For(ast.Name(counter, ast.Store()), positions, first + node.body, [])
-    normaliser.statement(_at(node, loop))
+    normaliser.statement(_at(node, _name_builtins(normaliser, loop)))
     return True
 
 
@@ -265,7 +265,9 @@ def _selects(normaliser, expression: ast.expr) -> bool:
 
 # -- small syntax helpers -------------------------------------------------------------------
 def _is_range(normaliser, node: ast.expr) -> bool:
-    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range" \
+    """`range(...)`, under any name that means the builtin (generated code calls it `range_1`
+    where the user's code has a `range` of its own)."""
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
         and node.func.id not in normaliser.versions and normaliser.resolve(node.func) is builtins.range
 
 
@@ -278,8 +280,34 @@ def _loop_words(node: ast.Call) -> str:
     return f"a loop over {ast.unparse(node.func)}(...)"
 
 
+_BUILTIN = "__ad_builtin__"  # (a call of Python's range, len or min, named by _name_builtins)
+
+
 def _call(function: str, *args) -> ast.Call:
-    return ast.Call(ast.Name(function, ast.Load()), list(args), [])
+    return ast.Call(ast.Name(_BUILTIN + function, ast.Load()), list(args), [])
+
+
+def _name_builtins(normaliser, tree):
+    """`tree` (syntax, or a tuple of items) with the builtins _call wrote named where the loop
+    is: by their own names, or where the function means something else by one (generated
+    code keeps `range` of a user's global as it is and calls the builtin `range_1`), by a
+    global that names the builtin."""
+    if isinstance(tree, tuple):
+        return tuple(_name_builtins(normaliser, part) for part in tree)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id.startswith(_BUILTIN):
+            node.id = _builtin_name(normaliser, node.id[len(_BUILTIN):], node)
+    return tree
+
+
+def _builtin_name(normaliser, name: str, node) -> str:
+    builtin = getattr(builtins, name)
+    candidates = [name] + sorted(n for n in dict.keys(normaliser.namespace) if n.startswith(name + "_"))
+    for candidate in candidates:  # (resolve records the name read: the code goes stale if it is rebound)
+        if candidate not in normaliser.versions and normaliser.resolve(ast.Name(candidate, ast.Load())) is builtin:
+            return candidate
+    raise normaliser.parsed.error(node, f"a loop that needs Python's `{name}`, which names something else here",
+                                  f"rename the other `{name}`")
 
 
 def _minus(left: ast.expr, right: int) -> ast.expr:

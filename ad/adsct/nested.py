@@ -1,7 +1,11 @@
 """Transforms of derivative functions (grad(grad(f)), hessian of a grad, ...).
 
-adsct writes code for grad(f)'s stand-in (see pipeline._stand_in) where it can, and runs the
-transform on adoo's values where it cannot; each refusal is remembered per stand-in and label.
+adsct writes code for grad(f)'s stand-in (see pipeline._stand_in), loops and branches included
+(stacks.py), and runs the transform on adoo's values where there is no stand-in (pytree
+arguments) or adsct refuses it; each refusal is remembered per stand-in and label.  What still
+runs on adoo's values: gradients of tuple, list or dict arguments (no stand-in), and code that
+calls a variadic op's rule through `vjp_rule(...)`/`jvp_rule(...)` (np.concatenate, np.stack
+and np.array of a list display), which has no rule of its own when read again; both exact.
 """
 
 from __future__ import annotations

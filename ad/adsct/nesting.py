@@ -110,10 +110,8 @@ def _resolved(normaliser, lifted, kind, chosen, single, node):
     resolver = normaliser.root.derivative
     code = None if resolver is None else resolver(lifted, kind, chosen, single)
     if code is None:
-        raise normaliser.parsed.error(
-            node, f"a derivative adsct cannot write as code ({kind} of a function whose reverse-mode code keeps a "
-            f"stack: loops or branches) inside a function being transformed",
-            "take the derivative with adsct outside the function, or transform it with ad.adoo")
+        raise normaliser.parsed.error(node, f"a {kind} adsct cannot write as code inside a function being transformed",
+                                      "take the derivative outside the function, or transform it with ad.adoo")
     return code
 
 

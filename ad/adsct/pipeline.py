@@ -28,11 +28,12 @@ from .codegen import Forward, Reverse
 from .controlflow import ForwardControlFlow, ReverseControlFlow
 from .freeing import free_after_last_use
 from .emit import HELPERS, compile_function, generated_filename
-from .ir import has_control_flow
+from .ir import has_control_flow, walk
 from .nesting import Lifted
 from .parse import define, parse_function
 from .scope import staleness_check
 from .specialise import PLAIN_OPS, float_entry, scalar_variant
+from .stacks import has_stacks
 
 _CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
@@ -80,7 +81,7 @@ def _write(f, mode, argnums, structures, floats, plain, entry, n_args, checkpoin
     argnums = derived.select_argnums(argnums, len(program.groups))[0]
     active = check_activity(program, [leaf for k in argnums for leaf in program.groups[k]])
     namespace, helpers = dict(program.namespace), dict(HELPERS)  # (helpers get their names in emit.py)
-    if has_control_flow(program.body):
+    if has_control_flow(program.body) or has_stacks(walk(program.body)):
         generator_class = ReverseControlFlow if mode == "reverse" else ForwardControlFlow
     else:
         generator_class = Reverse if mode == "reverse" else Forward
@@ -110,9 +111,10 @@ def _write(f, mode, argnums, structures, floats, plain, entry, n_args, checkpoin
         if getattr(stand_in, "__ad_is_current__", None) is not None:
             is_current = _both(is_current, stand_in.__ad_is_current__)
     compiled.is_current = is_current
-    # Code with a stack of saved values (reverse mode through loops and branches) is outside
-    # the subset; everything else can be transformed again (see _stand_in).
-    compiled.in_subset = generator_class is not ReverseControlFlow
+    # Generated code is in adsct's subset, stacks included (stacks.py), so it can be transformed
+    # again (see _stand_in); code that checkpoints its loops (step functions) is not.
+    compiled.in_subset = not checkpoints
+    compiled.keeps_stacks = generator_class is ReverseControlFlow
     per_function[key] = compiled, text
     _link(compiled, per_function, key)
 
@@ -221,19 +223,18 @@ def _op_function(op):
 #
 # and adsct transforms the stand-in like any user function, inlining f_vjp: grad(grad(f)) and
 # hessian(f) are second-derivative code written by adsct.  Reverse code through loops and
-# branches keeps a stack of saved values, which is outside the subset; for numbers the stand-in
-# calls f's forward code instead (which is inside), and for arrays the derivative runs on adoo's
-# values: exact either way.
+# branches keeps stacks of saved values, which adsct reads as stacks again (stacks.py); for
+# numbers the stand-in calls f's forward code instead, which needs no stack.
 
 _STAND_INS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def _stand_in(g, n_args: int, args=()):
     """For g = adsct.grad(f, argnums) called with `n_args` arrays or numbers: its stand-in with
-    source (above), rebuilt when f's generated code goes stale.  Where f's reverse code keeps a
-    stack (loops, branches) and the differentiated arguments are numbers, the stand-in calls f's
+    source (above), rebuilt when f's generated code goes stale.  Where f's reverse code keeps
+    stacks (loops, branches) and the differentiated arguments are numbers, the stand-in calls f's
     forward code instead, once per argument with a tangent of 1.0: the same derivatives, from code
-    inside the subset.  None for any other g, for pytree arguments, and for arrays through loops."""
+    without stacks.  None for any other g and for pytree arguments."""
     origin = getattr(g, "__ad_adsct__", None)
     if origin is None or _has_pytrees(args):
         return None
@@ -249,8 +250,8 @@ def _stand_in(g, n_args: int, args=()):
     if stand_in is None or not stand_in.__ad_is_current__():
         code = _generate(f, "reverse", selected, n_args=n_args)[0]
         if not code.in_subset:
-            if not numbers:
-                return None
+            return None
+        if code.keeps_stacks and numbers:
             code = _generate(f, "forward", selected, n_args=n_args)[0]
         params = list(inspect.signature(code).parameters)  # (then a seed, or a tangent per argument)
         params = params[:-1] if code.__name__.endswith("_vjp") else params[:-len(selected)]

@@ -66,9 +66,9 @@ def source(f, mode: str = "reverse", argnums=0, **options) -> str:
         stand_in = _stand_in(f, n_args, options.get("args", ()))
         if stand_in is None:
             raise UnsupportedSyntaxError(f"adsct writes no code for this {f.__ad_derivative__} function: only for "
-                                         f"adsct.grad(f) of arrays and numbers, where f's reverse-mode code has no loops "
-                                         f"or branches or the arguments are numbers (give them: args=(...)); transforms "
-                                         f"of it run it on adoo's values instead.  (The code behind hessian(f) is "
+                                         f"adsct.grad(f) of arrays and numbers, not of tuples, lists or dicts; "
+                                         f"transforms of it run it on adoo's values instead (with loops or branches, "
+                                         f"give numbers as args=(...): they go through f's forward code).  (The code behind hessian(f) is "
                                          f"source(grad(f), mode='forward').)")
         f = stand_in
     n_args = len(options["args"]) if "args" in options else None
