@@ -31,24 +31,29 @@ __all__ = ["free_after_last_use"]
 def free_after_last_use(function: ast.FunctionDef) -> ast.FunctionDef:
     """`function` with `del` statements after the last read of each top-level intermediate."""
     body = function.body
-    last_read = {}
-    for i, statement in enumerate(body):
-        for name in _reads(statement):
+    reads, targets, nested = zip(*map(_names_of, body)) if body else ((), (), ())
+    last_read, first_bound = {}, {}
+    for i, names in enumerate(reads):
+        for name in names:
             last_read[name] = i
-    bound, freed, new_body = set(), set(), []
-    parameters = {a.arg for a in function.args.args} | _used_by_nested_functions(body)
+    for i, names in enumerate(targets):
+        for name in names:
+            first_bound.setdefault(name, i)
+    kept = {a.arg for a in function.args.args}.union(*nested)  # (parameters; names nested functions share)
+    dying = [[] for _ in body]  # statement index -> names whose last read (or binding) it is
+    live, new_body = set(), []
     for i, statement in enumerate(body):
         new_body.append(statement)
-        targets = _top_level_targets(statement)
-        bound |= targets
-        freed -= targets  # (a name freed before and bound again here)
+        for name in targets[i] - kept:
+            if name not in live and last_read.get(name, len(body)) < len(body):  # (never read: never freed)
+                live.add(name)
+                dying[max(i, last_read[name])].append(name)
         if isinstance(statement, ast.Return):
             continue
-        dead = sorted((name for name in bound - parameters - freed if last_read.get(name, len(body)) <= i),
-                      key=_order_of(body))
+        dead = sorted({name for name in dying[i] if name in live}, key=lambda name: (first_bound[name], name))
         if dead:
             new_body.append(ast.Delete([ast.Name(name, ast.Del()) for name in dead]))
-            freed.update(dead)
+            live.difference_update(dead)
     if len(new_body) > len(body):  # say once what the del statements are for
         for statement in new_body:
             if _is_comment(statement, "reverse sweep"):
@@ -63,38 +68,22 @@ def _is_comment(statement: ast.stmt, text: str) -> bool:
         and statement.value.id == f"{COMMENT}{text}"
 
 
-def _used_by_nested_functions(body: list) -> set:
-    """Names a nested function (checkpointed loops' step functions) may share with the
-    function as closure cells: never deleted, as the nested function may read them later."""
-    names = set()
-    for statement in body:
-        for node in ast.walk(statement):
-            if isinstance(node, (ast.FunctionDef, ast.Lambda)):
-                names |= {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
-    return names
-
-
-def _reads(statement: ast.stmt) -> set:
-    names = {node.id for node in ast.walk(statement) if isinstance(node, ast.Name)
-             and isinstance(node.ctx, ast.Load) and not node.id.startswith(COMMENT)}
-    for node in ast.walk(statement):  # (`x += 1` reads x too)
-        if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
-            names.add(node.target.id)
-    return names
-
-
-def _top_level_targets(statement: ast.stmt) -> set:
-    """The names a top-level assignment binds for sure (plain names and tuples of them)."""
-    if not isinstance(statement, ast.Assign):
-        return set()
-    return {node.id for target in statement.targets for node in ast.walk(target)
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
-
-
-def _order_of(body: list):
-    """A sort key: names in the order the function first assigns them (deterministic text)."""
-    first = {}
-    for i, statement in enumerate(body):
-        for name in _top_level_targets(statement):
-            first.setdefault(name, i)
-    return lambda name: (first.get(name, len(body)), name)
+def _names_of(statement: ast.stmt) -> tuple:
+    """(names it reads, names a top-level assignment binds for sure, names a nested function in
+    it may share with the function as closure cells), from one walk over the statement.  The
+    shared names (checkpointed loops' step functions) are never deleted: the nested function
+    may read them later."""
+    reads, shared = set(), set()
+    for node in ast.walk(statement):
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load) and not node.id.startswith(COMMENT):
+                reads.add(node.id)
+        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            reads.add(node.target.id)  # (`x += 1` reads x too)
+        elif isinstance(node, (ast.FunctionDef, ast.Lambda)):
+            shared |= {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    targets = set()
+    if isinstance(statement, ast.Assign):
+        targets = {node.id for target in statement.targets for node in ast.walk(target)
+                   if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
+    return reads, targets, shared
