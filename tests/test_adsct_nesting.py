@@ -80,6 +80,12 @@ def strategy_given(x):  # any exact strategy's grad is the same derivative
     return ad.grad(lambda y: y * np.exp(x * y), strategy="adoo")(x) + adoo.grad(lambda y: np.cos(x + y))(x)
 
 
+def strategy_named(strategy, argnums):  # the transform's options read from the closure
+    def f(x, y):
+        return ad.grad(lambda a, b: a * np.sin(b) * x, argnums=argnums, strategy=strategy)(y, x)[1] * y
+    return f
+
+
 def second_inside(x):  # a gradient of a gradient, both taken inside f
     d2 = adsct.grad(adsct.grad(lambda y: np.sin(x * y)))
     return d2(x) * x
@@ -134,6 +140,7 @@ PROGRAMS = [  # (function, arguments)
     (global_read, (0.8,)),
     (strategy_given, (0.4,)),
     (second_inside, (0.7,)),
+    (strategy_named("adoo", (0, 1)), (0.7, -0.4)),
 ]
 IDS = [f.__name__ + ("" if np.ndim(args[0]) == 0 else "_array") for f, args in PROGRAMS]
 

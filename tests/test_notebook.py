@@ -200,6 +200,12 @@ def test_second_derivative_code_is_shown(executed):
     assert "t4 = ops.sin(x2)" in code and "-(dx2 * ops.sin(x2))" in code  # cos differentiated into -sin
 
 
+def test_a_derivative_taken_inside_the_function_is_not_confused_with_the_outer_one(executed):
+    text = _texts(_cell_showing(executed, "d/dx [x * d/dy (x y)]"))
+    for strategy in ("adlib", "adoo", "adsct"):
+        assert _number(rf"{strategy}\s+d/dx \[x \* d/dy \(x y\)\] at x = 3: ([-\d.]+)", text) == 6.0
+
+
 def test_checkpointing_trades_memory_for_time(executed):
     """The checkpointing section: the best segment length needs a fraction of the memory."""
     found = re.search(r"adoo: ([0-9.]+) MB without checkpoints, ([0-9.]+) MB with k = (\d+), at ([0-9.]+)x the time",

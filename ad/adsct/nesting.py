@@ -207,6 +207,9 @@ def _check_options(normaliser, node, kind, options) -> None:
 def _literal(normaliser, expression, default, what: str):
     if expression is None:
         return default
+    if isinstance(expression, ast.Name) and expression.id not in normaliser.versions \
+            and expression.id in normaliser.namespace:  # a global or closure constant (STRATEGY = "adoo")
+        return normaliser.namespace[expression.id]
     try:
         return ast.literal_eval(expression)
     except ValueError:
