@@ -1,4 +1,4 @@
-"""Step 3d: transforms called inside f (nesting): `grad(g)(y)`, `value_and_grad(g)(y)`,
+"""Step 3e: transforms called inside f (nesting): `grad(g)(y)`, `value_and_grad(g)(y)`,
 `jvp(g, primals, tangents)`.
 
 Accepts a call of one of ad's public transforms (`ad.grad` and any strategy's own: the
@@ -75,7 +75,7 @@ def transform_call(normaliser, node: ast.Call, target):
     primals, tangents = (_items(normaliser, options.get(k), k) for k in ("primals", "tangents"))
     if len(primals) != len(tangents):
         raise parsed.error(node, f"jvp: {len(primals)} primals but {len(tangents)} tangents")
-    return _call(normaliser, "jvp", function, primals, tangents, node)
+    return _jvp_call(normaliser, function, primals, tangents, node)
 
 
 def call_transformed(normaliser, transformed: Transformed, positional: list, keywords: dict, node: ast.Call):
@@ -84,10 +84,10 @@ def call_transformed(normaliser, transformed: Transformed, positional: list, key
     return _inline(normaliser, code, params, values, (), node)
 
 
-def _call(normaliser, kind, function, primals, tangents, node):
+def _jvp_call(normaliser, function, primals, tangents, node):
     """jvp's (value, tangent): the lifted function's forward code, inlined."""
     lifted, offset, values = _lift(normaliser, function, primals, {}, node)
-    code = _resolved(normaliser, lifted, kind, tuple(offset + k for k in range(len(primals))), True, node)
+    code = _resolved(normaliser, lifted, "jvp", tuple(offset + k for k in range(len(primals))), True, node)
     return _inline(normaliser, code, lifted.params, values, tangents, node)
 
 
