@@ -19,8 +19,8 @@ differentiated as what calling them runs (see callables.py); an `ad.custom_jvp`,
 `ad.custom_vjp` or `ad.checkpoint` function is one op whose rule the generated code calls,
 and `grad(f, has_aux=True)` differentiates f's first result; other constructs raise
 `UnsupportedSyntaxError`, and a differentiated value reaching a call without a rule raises
-`NotDifferentiableError`.  `grad`, `value_and_grad` and `jvp` called inside f (nesting) are
-written as code too: the inner function's derivative code, inlined (nesting.py).  A transform
+`NotDifferentiableError`.  `grad`, `value_and_grad`, `jvp`, `jacobian` and `hessian` called
+inside f (nesting) are written as code too: the inner function's derivative code, inlined (nesting.py).  A transform
 of a gradient adsct returned (`grad(grad(f))`, `hessian(f)`) transforms the generated code
 again, which is itself in the subset, the stacks of its loops and branches included
 (stacks.py); numbers go through f's forward code there instead, and pytree arguments run the

@@ -1,16 +1,17 @@
 """Step 3e: transforms called inside f (nesting): `grad(g)(y)`, `value_and_grad(g)(y)`,
-`jvp(g, primals, tangents)`.
+`jvp(g, primals, tangents)`, `jacobian(g)(y)` (jacfwd, jacrev) and `hessian(g)(y)`.
 
 Accepts a call of one of ad's public transforms (`ad.grad` and any strategy's own: the
 derivative is the same function whichever strategy computes it) whose function is one adsct
 reads: a def or lambda inside f, a `functools.partial` of one, or a function of the user's.
-Guarantees: `grad(g, argnums)` is a function value (`Transformed`), kept in the table of names
-like a local def.  Calling it, or calling `jvp`, *lifts* g — g with every parameter positional
-and the variables it reads from f made parameters of their own — has the pipeline write the
-lifted function's derivative code (through the resolver it gives the normaliser), and inlines
-that code at the call with f's current values of those variables.  The outer transform then
-differentiates the inner derivative's statements like any others, so the two levels of
-differentiation cannot be mixed up: d/dx [x * d/dy (x * y)] is 2x, not x.
+Guarantees: `grad(g, argnums)` (and the other transforms returning a function) is a function
+value (`Transformed`), kept in the table of names like a local def.  Calling it, or calling
+`jvp`, *lifts* g — g with every parameter positional and the variables it reads from f made
+parameters of their own — has the pipeline write the lifted function's derivative code
+(through the resolver it gives the normaliser; a Jacobian is a loop of forward-mode columns),
+and inlines that code at the call with f's current values of those variables.  The outer
+transform then differentiates the inner derivative's statements like any others, so the two
+levels of differentiation cannot be mixed up: d/dx [x * d/dy (x * y)] is 2x, not x.
 
 >>> from ad import adsct
 >>> def f(x):
@@ -25,13 +26,15 @@ import ast
 import copy
 from dataclasses import dataclass
 
+from ..errors import NotDifferentiableError, UnsupportedSyntaxError
 from .inlining import argument_value, inline_values
 from .local_functions import LocalFunction, Partial, Transformed, free_names, from_lambda, is_function_value
-from .parse import Parsed, parse_function
+from .parse import Parsed, parse_function, registered_source
 from .scope import Namespace
 from .signature import bind, runtime_defaults
 
-_WRITTEN_AS_CODE = ("grad", "value_and_grad", "jvp")
+_WRITTEN_AS_CODE = ("grad", "value_and_grad", "jvp", "jacobian", "jacfwd", "jacrev", "hessian")
+_OPTIONS = {"jvp": ("f", "primals", "tangents"), "jacobian": ("f", "argnums", "mode")}  # (by position)
 _STRATEGIES = (None, "adsct", "adoo", "adlib")  # (exact strategies: the same derivative as adsct's code)
 
 
@@ -61,7 +64,7 @@ def transform_call(normaliser, node: ast.Call, target):
                            "inside the function, adsct writes code for grad, value_and_grad and jvp; take the "
                            f"{kind} outside it, or transform with ad.adoo")
     options = {k.arg: k.value for k in node.keywords}
-    names = ("f", "primals", "tangents") if kind == "jvp" else ("f", "argnums", "has_aux")
+    names = _OPTIONS.get(kind, ("f", "argnums", "has_aux"))
     if any(isinstance(a, ast.Starred) for a in node.args) or None in options:
         raise parsed.error(node, f"{kind}(...) with *-unpacked or **-unpacked arguments inside the function",
                            "pass the arguments one by one")
@@ -100,6 +103,9 @@ def _code_for(normaliser, transformed: Transformed, positional: list, keywords: 
         if not isinstance(k, int) or not -len(positional) <= k < len(positional):
             raise normaliser.parsed.error(node, f"{transformed.name}: argnums {argnums!r} does not select among the "
                                           f"{len(positional)} positional arguments of the call")
+    if transformed.kind in ("jacobian", "jacfwd", "jacrev", "hessian") and isinstance(argnums, tuple):
+        raise normaliser.parsed.error(node, f"{transformed.name} with a tuple of argnums inside a function being "
+                                      "transformed", "take one argument's Jacobian at a time there")
     lifted, offset, values = _lift(normaliser, transformed.function, positional, keywords, node)
     chosen = tuple(offset + k % len(positional) for k in selected)
     code = _resolved(normaliser, lifted, transformed.kind, chosen, not isinstance(argnums, tuple), node)
@@ -108,7 +114,15 @@ def _code_for(normaliser, transformed: Transformed, positional: list, keywords: 
 
 def _resolved(normaliser, lifted, kind, chosen, single, node):
     resolver = normaliser.root.derivative
-    code = None if resolver is None else resolver(lifted, kind, chosen, single)
+    try:
+        code = None if resolver is None else resolver(lifted, kind, chosen, single)
+    except (UnsupportedSyntaxError, NotDifferentiableError) as error:
+        if registered_source(getattr(error, "filename", None) or "") is None and str(error).startswith(lifted.parsed.filename):
+            raise  # (it names the user's own line already)
+        raise normaliser.parsed.error(node, f"adsct cannot write the {kind} taken here as code: {error}",
+                                      "take the derivative outside the function, or transform it with ad.adoo",
+                                      kind=type(error) if isinstance(error, UnsupportedSyntaxError) else
+                                      UnsupportedSyntaxError) from error
     if code is None:
         raise normaliser.parsed.error(node, f"a {kind} adsct cannot write as code inside a function being transformed",
                                       "take the derivative outside the function, or transform it with ad.adoo")
@@ -199,6 +213,9 @@ def _check_options(normaliser, node, kind, options) -> None:
         if option in options and _literal(normaliser, options.pop(option), None, option) not in (None, False):
             raise normaliser.parsed.error(node, f"{kind}(..., {option}=...) inside a function adsct transforms",
                                           f"take the {kind} outside the function, or leave {option} out")
+    mode = _literal(normaliser, options.pop("mode"), None, "mode") if "mode" in options else "reverse"
+    if mode not in ("reverse", "forward"):
+        raise normaliser.parsed.error(node, f"{kind}: mode must be 'reverse' or 'forward', got {mode!r}")
     unknown = set(options) - {"f", "argnums", "primals", "tangents"}
     if unknown:
         raise normaliser.parsed.error(node, f"{kind}() got an unexpected keyword argument {sorted(unknown)[0]!r}")

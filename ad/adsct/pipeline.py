@@ -31,7 +31,7 @@ from .emit import HELPERS, compile_function, generated_filename
 from .ir import has_control_flow, walk
 from .nesting import Lifted
 from .parse import define, parse_function
-from .scope import staleness_check
+from .scope import Namespace, staleness_check
 from .specialise import PLAIN_OPS, float_entry, scalar_variant
 from .stacks import has_stacks
 
@@ -261,14 +261,44 @@ def _stand_in(g, n_args: int, args=()):
 
 def _nested_code(lifted, kind: str, selected: tuple, single: bool):
     """The code a transform called inside f runs (nesting.py): for jvp, the lifted function's
-    forward code; for grad and value_and_grad, a stand-in calling its reverse code.  None
-    where that reverse code is outside the subset."""
+    forward code; for grad and value_and_grad, a stand-in calling its reverse code; for a
+    Jacobian, forward code once per element of the argument (of the gradient's stand-in, for
+    a Hessian).  None where that reverse code is outside the subset."""
+    n_args = len(lifted.params)
     if kind == "jvp":
-        return _generate(lifted, "forward", selected, n_args=len(lifted.params))[0]
-    code = _generate(lifted, "reverse", selected, n_args=len(lifted.params))[0]
+        return _generate(lifted, "forward", selected, n_args=n_args)[0]
+    if kind == "hessian":
+        gradient = _nested_code(lifted, "grad", selected, single)
+        if gradient is None:
+            return None
+        lifted = Lifted(parse_function(gradient), Namespace(gradient).for_inner_function(), lifted.params)
+        kind = "jacobian"
+    if kind in ("jacobian", "jacfwd", "jacrev"):  # (one Jacobian, whichever mode computes it)
+        return _jacobian_function(_generate(lifted, "forward", selected, n_args=n_args)[0], lifted.params, selected[0])
+    code = _generate(lifted, "reverse", selected, n_args=n_args)[0]
     if not code.in_subset:
         return None
     return _stand_in_function(code, list(lifted.params), selected, single, with_value=kind == "value_and_grad")
+
+
+def _jacobian_function(code, params: list, k: int):
+    """Compile a Jacobian with respect to parameter k from forward code: one column per
+    element of that argument, stacked, in the shape output + argument (as jacobian gives)."""
+    taken = set(params) | {code.__name__}
+    name = fresh_name(f"{code.__name__[:-len('_jvp')]}_jacobian", taken)
+    numpy, columns, seed, value, column = (fresh_name(n, taken) for n in ("np", "columns", "seed", "value", "column"))
+    x, arguments = params[k], ", ".join(params)
+    text = "\n".join([
+        f"def {name}({arguments}):",
+        f"    {columns} = []",
+        f"    for {seed} in {numpy}.eye({numpy}.size({x})):",
+        f"        {value}, {column} = {code.__name__}({arguments}, {seed}.reshape({numpy}.shape({x})))",
+        f"        {columns}.append({column})",
+        f"    return {numpy}.moveaxis({numpy}.stack({columns}), 0, -1).reshape({numpy}.shape({column}) + {numpy}.shape({x}))",
+    ]) + "\n"
+    jacobian = define(text, name, {code.__name__: code, numpy: np}, generated_filename(f"Jacobian of {name[:-len('_jacobian')]}"))
+    jacobian.__ad_is_current__ = code.is_current
+    return jacobian
 
 
 def _stand_in_function(code, params: list, selected: tuple, single: bool, with_value: bool = False):
