@@ -14,6 +14,7 @@ library: f calls `ad.adlib`'s elemental functions (`adlib.mul(x, y)`, `adlib.sin
 from __future__ import annotations
 
 from .. import derived, tree
+from .release import release_unread
 from .sweeps import forward, reverse
 from .tape import Active, Tape
 
@@ -62,14 +63,26 @@ def vjp(f, *primals):
     tape, inputs, leaves, treedef, out_leaves, out_def = _record(f, primals)
     values = derived.plain_outputs([_value(tape, o) for o in out_leaves], f)
 
-    def vjp_fn(cotangent):
+    keep = {x.index for x in inputs}
+    # slimmed to what its rules read once, before the first sweep (ad.adlib.release): f has
+    # returned, and this tape is the transform's own
+    state = {"slim": False, "swept": False}
+
+    def vjp_fn(cotangent, *, last_call=False):
+        if state["swept"]:
+            raise RuntimeError("this vjp_fn was called with last_call=True, which let its tape go")
         cot_leaves = derived.check_cotangent(out_def, values, cotangent)
         seeds = [(o, derived.in_dtype_of(c, v)) for o, c, v in zip(out_leaves, cot_leaves, values)]
-        adjoints = reverse(tape, seeds, keep={x.index for x in inputs})
+        if not state["slim"]:
+            state["slim"] = True
+            release_unread(tape.entries, keep | {o.index for o in out_leaves if isinstance(o, Active) and o.tape is tape})
+        state["swept"] = last_call
+        adjoints = reverse(tape, seeds, keep=keep, last=last_call)
         grads = [derived.like_input(derived.zeros_like(x.value) if adjoints[x.index] is None else adjoints[x.index],
                                     leaf) for x, leaf in zip(inputs, leaves)]
         return tuple(tree.unflatten(treedef, derived.plain_outputs(grads, f)))
 
+    vjp_fn.accepts_last_call = True  # (derived.value_and_grad: its one call may free the tape as it goes)
     return tree.unflatten(out_def, values), vjp_fn
 
 

@@ -11,6 +11,7 @@ from operator import attrgetter
 
 import numpy as np
 
+from .release import cut, drop_value, reads_out
 from .var import _MATH_ERRORS, Var, any_updates, parents_of, repaired_parents
 
 _STAMP = attrgetter("_stamp")
@@ -51,13 +52,15 @@ def topological_order(roots) -> list:
     return found
 
 
-def sweep(seeds, create_graph: bool = False, observe=None) -> dict:
+def sweep(seeds, create_graph: bool = False, observe=None, order=None, last: bool = False) -> dict:
     """Propagate cotangents from `seeds` [(root, cotangent), ...] back to the leaves.
 
     Returns {id(leaf): (leaf, adjoint)} for every leaf reached.  Intermediates that asked
     for it (`retain_grad`) get this sweep's adjoint in `.grad`.  `observe(node, adjoint,
     partials)` is called as each node passes its adjoint on, with one partial adjoint (or
-    None) per parent: ad.graphs draws the extended graph from these.
+    None) per parent: ad.graphs draws the extended graph from these.  `order` is the
+    roots' `topological_order`, if the caller has it.  `last`: no sweep of this graph
+    follows, so each node's arrays go once read (see ad.adoo.release).
     """
     adjoints: dict = {}  # node -> adjoint (nodes hash by identity)
     for root, cotangent in seeds:
@@ -65,9 +68,11 @@ def sweep(seeds, create_graph: bool = False, observe=None) -> dict:
             previous = adjoints.get(root)
             adjoints[root] = cotangent if previous is None else previous + cotangent
     leaves = {}
-    for node in reversed(topological_order(list(adjoints))):
+    for node in reversed(topological_order(list(adjoints)) if order is None else order):
         g = adjoints.pop(node, None)
         if g is None:
+            if last and node._parents is not None and node._op is not None:
+                cut(node)  # (a node the seeds do not reach: it reads nothing either)
             continue
         if node._op is None:
             leaves[id(node)] = (node, g)
@@ -120,15 +125,26 @@ def sweep(seeds, create_graph: bool = False, observe=None) -> dict:
             inputs = parents if inputs is None else tuple(x if p is None else p for p, x in zip(parents, inputs))
             contributions = node._op.cotangents(g, node, inputs, node._params, [p is not None for p in parents])
         else:
+            if last:
+                out_read = reads_out(node)
+                if not out_read:
+                    drop_value(node)  # (its children ran and were cut: no one reads it now)
             inputs = tuple(p.data for p in parents) if inputs is None else inputs
             contributions = node._op.cotangents(g, node.data, inputs, node._params,
                                                 [p is not None for p in parents])
+            if last:
+                cut(node)
+                inputs = None
         if observe is not None:
             observe(node, g, contributions)
         for parent, c in zip(parents, contributions):
             if parent is not None and c is not None:
                 previous = adjoints.get(parent)
                 adjoints[parent] = c if previous is None else previous + c
+        if last:
+            if out_read:
+                drop_value(node)  # (its rules, which read it, ran)
+            parent = previous = None  # (loop variables would hold one more reference)
     return leaves
 
 
