@@ -40,8 +40,8 @@ def _fresh():
 
 
 RNG = np.random.default_rng(0)
-X, V = RNG.standard_normal((30, 20)), RNG.standard_normal((40, 3))
-W0 = RNG.standard_normal((20, 40))
+X, V = RNG.standard_normal((200, 50)), RNG.standard_normal((100, 3))  # (a, b, h, p: 160 KB each)
+W0 = RNG.standard_normal((50, 100)) * 0.1
 
 
 def _value(x):

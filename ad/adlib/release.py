@@ -17,8 +17,11 @@ is ever written into an array, so values the caller holds stay as they are.
 
 from __future__ import annotations
 
+from ..ops import reads as ops_reads
 from ..ops.reads import droppable, placeholder, reads_when
 from .tape import Ref
+
+_ndarray = ops_reads.np.ndarray
 
 __all__ = ["release_unread", "reads_out", "drop_value", "drop_read"]
 
@@ -37,33 +40,43 @@ def reads_out(entry) -> bool:
 def release_unread(entries: list, keep) -> None:
     """Drop what no rule of the tape's `entries` will read; the indices in `keep` (the inputs
     and outputs) keep their values."""
-    read = set()  # indices of entries whose values some rule reads
+    small = ops_reads.SMALL
+    candidates = set()  # indices of values that may go, until some rule is found to read them
+    unread = []  # (entry, argument position) where its rules do not read that earlier value
     for i, entry in enumerate(entries):
-        if entry.op is None:
-            continue
-        found = None if entry.raw is None else _reads(entry)  # (an entry of floats reads its arguments back)
-        if found is None:
-            read.add(i)
-            read.update(entry.sources())
-            continue
-        out_read, inputs_read, unread = found
-        if out_read:
-            read.add(i)
+        raw = entry.raw
+        if entry.op is None or raw is None:
+            continue  # (an input is the caller's; an entry of floats costs nothing)
+        value = entry.value
+        big = type(value) is _ndarray and value.nbytes >= small and value.dtype.kind in "fc" and i not in keep
         args = entry.args
+        if not big:  # (then only its arguments' fate depends on its rules)
+            for a in args:
+                if type(a) is Ref and a in candidates:
+                    break
+            else:
+                continue
+        found = _reads(entry)
+        if found is None:  # (rules that may read anything)
+            candidates.difference_update([a for a in args if type(a) is Ref])
+            continue
+        out_read, inputs_read, skipped = found
         for position in inputs_read:
             if type(args[position]) is Ref:
-                read.add(int(args[position]))
-        raw = None
-        for position in unread:
-            if droppable(entry.raw[position]):
-                if raw is None:
-                    raw = list(entry.raw)
-                raw[position] = placeholder(raw[position])
-        if raw is not None:
+                candidates.discard(args[position])
+        for position in skipped:
+            if type(args[position]) is Ref and args[position] in candidates:
+                unread.append((entry, position))
+        if big and not out_read:
+            candidates.add(i)
+    for i in candidates:
+        entries[i].value = placeholder(entries[i].value)
+    for entry, position in unread:  # the readers' copies of what went
+        j = entry.args[position]
+        if j in candidates:
+            raw = list(entry.raw)
+            raw[position] = entries[j].value
             entry.raw = tuple(raw)
-    for i, entry in enumerate(entries):
-        if i not in read and i not in keep and entry.op is not None and droppable(entry.value):
-            entry.value = placeholder(entry.value)
 
 
 def drop_value(entry) -> None:

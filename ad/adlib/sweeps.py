@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import ops
 from ..ops.core import _ENGINES
+from ..ops import reads as _reads
 from .release import drop_read, drop_value, reads_out
 from .tape import _MATH_ERRORS, Active, Ref, Tape
 
@@ -113,8 +114,9 @@ def reverse(tape: Tape, seeds, partials: Optional[list] = None, keep=(), last: b
                         partials.append((int(a), i, c))
         else:
             wanted = [type(a) is Ref for a in entry.args]
-            out_read = last and reads_out(entry)
-            if last and not out_read and i not in keep:
+            big = last and type(value) is np.ndarray and value.nbytes >= _reads.SMALL and i not in keep
+            out_read = big and reads_out(entry)
+            if big and not out_read:
                 drop_value(entry)  # (the entries reading it come later on the tape: swept already)
                 value = entry.value
             for a, c in zip(args, op.cotangents(g, value, entry.values(entries), entry.params, wanted)):
@@ -125,7 +127,7 @@ def reverse(tape: Tape, seeds, partials: Optional[list] = None, keep=(), last: b
                         partials.append((j, i, c))
             if last:
                 drop_read(entry)
-                if out_read and i not in keep:
+                if out_read:
                     drop_value(entry)  # (its rules, which read it, ran)
                 value = c = None  # (locals would hold them to the next entry)
         if partials is None and i not in keep:

@@ -11,7 +11,8 @@ from operator import attrgetter
 
 import numpy as np
 
-from .release import cut, drop_value, reads_out
+from ..ops import reads as _reads
+from .release import drop_value, reads_out
 from .var import _MATH_ERRORS, Var, any_updates, parents_of, repaired_parents
 
 _STAMP = attrgetter("_stamp")
@@ -72,7 +73,7 @@ def sweep(seeds, create_graph: bool = False, observe=None, order=None, last: boo
         g = adjoints.pop(node, None)
         if g is None:
             if last and node._parents is not None and node._op is not None:
-                cut(node)  # (a node the seeds do not reach: it reads nothing either)
+                node._inputs = node._parents = ()  # (cut: a node the seeds do not reach reads nothing)
             continue
         if node._op is None:
             leaves[id(node)] = (node, g)
@@ -125,15 +126,18 @@ def sweep(seeds, create_graph: bool = False, observe=None, order=None, last: boo
             inputs = parents if inputs is None else tuple(x if p is None else p for p, x in zip(parents, inputs))
             contributions = node._op.cotangents(g, node, inputs, node._params, [p is not None for p in parents])
         else:
-            if last:
-                out_read = reads_out(node)
-                if not out_read:
+            if last:  # (an array worth dropping: see ad.adoo.release)
+                data = node.data
+                big = type(data) is np.ndarray and data.nbytes >= _reads.SMALL
+                data = None
+                out_read = big and reads_out(node)
+                if big and not out_read:
                     drop_value(node)  # (its children ran and were cut: no one reads it now)
             inputs = tuple(p.data for p in parents) if inputs is None else inputs
             contributions = node._op.cotangents(g, node.data, inputs, node._params,
                                                 [p is not None for p in parents])
             if last:
-                cut(node)
+                node._inputs = node._parents = ()  # (cut: what they held can go)
                 inputs = None
         if observe is not None:
             observe(node, g, contributions)

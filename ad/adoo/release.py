@@ -25,7 +25,7 @@ import sys
 from ..ops import reads as _reads
 from ..ops.reads import _WHEN, droppable, placeholder, reads_when
 
-__all__ = ["release_unread", "drop_value", "reads_out", "cut"]
+__all__ = ["release_unread", "drop_value", "reads_out"]
 
 _getrefcount = sys.getrefcount
 
@@ -47,26 +47,26 @@ def release_unread(order: list, keep) -> None:
         op = node._op
         if parents is None or op is None:
             continue  # (a scalar node: floats cost nothing; a leaf is the caller's)
-        inputs = node._inputs
-        found = None if inputs is None else _reads_of(op, parents)
+        data = node.data
+        big = type(data) is _ndarray and data.nbytes >= small and data.dtype.kind in "fc" and id(node) not in keep
+        if not big:  # (then only its parents' fate depends on its rules)
+            for p in parents:
+                if p is not None and id(p) in candidates:
+                    break
+            else:
+                continue
+        found = None if node._inputs is None else _reads_of(op, parents)
         if found is None:  # (rules that may read anything)
             for p in parents:
                 candidates.pop(id(p), None)
             continue
         out_read, inputs_read, skipped = found
-        if candidates:
-            for i in inputs_read:
-                candidates.pop(id(parents[i]), None)
+        for i in inputs_read:
+            candidates.pop(id(parents[i]), None)
         for i in skipped:
             if id(parents[i]) in candidates:
                 unread.append((node, i))
-            elif parents[i] is None and droppable(inputs[i]):  # (a constant f made and let go)
-                kept = list(inputs)
-                kept[i] = placeholder(inputs[i])
-                node._inputs = inputs = tuple(kept)
-        data = node.data
-        if not out_read and type(data) is _ndarray and data.nbytes >= small and data.dtype.kind in "fc" \
-                and id(node) not in keep:
+        if big and not out_read:
             candidates[id(node)] = node
     if not candidates:
         return
@@ -111,15 +111,9 @@ def reads_out(node) -> bool:
 def drop_value(node) -> None:
     """In a last sweep, once no rule still to run reads node's value: drop it, unless someone
     besides the sweep holds node (its list of nodes and its loop variable; the children, which
-    ran before, were `cut`)."""
+    ran before, forgot their parents and inputs)."""
     if droppable(node.data) and _unheld(node, 3):  # (+ this function's own argument)
         node.data = placeholder(node.data)
-
-
-def cut(node) -> None:
-    """In a last sweep, after node's rules ran: forget its inputs and parents, so that what
-    they hold can go as soon as nothing else reads it."""
-    node._inputs = node._parents = ()
 
 
 _ndarray = _reads.np.ndarray

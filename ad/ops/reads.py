@@ -32,8 +32,9 @@ __all__ = ["vjp_reads", "rule_reads", "reads_when", "droppable", "placeholder", 
 
 _CACHE: dict = {}  # id(op) -> (op.vjp it was found from, the answer)
 
-# Arrays smaller than this (bytes) are kept: letting them go saves less than it costs.
-SMALL = 1 << 12
+# Arrays smaller than this (bytes) are kept: letting them go would save less memory than the
+# time it costs to decide (a graph's small values add up to little beside its large ones).
+SMALL = 1 << 16
 
 
 def rule_reads(rule, nin: int) -> Optional[tuple]:
@@ -107,7 +108,7 @@ def droppable(x) -> bool:
     """Whether x is worth a placeholder: a float or complex array of SMALL bytes or more
     (numbers cost nothing; other values, such as an outer transform's, are left alone).
 
-    >>> droppable(np.ones(1024)), droppable(np.ones(4)), droppable(2.0)
+    >>> droppable(np.ones(10**4)), droppable(np.ones(4)), droppable(2.0)
     (True, False, False)
     """
     return type(x) is np.ndarray and x.nbytes >= SMALL and x.dtype.kind in "fc"
