@@ -6,8 +6,8 @@ only some of them (`ad.ops.reads`: `add`'s rules read neither input, `exp`'s onl
 with `with Tape()`, whose tables show every value) is therefore slimmed once f has returned:
 
 - `release_unread`, before its first sweep: every float array no rule will read goes (the
-  value of an entry nobody reads, such as `X @ W` in `X @ W + b`, and the inputs an entry's
-  rules skip);
+  value of an entry no rule reads, such as `X @ W` in `X @ W + b`, with the copies the
+  entries reading it keep);
 - a last sweep (`reverse(..., last=True)`, when no sweep follows) lets each entry's values go
   as soon as the rules that read them have run (`drop_read`).
 

@@ -7,7 +7,8 @@ library spells every step out (`adlib.mul(x, y)`, never `x * y`).
 
 Memory is the tape: every intermediate value stays recorded until the tape is dropped or
 `release()`d, which is what lets the sweeps run any number of times and the trace tables
-show every value.
+show every value.  (The tapes the transforms record for themselves keep only what their
+rules read: see ad.adlib.release.)
 """
 
 from __future__ import annotations

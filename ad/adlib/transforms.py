@@ -46,7 +46,8 @@ def vjp(f, *primals):
         `(value, vjp_fn)`: f's value (plain floats and arrays, with f's output structure) and
         `vjp_fn(cotangent)`, which takes a cotangent with that structure and returns a tuple
         with one cotangent per primal, each with its primal's structure.  The tape is
-        recorded once; each call of vjp_fn is one backward sweep.
+        recorded once; each call of vjp_fn is one backward sweep; `vjp_fn(cotangent,
+        last_call=True)` says this call is the last, so its sweep lets each value go once read.
 
     Raises:
         TypeError: an operator (`x * y`), a NumPy function (`np.sin(x)`) or `float(x)` on a

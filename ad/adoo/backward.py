@@ -2,7 +2,8 @@
 
 Memory: an adjoint is dropped as soon as its node has passed it on to its parents, so the
 sweep holds the adjoints of one "frontier" of the graph at a time; the graph itself stays
-alive only while the caller holds its output.
+alive only while the caller holds its output.  A transform's graph holds only the arrays its
+rules read, and a last sweep lets each go once read (ad.adoo.release).
 """
 
 from __future__ import annotations

@@ -7,13 +7,15 @@ in `X @ W + b` at once; a graph would keep it to the end.  So, once f has return
 intermediates now belong to the graph alone):
 
 - `release_unread` drops, before the first sweep, every float array no rule will read: the
-  value of a node no one reads, and the inputs a node's rules skip;
+  value of a node no rule reads, with the copies its children keep of it;
 - a last sweep (`sweep(..., last=True)`, when no sweep follows) drops each node's values as
   soon as the rules that read them have run: a node's inputs once its rules ran, its value
   when no node still to run reads it.
 
 A dropped array is replaced by a `placeholder` of its shape and dtype (no memory): nothing
-is ever written, so values the caller holds stay as they are.  A node someone else still
+is ever written, so values the caller holds stay as they are.  Arrays under `ops.reads.SMALL`
+bytes stay (deciding would cost more time than they take memory), and so do the caller's
+(leaves and constants) and the outputs.  A node someone else still
 holds (a Var f kept in a global, a view's base, earlier contents of an updated Var) keeps its
 value: only nodes the graph alone refers to lose it (`_unheld`).
 """

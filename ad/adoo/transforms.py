@@ -67,7 +67,8 @@ def vjp(f, *primals):
         `(value, vjp_fn)`: f's value (plain floats and arrays, with f's output structure) and
         `vjp_fn(cotangent)`, which takes a cotangent with that structure (shapes, dtypes) and
         returns a tuple with one cotangent per primal, each with its primal's structure.  vjp_fn
-        can be called many times (one sweep each).
+        can be called many times (one sweep each); `vjp_fn(cotangent, last_call=True)` says
+        this call is the last, so its sweep lets each of f's values go once read.
 
     Raises:
         NotDifferentiableError: a NumPy function without a rule, float()/math.* of a traced
