@@ -13,6 +13,8 @@ library: f calls `ad.adlib`'s elemental functions (`adlib.mul(x, y)`, `adlib.sin
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import derived, tree
 from .release import release_unread
 from .sweeps import forward, reverse
@@ -67,7 +69,7 @@ def vjp(f, *primals):
     keep = {x.index for x in inputs}
     # slimmed to what its rules read once, before the first sweep (ad.adlib.release): f has
     # returned, and this tape is the transform's own
-    state = {"slim": False, "swept": False}
+    state = {"slim": not any(type(x) is np.ndarray for x in leaves), "swept": False}  # (numbers: nothing to slim)
 
     def vjp_fn(cotangent, *, last_call=False):
         if state["swept"]:
