@@ -13,9 +13,8 @@ library: f calls `ad.adlib`'s elemental functions (`adlib.mul(x, y)`, `adlib.sin
 
 from __future__ import annotations
 
-import numpy as np
-
 from .. import derived, tree
+from ..ops.reads import LARGE
 from .release import release_unread
 from .sweeps import forward, reverse
 from .tape import Active, Tape
@@ -63,13 +62,15 @@ def vjp(f, *primals):
     >>> value, vjp_fn(1.0)
     (10.0, (5.0, 2.0))
     """
+    large = LARGE[0]
     tape, inputs, leaves, treedef, out_leaves, out_def = _record(f, primals)
     values = derived.plain_outputs([_value(tape, o) for o in out_leaves], f)
+    arrays = LARGE[0] != large  # (f computed large arrays: see ad.adlib.release)
 
     keep = {x.index for x in inputs}
     # slimmed to what its rules read once, before the first sweep (ad.adlib.release): f has
     # returned, and this tape is the transform's own
-    state = {"slim": not any(type(x) is np.ndarray for x in leaves), "swept": False}  # (numbers: nothing to slim)
+    state = {"slim": not arrays, "swept": False}
 
     def vjp_fn(cotangent, *, last_call=False):
         if state["swept"]:
@@ -80,7 +81,7 @@ def vjp(f, *primals):
             state["slim"] = True
             release_unread(tape.entries, keep | {o.index for o in out_leaves if isinstance(o, Active) and o.tape is tape})
         state["swept"] = last_call
-        adjoints = reverse(tape, seeds, keep=keep, last=last_call)
+        adjoints = reverse(tape, seeds, keep=keep, last=last_call and arrays)
         grads = [derived.like_input(derived.zeros_like(x.value) if adjoints[x.index] is None else adjoints[x.index],
                                     leaf) for x, leaf in zip(inputs, leaves)]
         return tuple(tree.unflatten(treedef, derived.plain_outputs(grads, f)))

@@ -22,6 +22,7 @@ from .. import levels
 from .backward import sweep, topological_order
 from .dual import Dual
 from .inplace import note_shared_arguments
+from ..ops.reads import LARGE
 from .release import release_unread
 from .traced import last_refusal
 from .var import Var, any_updates, as_value, earliest, recorded, thaw
@@ -82,6 +83,7 @@ def vjp(f, *primals):
     (10.0, (5.0, 2.0))
     """
     leaves, treedef = tree.flatten(primals)
+    large = LARGE[0]
     with levels.new_level() as level:
         inputs = [Var(as_value(x), level=level) for x in leaves]
         if any(type(x) is np.ndarray for x in leaves):  # (numbers cannot share memory)
@@ -103,9 +105,9 @@ def vjp(f, *primals):
         inputs = [earliest(x) for x in inputs]
 
     roots = [o for o in out_leaves if type(o) is Var and o._ad_level == level]
-    # the graph, in the order the sweeps take it; with arrays in it, slimmed to what its rules read
+    # the graph, in the order the sweeps take it; with large arrays in it, slimmed to what its rules read
     # once, before the first sweep (ad.adoo.release): f has returned, so its temporaries are the graph's
-    state = {"order": None, "arrays": any(type(x) is np.ndarray for x in leaves), "swept": False}
+    state = {"order": None, "arrays": LARGE[0] != large, "swept": False}
 
     def vjp_fn(cotangent, *, last_call=False):
         if state["swept"]:
@@ -120,7 +122,7 @@ def vjp(f, *primals):
                 release_unread(order, {id(o) for o in roots})
         if last_call:  # (the sweep's own list, so that it alone holds the nodes)
             state["order"], state["swept"] = None, True
-        reached = sweep(seeds, order=order, last=last_call)
+        reached = sweep(seeds, order=order, last=last_call and state["arrays"])
         del order
         grads = [derived.like_input(reached[id(x)][1] if id(x) in reached else derived.zeros_like(x.data), leaf)
                  for x, leaf in zip(inputs, leaves)]

@@ -36,6 +36,11 @@ _CACHE: dict = {}  # id(op) -> (op.vjp it was found from, the answer)
 # time it costs to decide (a graph's small values add up to little beside its large ones).
 SMALL = 1 << 16
 
+# How many arrays of SMALL bytes or more the engines have computed (ad.adoo.var.apply,
+# ad.adlib.tape.apply): a transform whose f computed none has nothing to let go, and skips
+# the passes that would look.
+LARGE = [0]
+
 
 def rule_reads(rule, nin: int) -> Optional[tuple]:
     """`(reads_out, frozenset of input positions)` a rule `rule(g, out, x0, ..., **params)`
