@@ -347,9 +347,11 @@ def value_and_grad(vjp, f, argnums=0, has_aux=False):
         f_value, aux_of = split_aux(f, "grad") if has_aux else (f, None)
         value, vjp_fn = vjp(_restricted(f_value, args, unique), *(args[i] for i in unique))
         check_scalar(value, "grad")
-        grads = vjp_fn(1.0)
+        aux = aux_of() if has_aux else None  # (before the sweep, which may let f's values go)
+        # one sweep and no other: an engine that can frees each value once its rules have read it
+        grads = vjp_fn(1.0, last_call=True) if getattr(vjp_fn, "accepts_last_call", False) else vjp_fn(1.0)
         grads = grads[0] if single else tuple(grads[k] for k in where)
-        return ((value, aux_of()), grads) if has_aux else (value, grads)
+        return ((value, aux), grads) if has_aux else (value, grads)
 
     value_and_grad_f.__name__ = f"value_and_grad_{getattr(f, '__name__', 'f')}"
     return derivative_function(value_and_grad_f, "value_and_grad")  # (run, not read, by source transformers)

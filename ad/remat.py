@@ -33,7 +33,7 @@ class Checkpointed(WholeFunction):
 
     def reverse(self, inputs, g):
         _, pull_back = adoo.vjp(self.fun, *inputs)  # g's intermediates live only while it pulls back
-        return pull_back(g)
+        return pull_back(g, last_call=True)  # (one sweep: each value goes once read)
 
 
 def checkpoint(g):

@@ -13,6 +13,8 @@ import numpy as np
 
 from .. import ops
 from ..ops.core import _ENGINES
+from ..ops import reads as _reads
+from .release import drop_read, drop_value, reads_out
 from .tape import _MATH_ERRORS, Active, Ref, Tape
 
 
@@ -54,13 +56,15 @@ def forward(tape: Tape, seed) -> list:
     return tangents
 
 
-def reverse(tape: Tape, seeds, partials: Optional[list] = None, keep=()) -> list:
+def reverse(tape: Tape, seeds, partials: Optional[list] = None, keep=(), last: bool = False) -> list:
     """Adjoints of every entry, sweeping back from `seeds` [(handle, cotangent), ...].
 
     With a list as `partials`, each partial adjoint is appended to it as
     (to_index, from_index, value): the terms v̄i · ∂vi/∂vj the trace tables show.
     Adjoints of intermediates are dropped once passed on (except for the indices in `keep`,
     and when `partials` is asked for), so the sweep's own memory is one frontier of the tape.
+    With `last` (no sweep of this tape follows) the entries' values go too, once read
+    (`ad.adlib.release`); the entries in `keep` keep theirs.
 
     >>> from ad import adlib
     >>> with adlib.Tape() as t:
@@ -69,18 +73,23 @@ def reverse(tape: Tape, seeds, partials: Optional[list] = None, keep=()) -> list
     6.0
     """
     adjoints: list = [None] * len(tape.entries)
-    last = -1
+    last_seed = -1
     for handle, cotangent in seeds:
         if not _on(tape, handle):
             continue
         i = handle.index
         adjoints[i] = _add(adjoints[i], cotangent)
-        last = max(last, i)
+        last_seed = max(last_seed, i)
     entries = tape.entries
-    for i in range(last, -1, -1):
+    if last:
+        for entry in entries[last_seed + 1:]:
+            drop_read(entry)  # (recorded after every seed: never swept)
+    for i in range(last_seed, -1, -1):
         g = adjoints[i]
         entry = entries[i]
         if g is None or entry.op is None:
+            if last:
+                drop_read(entry)
             continue
         op, value, args = entry.op, entry.value, entry.args
         scalar = None
@@ -105,12 +114,22 @@ def reverse(tape: Tape, seeds, partials: Optional[list] = None, keep=()) -> list
                         partials.append((int(a), i, c))
         else:
             wanted = [type(a) is Ref for a in entry.args]
+            big = last and type(value) is np.ndarray and value.nbytes >= _reads.SMALL and i not in keep
+            out_read = big and reads_out(entry)
+            if big and not out_read:
+                drop_value(entry)  # (the entries reading it come later on the tape: swept already)
+                value = entry.value
             for a, c in zip(args, op.cotangents(g, value, entry.values(entries), entry.params, wanted)):
                 if c is not None:
                     j = a.index
                     adjoints[j] = _add(adjoints[j], c)
                     if partials is not None:
                         partials.append((j, i, c))
+            if last:
+                drop_read(entry)
+                if out_read:
+                    drop_value(entry)  # (its rules, which read it, ran)
+                value = c = None  # (locals would hold them to the next entry)
         if partials is None and i not in keep:
             adjoints[i] = None  # passed on: an intermediate's adjoint is no longer needed
     return adjoints

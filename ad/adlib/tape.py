@@ -7,7 +7,8 @@ library spells every step out (`adlib.mul(x, y)`, never `x * y`).
 
 Memory is the tape: every intermediate value stays recorded until the tape is dropped or
 `release()`d, which is what lets the sweeps run any number of times and the trace tables
-show every value.
+show every value.  (The tapes the transforms record for themselves keep only what their
+rules read: see ad.adlib.release.)
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 from .. import levels, ops
 from ..derived import as_value, like_input, plain, plain_tree, zeros_like
 from ..errors import NotDifferentiableError
+from ..ops import reads as _reads
 from ..ops.core import _ENGINES
 
 _MATH_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
@@ -359,6 +361,8 @@ def apply(op, inputs: tuple, params: dict) -> Any:
             return recorded
     # no outer-level values: compute directly (the registry's dispatch is for those)
     value = op.compute(raw, params) if direct else op.apply(raw, params)
+    if type(value) is np.ndarray and value.nbytes >= _reads.SMALL:
+        _reads.LARGE[0] += 1  # (see ad.adlib.release)
     if not op.differentiable:
         return value
     return tape.record(op, tuple(args), raw, params, value)

@@ -14,6 +14,8 @@ library: f calls `ad.adlib`'s elemental functions (`adlib.mul(x, y)`, `adlib.sin
 from __future__ import annotations
 
 from .. import derived, tree
+from ..ops.reads import LARGE
+from .release import release_unread
 from .sweeps import forward, reverse
 from .tape import Active, Tape
 
@@ -45,7 +47,8 @@ def vjp(f, *primals):
         `(value, vjp_fn)`: f's value (plain floats and arrays, with f's output structure) and
         `vjp_fn(cotangent)`, which takes a cotangent with that structure and returns a tuple
         with one cotangent per primal, each with its primal's structure.  The tape is
-        recorded once; each call of vjp_fn is one backward sweep.
+        recorded once; each call of vjp_fn is one backward sweep; `vjp_fn(cotangent,
+        last_call=True)` says this call is the last, so its sweep lets each value go once read.
 
     Raises:
         TypeError: an operator (`x * y`), a NumPy function (`np.sin(x)`) or `float(x)` on a
@@ -59,17 +62,31 @@ def vjp(f, *primals):
     >>> value, vjp_fn(1.0)
     (10.0, (5.0, 2.0))
     """
+    large = LARGE[0]
     tape, inputs, leaves, treedef, out_leaves, out_def = _record(f, primals)
     values = derived.plain_outputs([_value(tape, o) for o in out_leaves], f)
+    arrays = LARGE[0] != large  # (f computed large arrays: see ad.adlib.release)
 
-    def vjp_fn(cotangent):
+    keep = {x.index for x in inputs}
+    # slimmed to what its rules read once, before the first sweep (ad.adlib.release): f has
+    # returned, and this tape is the transform's own
+    state = {"slim": not arrays, "swept": False}
+
+    def vjp_fn(cotangent, *, last_call=False):
+        if state["swept"]:
+            raise RuntimeError("this vjp_fn was called with last_call=True, which let its tape go")
         cot_leaves = derived.check_cotangent(out_def, values, cotangent)
         seeds = [(o, derived.in_dtype_of(c, v)) for o, c, v in zip(out_leaves, cot_leaves, values)]
-        adjoints = reverse(tape, seeds, keep={x.index for x in inputs})
+        if not state["slim"]:
+            state["slim"] = True
+            release_unread(tape.entries, keep | {o.index for o in out_leaves if isinstance(o, Active) and o.tape is tape})
+        state["swept"] = last_call
+        adjoints = reverse(tape, seeds, keep=keep, last=last_call and arrays)
         grads = [derived.like_input(derived.zeros_like(x.value) if adjoints[x.index] is None else adjoints[x.index],
                                     leaf) for x, leaf in zip(inputs, leaves)]
         return tuple(tree.unflatten(treedef, derived.plain_outputs(grads, f)))
 
+    vjp_fn.accepts_last_call = True  # (derived.value_and_grad: its one call may free the tape as it goes)
     return tree.unflatten(out_def, values), vjp_fn
 
 

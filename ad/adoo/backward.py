@@ -2,7 +2,8 @@
 
 Memory: an adjoint is dropped as soon as its node has passed it on to its parents, so the
 sweep holds the adjoints of one "frontier" of the graph at a time; the graph itself stays
-alive only while the caller holds its output.
+alive only while the caller holds its output.  A transform's graph holds only the arrays its
+rules read, and a last sweep lets each go once read (ad.adoo.release).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from operator import attrgetter
 
 import numpy as np
 
+from ..ops import reads as _reads
+from .release import drop_value, reads_out
 from .var import _MATH_ERRORS, Var, any_updates, parents_of, repaired_parents
 
 _STAMP = attrgetter("_stamp")
@@ -51,13 +54,15 @@ def topological_order(roots) -> list:
     return found
 
 
-def sweep(seeds, create_graph: bool = False, observe=None) -> dict:
+def sweep(seeds, create_graph: bool = False, observe=None, order=None, last: bool = False) -> dict:
     """Propagate cotangents from `seeds` [(root, cotangent), ...] back to the leaves.
 
     Returns {id(leaf): (leaf, adjoint)} for every leaf reached.  Intermediates that asked
     for it (`retain_grad`) get this sweep's adjoint in `.grad`.  `observe(node, adjoint,
     partials)` is called as each node passes its adjoint on, with one partial adjoint (or
-    None) per parent: ad.graphs draws the extended graph from these.
+    None) per parent: ad.graphs draws the extended graph from these.  `order` is the
+    roots' `topological_order`, if the caller has it.  `last`: no sweep of this graph
+    follows, so each node's arrays go once read (see ad.adoo.release).
     """
     adjoints: dict = {}  # node -> adjoint (nodes hash by identity)
     for root, cotangent in seeds:
@@ -65,9 +70,11 @@ def sweep(seeds, create_graph: bool = False, observe=None) -> dict:
             previous = adjoints.get(root)
             adjoints[root] = cotangent if previous is None else previous + cotangent
     leaves = {}
-    for node in reversed(topological_order(list(adjoints))):
+    for node in reversed(topological_order(list(adjoints)) if order is None else order):
         g = adjoints.pop(node, None)
         if g is None:
+            if last and node._parents is not None and node._op is not None:
+                node._inputs = node._parents = ()  # (cut: a node the seeds do not reach reads nothing)
             continue
         if node._op is None:
             leaves[id(node)] = (node, g)
@@ -120,15 +127,29 @@ def sweep(seeds, create_graph: bool = False, observe=None) -> dict:
             inputs = parents if inputs is None else tuple(x if p is None else p for p, x in zip(parents, inputs))
             contributions = node._op.cotangents(g, node, inputs, node._params, [p is not None for p in parents])
         else:
+            if last:  # (an array worth dropping: see ad.adoo.release)
+                data = node.data
+                big = type(data) is np.ndarray and data.nbytes >= _reads.SMALL
+                data = None
+                out_read = big and reads_out(node)
+                if big and not out_read:
+                    drop_value(node)  # (its children ran and were cut: no one reads it now)
             inputs = tuple(p.data for p in parents) if inputs is None else inputs
             contributions = node._op.cotangents(g, node.data, inputs, node._params,
                                                 [p is not None for p in parents])
+            if last:
+                node._inputs = node._parents = ()  # (cut: what they held can go)
+                inputs = None
         if observe is not None:
             observe(node, g, contributions)
         for parent, c in zip(parents, contributions):
             if parent is not None and c is not None:
                 previous = adjoints.get(parent)
                 adjoints[parent] = c if previous is None else previous + c
+        if last:
+            if out_read:
+                drop_value(node)  # (its rules, which read it, ran)
+            parent = previous = None  # (loop variables would hold one more reference)
     return leaves
 
 

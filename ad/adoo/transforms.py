@@ -19,9 +19,11 @@ import numpy as np
 from .. import derived, tree
 from ..errors import NotDifferentiableError
 from .. import levels
-from .backward import sweep
+from .backward import sweep, topological_order
 from .dual import Dual
 from .inplace import note_shared_arguments
+from ..ops.reads import LARGE
+from .release import release_unread
 from .traced import last_refusal
 from .var import Var, any_updates, as_value, earliest, recorded, thaw
 
@@ -66,7 +68,8 @@ def vjp(f, *primals):
         `(value, vjp_fn)`: f's value (plain floats and arrays, with f's output structure) and
         `vjp_fn(cotangent)`, which takes a cotangent with that structure (shapes, dtypes) and
         returns a tuple with one cotangent per primal, each with its primal's structure.  vjp_fn
-        can be called many times (one sweep each).
+        can be called many times (one sweep each); `vjp_fn(cotangent, last_call=True)` says
+        this call is the last, so its sweep lets each of f's values go once read.
 
     Raises:
         NotDifferentiableError: a NumPy function without a rule, float()/math.* of a traced
@@ -80,6 +83,7 @@ def vjp(f, *primals):
     (10.0, (5.0, 2.0))
     """
     leaves, treedef = tree.flatten(primals)
+    large = LARGE[0]
     with levels.new_level() as level:
         inputs = [Var(as_value(x), level=level) for x in leaves]
         if any(type(x) is np.ndarray for x in leaves):  # (numbers cannot share memory)
@@ -100,15 +104,31 @@ def vjp(f, *primals):
     if any_updates():  # f may have updated an input in place: its gradient belongs to the leaf
         inputs = [earliest(x) for x in inputs]
 
-    def vjp_fn(cotangent):
+    roots = [o for o in out_leaves if type(o) is Var and o._ad_level == level]
+    # the graph, in the order the sweeps take it; with large arrays in it, slimmed to what its rules read
+    # once, before the first sweep (ad.adoo.release): f has returned, so its temporaries are the graph's
+    state = {"order": None, "arrays": LARGE[0] != large, "swept": False}
+
+    def vjp_fn(cotangent, *, last_call=False):
+        if state["swept"]:
+            raise RuntimeError("this vjp_fn was called with last_call=True, which let its graph go")
         cot_leaves = derived.check_cotangent(out_def, values, cotangent)
         seeds = [(o, derived.in_dtype_of(c, o.data)) for o, c in zip(out_leaves, cot_leaves)
                  if type(o) is Var and o._ad_level == level]
-        reached = sweep(seeds)
+        order = state["order"]
+        if order is None:
+            order = state["order"] = topological_order(roots)
+            if state["arrays"]:
+                release_unread(order, {id(o) for o in roots})
+        if last_call:  # (the sweep's own list, so that it alone holds the nodes)
+            state["order"], state["swept"] = None, True
+        reached = sweep(seeds, order=order, last=last_call and state["arrays"])
+        del order
         grads = [derived.like_input(reached[id(x)][1] if id(x) in reached else derived.zeros_like(x.data), leaf)
                  for x, leaf in zip(inputs, leaves)]
         return tuple(tree.unflatten(treedef, derived.plain_outputs(grads, f)))
 
+    vjp_fn.accepts_last_call = True  # (derived.value_and_grad: its one call may free the graph as it goes)
     return tree.unflatten(out_def, values), vjp_fn
 
 

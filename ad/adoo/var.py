@@ -21,6 +21,7 @@ import threading
 import numpy as np
 
 from .. import ops
+from ..ops import reads as _reads
 from ..ops.core import _ENGINES
 from ..ops.objects import OBJECT as _OBJECT, lift_all
 from .. import levels
@@ -407,7 +408,10 @@ def apply(op, inputs, params):
                     return _scalar(out, op, None, parents[0], None, level)
                 return _node(out, op, raw, parents, params, op.scalar[1], level)
         # values of outer levels (nested derivatives) go through the registry's dispatch
-        out = _node(op.compute(raw, params) if plain else op.apply(raw, params), op, raw, parents, params, None, level)
+        data = op.compute(raw, params) if plain else op.apply(raw, params)
+        if type(data) is np.ndarray and data.nbytes >= _reads.SMALL:
+            _reads.LARGE[0] += 1  # (see ad.adoo.release)
+        out = _node(data, op, raw, parents, params, None, level)
         if constants:
             freeze(raw)
     return finish(op, out, inputs, params, out.data if type(out) is Var else out)  # (views: ad.adoo.views)

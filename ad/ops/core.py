@@ -144,6 +144,9 @@ class Op:
         kinks: the points where the op has no derivative, or where its formula would break
             down, with the derivative chosen there (`ad.ops.domain.Kink`): a convention every
             path and every strategy is tested to keep (tests/test_kinks.py).
+        vjp_reads: optional, one `(reads_out, input positions)` per input: what its VJP rule
+            reads.  Usually left None: it is found from the rules' code (`ad.ops.reads`), and
+            engines keep only those values for the reverse sweep.
     """
 
     name: str
@@ -159,6 +162,7 @@ class Op:
     scalar: Optional[tuple] = None
     view: bool = False
     kinks: tuple = ()
+    vjp_reads: Optional[tuple] = None
     params: tuple = field(default=(), init=False)
 
     def __post_init__(self):
@@ -404,7 +408,7 @@ def _check_aliases(entry) -> None:
 
 def defop(name: str, impl: Callable, *, nin: Optional[int] = 1, jvp=None, vjp=None, domain=None,
           aliases: tuple = (), differentiable: bool = True, holomorphic: bool = False, doc: str = "",
-          scalar: Optional[tuple] = None, view: bool = False, kinks: tuple = ()) -> Op:
+          scalar: Optional[tuple] = None, view: bool = False, kinks: tuple = (), vjp_reads=None) -> Op:
     """Create and register an op (a primitive with your own derivative rules); returns it.
 
     `impl(*inputs, **params)` computes with NumPy; `jvp` and `vjp` hold one rule per input:
@@ -424,7 +428,7 @@ def defop(name: str, impl: Callable, *, nin: Optional[int] = 1, jvp=None, vjp=No
     """
     return register(Op(name, impl, nin, jvp=jvp, vjp=vjp, domain=domain, aliases=tuple(aliases),
                        differentiable=differentiable, holomorphic=holomorphic, doc=doc, scalar=scalar, view=view,
-                       kinks=tuple(kinks)))
+                       kinks=tuple(kinks), vjp_reads=vjp_reads))
 
 
 def get(name: str) -> Op:
