@@ -50,8 +50,14 @@ def _matmul_vjp(g, other, a_ndim, b_ndim, of):
         return np.multiply(g, other)
     g_matrices = _as_matrices(_as_matrices(g, b_ndim, "b"), a_ndim, "a")
     if of == "a":
-        return _from_matrices(_product(g_matrices, np.swapaxes(_as_matrices(other, b_ndim, "b"), -1, -2)), a_ndim, 2)
-    return _from_matrices(_product(np.swapaxes(_as_matrices(other, a_ndim, "a"), -1, -2), g_matrices), 2, b_ndim)
+        return _from_matrices(_product(g_matrices, _transposed(_as_matrices(other, b_ndim, "b"))), a_ndim, 2)
+    return _from_matrices(_product(_transposed(_as_matrices(other, a_ndim, "a")), g_matrices), 2, b_ndim)
+
+
+def _transposed(x):
+    """A stack of matrices transposed (the array method: np.swapaxes' wrapper costs more than
+    the product of small matrices)."""
+    return x.swapaxes(-1, -2) if type(x) is np.ndarray else np.swapaxes(x, -1, -2)
 
 
 def _product(a, b):
