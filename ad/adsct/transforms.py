@@ -102,15 +102,16 @@ def _reverse_function(f, argnums, with_value: bool, checkpoints=None):
         return _adsct_gradient(_transform_of_derivative(
             f, (kind, argnums), lambda s: _reverse_function(s, argnums, with_value),
             lambda g: getattr(_adoo(), kind)(g, argnums)), f, argnums, with_value)
-    memo: dict = {}  # per number of arguments, the fused float code; per structure, the compiled code
+    memo: dict = {}  # per structure, the compiled code
+    fast: dict = {}  # per number of arguments, the hot path for floats and/or float64 arrays
     single = isinstance(argnums, int)
 
     def derivative_f(*args):
-        for entry in (memo.get(len(args)), memo.get(("arrays", len(args)))):
-            if entry is not None:
-                result = entry(*args)  # None where the general code must answer
-                if result is not None:
-                    return result
+        entry = fast.get(len(args))
+        if entry is not None:
+            result = entry(*args)  # None where the general code must answer
+            if result is not None:
+                return result
         selected, where = derived.distinct(derived.select_argnums(argnums, len(args))[0])
         call = _Call(f, args, selected, "reverse", memo, checkpoints)
         value, grads = call(1.0)  # a weak Python 1.0 keeps float32 code float32
@@ -119,15 +120,32 @@ def _reverse_function(f, argnums, with_value: bool, checkpoints=None):
         if call.floats and call.structures is None and len(where) == len(selected) and checkpoints is None:
             entry = _generate(f, "reverse", selected, entry=(with_value, single), n_args=len(args))[0]
             if entry is not None:
-                memo[len(args)] = entry
+                _add_entry(fast, len(args), "floats", entry)
         elif call.plain and call.structures is None and len(where) == len(selected) \
                 and all(type(a) is np.ndarray and a.dtype == np.float64 for a in args):
-            memo[("arrays", len(args))] = array_entry(call._code(False, plain=True), selected, single, with_value)
+            _add_entry(fast, len(args), "arrays", array_entry(call._code(False, plain=True), selected, single, with_value))
         grads = call.regroup(derived.plain_outputs(grads, f))
         grads = grads[0] if single else tuple(grads[k] for k in where)
         return (value, grads) if with_value else grads
 
     return _adsct_gradient(derivative_f, f, argnums, with_value)
+
+
+def _add_entry(fast: dict, n_args: int, kind: str, entry) -> None:
+    """Set the hot path of `kind` ("floats" or "arrays") for calls with n_args arguments (in
+    place of an earlier one of that kind); with both kinds there, try the float one first."""
+    slots = fast.setdefault(("slots", n_args), {})
+    slots[kind] = entry
+    floats, arrays = slots.get("floats"), slots.get("arrays")
+    if floats is None or arrays is None:
+        fast[n_args] = floats or arrays
+        return
+
+    def either(*args):
+        result = floats(*args)
+        return result if result is not None else arrays(*args)
+
+    fast[n_args] = either
 
 
 def _with_aux(f, argnums, with_value: bool, checkpoints=None):
