@@ -90,8 +90,9 @@ class _Call:
 _FLOAT64 = np.dtype(np.float64)
 
 
-def array_entry(code, selected: tuple, single: bool, with_value: bool):
-    """The hot path of grad / value_and_grad for float64 arrays: the plain generated code
+def array_caller(code, selected: tuple, single: bool, with_value: bool):
+    """The hot path of grad / value_and_grad for float64 arrays where specialise.array_entry
+    writes none (code with loops or branches): the plain generated code
     (`code`, taking the arrays and a seed) called directly, skipping the general path's
     flattening and checks.  It answers None wherever anything is out of the ordinary (other
     argument types, stale code, an error, a result that is not a scalar and float64 arrays of
@@ -101,7 +102,7 @@ def array_entry(code, selected: tuple, single: bool, with_value: bool):
     >>> def f(x):
     ...     return np.sum(x * x)
     >>> code = adsct.transforms._Call(f, (np.ones(2),), (0,), "reverse")._code(False, plain=True)
-    >>> entry = array_entry(code, (0,), True, False)
+    >>> entry = array_caller(code, (0,), True, False)
     >>> entry(np.array([1.0, 2.0])), entry([1.0, 2.0])
     (array([2., 4.]), None)
     """

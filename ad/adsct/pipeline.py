@@ -31,7 +31,7 @@ from .emit import HELPERS, compile_function, generated_filename
 from .ir import has_control_flow
 from .parse import define, parse_function
 from .scope import staleness_check
-from .specialise import PLAIN_OPS, float_entry, scalar_variant
+from .specialise import PLAIN_OPS, array_entry, float_entry, scalar_variant
 
 _CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
@@ -41,8 +41,9 @@ def _generate(f, mode: str, argnums: tuple, structures=None, source_text=None, f
     """(compiled derivative function, its source), cached per request, for f called with
     `n_args` arguments (None: as many as it has parameters without defaults).  With `floats`, the
     variant for Python-float arguments; with `plain`, the one for plain NumPy arrays; with
-    `entry=(with_value, single)`, the fused float hot path of grad or value_and_grad, or
-    (None, None) where there is none (see specialise.py).  With `checkpoints=k`, reverse-mode
+    `entry=(kind, with_value, single)`, the fused hot path of grad or value_and_grad for
+    `kind` "floats" (Python floats) or "arrays" (float64 arrays), or (None, None) where there
+    is none (see specialise.py).  With `checkpoints=k`, reverse-mode
     code checkpoints its loops, keeping at most k states of each (see checkpointing.py)."""
     if mode not in ("reverse", "forward"):
         raise ValueError(f"mode must be 'reverse' or 'forward', got {mode!r}")
@@ -86,24 +87,29 @@ def _write(f, mode, argnums, structures, floats, plain, entry, n_args, checkpoin
         generator.checkpoints = checkpoints
     function = generator.generate(argnums)
     is_current = staleness_check(program.namespaces)  # see scope.py
-    if floats or entry:
+    callee_checks = [stand_in.__ad_is_current__ for stand_in in [f] + program.callees
+                     if getattr(stand_in, "__ad_is_current__", None) is not None]  # (their generated code may go stale)
+    if floats or (entry and entry[0] == "floats"):
         function = scalar_variant(function)
     elif mode == "reverse":  # arrays: each freed after the sweep's last use of it
         function = free_after_last_use(function)
     if entry:
-        fused = float_entry(function, program.namespaces, *entry) if mode == "reverse" else None
+        kind, with_value, single = entry
+        fused = None if mode != "reverse" else (
+            float_entry(function, program.namespaces, with_value, single, callee_checks) if kind == "floats" else
+            array_entry(function, program.namespaces, with_value, single, tuple(argnums), callee_checks))
         if fused is None:
             per_function[key] = None, None
             return
         function, names = fused
         namespace = {**namespace, **names}
+        plain = plain or kind == "arrays"
     if plain:  # (the helpers' own implementations: no dispatch on argument types)
         helpers = {**helpers, "ops": PLAIN_OPS, **{name: helper.impl for name, helper in HELPERS.items()
                                                 if isinstance(helper, ops.Op)}}
     compiled, text = compile_function(function, namespace, f"{program.name} {mode}", helpers)
-    for stand_in in [f] + program.callees:  # a stand-in's generated callee may go stale too
-        if getattr(stand_in, "__ad_is_current__", None) is not None:
-            is_current = _both(is_current, stand_in.__ad_is_current__)
+    for check in callee_checks:
+        is_current = _both(is_current, check)
     compiled.is_current = is_current
     # Code with a stack of saved values (reverse mode through loops and branches) is outside
     # the subset; everything else can be transformed again (see _stand_in).

@@ -19,7 +19,7 @@ import numpy as np  # (used by the examples in the docstrings)
 from .. import derived, ops, tree
 from ..auxiliary import split_aux
 from ..errors import UnsupportedSyntaxError
-from .calling import _Call, array_entry
+from .calling import _Call, array_caller
 from .checkpointing import checked_count
 from .nested import _adoo, _checked_vjp, _on_stand_in, _transform_of_derivative
 from .outputs import _jvp_at, _jvp_of_restriction, _output_wrapper, _vjp_at, _vjp_of_restriction
@@ -95,7 +95,8 @@ def _arity(g) -> int:
 
 def _reverse_function(f, argnums, with_value: bool, checkpoints=None):
     """grad(f) (`with_value` False) or value_and_grad(f): generated reverse-mode code with
-    a seed of 1.0, and a fused hot path for Python floats (see specialise.float_entry)."""
+    a seed of 1.0, and fused hot paths for Python floats and float64 arrays (see
+    specialise.float_entry and array_entry)."""
     kind = "value_and_grad" if with_value else "grad"
     if getattr(f, "__ad_derivative__", None) is not None:
         _no_checkpoints_for_derivatives(checkpoints, kind)
@@ -118,12 +119,15 @@ def _reverse_function(f, argnums, with_value: bool, checkpoints=None):
         value, = derived.plain_outputs([value], f)
         derived.check_scalar(value, kind)
         if call.floats and call.structures is None and len(where) == len(selected) and checkpoints is None:
-            entry = _generate(f, "reverse", selected, entry=(with_value, single), n_args=len(args))[0]
+            entry = _generate(f, "reverse", selected, entry=("floats", with_value, single), n_args=len(args))[0]
             if entry is not None:
                 _add_entry(fast, len(args), "floats", entry)
         elif call.plain and call.structures is None and len(where) == len(selected) \
                 and all(type(a) is np.ndarray and a.dtype == np.float64 for a in args):
-            _add_entry(fast, len(args), "arrays", array_entry(call._code(False, plain=True), selected, single, with_value))
+            entry = _generate(f, "reverse", selected, entry=("arrays", with_value, single), n_args=len(args))[0]
+            if entry is None:  # (code with loops or branches: called as it is)
+                entry = array_caller(call._code(False, plain=True), selected, single, with_value)
+            _add_entry(fast, len(args), "arrays", entry)
         grads = call.regroup(derived.plain_outputs(grads, f))
         grads = grads[0] if single else tuple(grads[k] for k in where)
         return (value, grads) if with_value else grads

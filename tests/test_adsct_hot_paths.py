@@ -1,0 +1,63 @@
+"""adsct's hot paths of grad / value_and_grad (specialise.float_entry, array_entry): the same
+numbers as the general path, and the general path wherever an argument or a result is out of
+the ordinary."""
+
+import numpy as np
+import pytest
+
+from ad import adsct
+
+
+def _loss(w, b, x):
+    return np.sum(np.maximum(x @ w + b, 0.0) ** 2) + np.mean(w)
+
+
+def _general(f, argnums, *args):
+    """value_and_grad by the general path (a fresh transform, called once: no hot path yet)."""
+    return adsct.value_and_grad(f, argnums=argnums)(*args)
+
+
+def test_the_array_hot_path_gives_the_general_paths_numbers():
+    rng = np.random.default_rng(0)
+    args = (rng.standard_normal((3, 2)), rng.standard_normal(2), rng.standard_normal((4, 3)))
+    g = adsct.value_and_grad(_loss, argnums=(0, 1))
+    want = _general(_loss, (0, 1), *args)
+    for _ in range(3):  # (the first call sets the hot path up; the next ones take it)
+        value, grads = g(*args)
+        assert type(value) is float and value == want[0]
+        for got, expected, arg in zip(grads, want[1], args):
+            assert got.dtype == np.float64 and got.shape == arg.shape
+            np.testing.assert_array_equal(got, expected)
+
+
+def test_floats_and_arrays_take_turns():
+    g = adsct.grad(lambda x: np.sum(np.sin(x) * x))
+    for _ in range(2):
+        assert g(0.5) == np.sin(0.5) + 0.5 * np.cos(0.5)
+        np.testing.assert_allclose(g(np.array([0.5, 1.0])), np.sin([0.5, 1.0]) + [0.5, 1.0] * np.cos([0.5, 1.0]))
+
+
+def test_float32_arrays_leave_the_hot_path_and_stay_float32():
+    g = adsct.grad(lambda x: np.sum(x * x))
+    g(np.ones(3))
+    assert g(np.ones(3, np.float32)).dtype == np.float32
+    assert g(np.ones(3)).dtype == np.float64
+
+
+def test_a_parameter_the_function_rebinds_keeps_its_shape():
+    def f(x):
+        x = x[:2] * 2.0
+        return np.sum(x * x)
+
+    g = adsct.grad(f)
+    for _ in range(2):
+        np.testing.assert_array_equal(g(np.array([1.0, 2.0, 3.0])), [8.0, 16.0, 0.0])
+
+
+def test_an_error_in_the_hot_path_is_raised_by_the_general_path_naming_the_line():
+    g = adsct.grad(_loss)
+    args = (np.ones((3, 2)), np.ones(2), np.ones((4, 3)))
+    g(*args)
+    with pytest.raises(ValueError) as error:
+        g(np.ones((5, 2)), np.ones(2), np.ones((4, 3)))
+    assert "line 12: return np.sum(np.maximum(x @ w + b" in " ".join(error.value.__notes__)
