@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import math
+import types
 from collections import Counter
 
 import numpy as np
@@ -271,20 +272,26 @@ def _fused_entry(variant, namespaces, with_value, single, checks, selected):
     return ast.fix_missing_locations(shell), names
 
 
-class _PlainOps:
+def _plain_ops() -> types.ModuleType:
     """`ops` for generated code whose inputs are plain NumPy arrays: each fixed-arity op is its
     NumPy implementation, called directly (no dispatch on the argument types, which costs a
-    microsecond per call on the small arrays of rules).  Anything else is `ad.ops`' own.
+    microsecond per call on the small arrays of rules).  Anything else is `ad.ops`' own.  A
+    module (with PEP 562's `__getattr__`, each name looked up once), as Python reads a
+    module's attributes several times faster than an object's with `__getattr__`.
 
     >>> PLAIN_OPS.exp is ops.get("exp").impl
     True
     """
+    module = types.ModuleType("ad.adsct.plain_ops", _plain_ops.__doc__)
 
-    def __getattr__(self, name):
+    def __getattr__(name):
         op = ops.REGISTRY.get(name)
         value = op.impl if op is not None and op.nin is not None else getattr(ops, name)
-        setattr(self, name, value)  # looked up once
+        setattr(module, name, value)  # looked up once
         return value
 
+    module.__getattr__ = __getattr__
+    return module
 
-PLAIN_OPS = _PlainOps()
+
+PLAIN_OPS = _plain_ops()
