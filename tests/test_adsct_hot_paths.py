@@ -2,6 +2,8 @@
 numbers as the general path, and the general path wherever an argument or a result is out of
 the ordinary."""
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -60,4 +62,27 @@ def test_an_error_in_the_hot_path_is_raised_by_the_general_path_naming_the_line(
     g(*args)
     with pytest.raises(ValueError) as error:
         g(np.ones((5, 2)), np.ones(2), np.ones((4, 3)))
-    assert "line 12: return np.sum(np.maximum(x @ w + b" in " ".join(error.value.__notes__)
+    assert "return np.sum(np.maximum(x @ w + b, 0.0) ** 2)" in " ".join(error.value.__notes__)
+
+
+SCALE = 2.0
+
+
+def _scaled(x):
+    return np.sum(SCALE * np.sin(x))
+
+
+_scaled_grad = adsct.grad(_scaled)
+
+
+def _calls_a_gradient(x):
+    return np.sum(_scaled_grad(x) * x)
+
+
+def test_both_hot_paths_notice_a_callees_global_rebound(monkeypatch):
+    g, x = adsct.grad(_calls_a_gradient), np.array([0.5, 0.25])
+    for scale in (2.0, 3.0):
+        monkeypatch.setattr(sys.modules[__name__], "SCALE", scale)
+        for _ in range(2):
+            assert g(0.5) == pytest.approx(scale * (np.cos(0.5) - 0.5 * np.sin(0.5)), rel=1e-14)
+            np.testing.assert_allclose(g(x), scale * (np.cos(x) - x * np.sin(x)), rtol=1e-14)
