@@ -105,6 +105,7 @@ def _reverse_function(f, argnums, with_value: bool, checkpoints=None):
             lambda g: getattr(_adoo(), kind)(g, argnums)), f, argnums, with_value)
     memo: dict = {}  # per structure, the compiled code
     fast: dict = {}  # per number of arguments, the hot path for floats and/or float64 arrays
+    slots: dict = {}  # per (number of arguments, "floats" or "arrays"), the hot path of that kind
     single = isinstance(argnums, int)
 
     def derivative_f(*args):
@@ -121,13 +122,13 @@ def _reverse_function(f, argnums, with_value: bool, checkpoints=None):
         if call.floats and call.structures is None and len(where) == len(selected) and checkpoints is None:
             entry = _generate(f, "reverse", selected, entry=("floats", with_value, single), n_args=len(args))[0]
             if entry is not None:
-                _add_entry(fast, len(args), "floats", entry)
+                _add_entry(fast, slots, len(args), "floats", entry)
         elif call.plain and call.structures is None and len(where) == len(selected) \
                 and all(type(a) is np.ndarray and a.dtype == np.float64 for a in args):
             entry = _generate(f, "reverse", selected, entry=("arrays", with_value, single), n_args=len(args))[0]
             if entry is None:  # (code with loops or branches: called as it is)
                 entry = array_caller(call._code(False, plain=True), selected, single, with_value)
-            _add_entry(fast, len(args), "arrays", entry)
+            _add_entry(fast, slots, len(args), "arrays", entry)
         grads = call.regroup(derived.plain_outputs(grads, f))
         grads = grads[0] if single else tuple(grads[k] for k in where)
         return (value, grads) if with_value else grads
@@ -135,12 +136,11 @@ def _reverse_function(f, argnums, with_value: bool, checkpoints=None):
     return _adsct_gradient(derivative_f, f, argnums, with_value)
 
 
-def _add_entry(fast: dict, n_args: int, kind: str, entry) -> None:
+def _add_entry(fast: dict, slots: dict, n_args: int, kind: str, entry) -> None:
     """Set the hot path of `kind` ("floats" or "arrays") for calls with n_args arguments (in
     place of an earlier one of that kind); with both kinds there, try the float one first."""
-    slots = fast.setdefault(("slots", n_args), {})
-    slots[kind] = entry
-    floats, arrays = slots.get("floats"), slots.get("arrays")
+    slots[n_args, kind] = entry
+    floats, arrays = slots.get((n_args, "floats")), slots.get((n_args, "arrays"))
     if floats is None or arrays is None:
         fast[n_args] = floats or arrays
         return
