@@ -189,7 +189,7 @@ def _checks_the_seed(statement, seed: str) -> bool:
     return (isinstance(statement, ast.Assign) and len(statement.targets) == 1
             and isinstance(statement.targets[0], ast.Name) and statement.targets[0].id == seed
             and isinstance(statement.value, ast.Call) and is_helper(statement.value.func, "cotangent_of")
-            and isinstance(statement.value.args[0], ast.Name) and statement.value.args[0].id == seed)
+            and statement.value.args and isinstance(statement.value.args[0], ast.Name) and statement.value.args[0].id == seed)
 
 
 def _fused_entry(variant, namespaces, with_value, single, checks, selected):
