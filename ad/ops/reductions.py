@@ -57,12 +57,12 @@ restore_axes = defop(
         ">>> restore_axes(np.ones(2), np.ones((2, 3)), axis=1).shape\n(2, 1)")
 
 def _unreduce(g, x, axis=None, keepdims=False):
-    shape = shape_of(x)
-    if shape and (type(g) is np.float64 or type(g) is float):  # a full reduction's cotangent: one fill
-        spread = np.empty(shape)
+    kind = type(g)
+    if (kind is float or kind is np.float64) and type(x) is np.ndarray and x.ndim:  # a full reduction's cotangent: one fill
+        spread = np.empty(x.shape)
         spread.fill(g)
         return spread
-    return broadcast_to.impl(_restore_axes(g, x, axis, keepdims), shape)
+    return broadcast_to.impl(_restore_axes(g, x, axis, keepdims), shape_of(x))
 
 
 unreduce = defop(
