@@ -86,3 +86,19 @@ def test_both_hot_paths_notice_a_callees_global_rebound(monkeypatch):
         for _ in range(2):
             assert g(0.5) == pytest.approx(scale * (np.cos(0.5) - 0.5 * np.sin(0.5)), rel=1e-14)
             np.testing.assert_allclose(g(x), scale * (np.cos(x) - x * np.sin(x)), rtol=1e-14)
+
+
+def _broadcasting(w, b, c):
+    return np.sum(np.sin(w + b) * 2.0 * w + c ** 2 * w)
+
+
+def test_the_array_hot_path_sums_back_what_broadcasts():
+    w, b, c = np.linspace(0.1, 0.6, 6).reshape(2, 3), np.array([0.5, -0.5, 1.0]), np.array([[2.0], [3.0]])
+    want = _general(_broadcasting, (0, 1, 2), w, b, c)[1]
+    g = adsct.grad(_broadcasting, argnums=(0, 1, 2))
+    for _ in range(3):
+        grads = g(w, b, c)
+        for got, expected, arg in zip(grads, want, (w, b, c)):
+            assert got.shape == arg.shape
+            np.testing.assert_array_equal(got, expected)
+    np.testing.assert_allclose(grads[1], np.sum(2.0 * w * np.cos(w + b), axis=0))

@@ -5,7 +5,7 @@ function adsct wrote, through its stand-in) with the mode, argnums and argument 
 Guarantees to the public transforms (transforms.py): the compiled code and its source, in the
 order parse -> normalise (anf.py) -> in-place guards (aliasing.py) -> activity (activity.py)
 -> reverse or forward code (codegen.py, controlflow.py; loops under checkpointing.py with
-`checkpoints=k`) -> specialise -> compile (emit.py),
+`checkpoints=k`) -> specialise (specialise.py, sameshape.py) -> compile (emit.py),
 regenerated only when a name it used has been rebound since (scope.py).
 """
 

@@ -22,6 +22,7 @@ import numpy as np
 
 from .. import ops
 from .astutil import HELPER, clone, fresh_name, helper, is_helper
+from .sameshape import drop_known_unbroadcasts
 from .scope import staleness_test
 
 _DROPPED = {"unbroadcast", "broadcast_like", "cotangent_of", "number_for_math"}  # (floats: all one number)
@@ -217,7 +218,7 @@ def _fused_entry(variant, namespaces, with_value, single, checks, selected):
     grads = [fresh_name(f"g{k}", taken) for k in range(len(last.value.elts[1].elts))]
     result = grads[0] if single else f"({', '.join(grads)},)"
     if arrays:  # the seed 1.0 is the cotangent of any float64 scalar value, the only value answered
-        sweeps = [s for s in sweeps if not _checks_the_seed(s, seed)]
+        sweeps = drop_known_unbroadcasts([s for s in sweeps if not _checks_the_seed(s, seed)], leaves, [seed])
         type_, ndarray, float64, float64_scalar, float_ = (
             fresh_name(name, taken) for name in ("type", "ndarray", "float64", "float64_scalar", "float"))
         names.update({type_: type, ndarray: np.ndarray, float64: np.dtype(np.float64), float64_scalar: np.float64,
