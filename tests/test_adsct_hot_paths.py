@@ -102,3 +102,12 @@ def test_the_array_hot_path_sums_back_what_broadcasts():
             assert got.shape == arg.shape
             np.testing.assert_array_equal(got, expected)
     np.testing.assert_allclose(grads[1], np.sum(2.0 * w * np.cos(w + b), axis=0))
+
+
+def test_sameshape_leaves_code_with_inner_scopes_alone():
+    import ast
+    from ad.adsct.astutil import HELPER
+    from ad.adsct.sameshape import drop_known_unbroadcasts
+    text = f"t = {HELPER}ops.sin(x)\nu = [{HELPER}unbroadcast(t * x, t) for x in y]\n"
+    body = ast.parse(text).body
+    assert ast.unparse(drop_known_unbroadcasts(body, ["x", "y"])) == ast.unparse(ast.parse(text))

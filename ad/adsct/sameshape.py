@@ -32,6 +32,7 @@ __all__ = ["drop_known_unbroadcasts"]
 _ELEMENTWISE = {"sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh", "arctan", "abs", "neg",
                 "square", "log1p", "expm1", "maximum", "minimum", "step"}
 _ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)
+_SCOPES = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)  # (names of their own)
 _NUMBER = "number"  # the class of a Python number: it keeps the other operand's shape and dtype
 
 
@@ -39,8 +40,9 @@ def drop_known_unbroadcasts(statements: list, arrays: list, numbers=()) -> list:
     """The statements (changed in place) without the unbroadcast calls that would return their
     value, where the names `arrays` hold float64 arrays and `numbers` Python numbers (the
     fused entry's seed 1.0)."""
-    if not all(_is_plain(s) for s in statements):
-        return statements  # (loops, branches, nested functions: left as they are)
+    if not all(_is_plain(s) for s in statements) or any(
+            isinstance(n, _SCOPES + (ast.NamedExpr,)) for s in statements for n in ast.walk(s)):
+        return statements  # (loops, branches, inner scopes, names bound inside expressions: left as they are)
     classes = {name: name for name in arrays}
     classes.update((name, _NUMBER) for name in numbers)
     for statement in statements:
