@@ -6,6 +6,8 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import given
+from random_programs import partly_active_programs, straight_line_programs
 
 from ad import adsct
 
@@ -111,3 +113,35 @@ def test_sameshape_leaves_code_with_inner_scopes_alone():
     text = f"t = {HELPER}ops.sin(x)\nu = [{HELPER}unbroadcast(t * x, t) for x in y]\n"
     body = ast.parse(text).body
     assert ast.unparse(drop_known_unbroadcasts(body, ["x", "y"])) == ast.unparse(ast.parse(text))
+
+
+def _as_arrays(values):
+    return [np.array(v, dtype=np.float64) if np.isrealobj(v) else v for v in values]
+
+
+def _same(first, second):
+    for a, b in zip(first, second):
+        assert type(a) is type(b) and np.shape(a) == np.shape(b) and np.result_type(a) == np.result_type(b)
+        np.testing.assert_array_equal(a, b)
+
+
+@given(program=straight_line_programs())
+def test_hot_paths_of_random_programs_repeat_the_general_paths_numbers(program):
+    f, args = program.compile(numpy=True), _as_arrays(program.values)
+    every = tuple(range(len(args)))
+    g = adsct.value_and_grad(f, argnums=every)
+    with np.errstate(all="ignore"):
+        first = g(*args)  # (the general path; it sets the hot path up)
+        second, third = g(*args), g(*args)
+    _same([first[0]] + list(first[1]), [second[0]] + list(second[1]))
+    _same([first[0]] + list(first[1]), [third[0]] + list(third[1]))
+
+
+@given(program=partly_active_programs())
+def test_hot_paths_of_partly_active_programs_repeat_the_general_paths_numbers(program):
+    program, wrt = program
+    f, args = program.compile(numpy=True), _as_arrays(program.values)
+    g = adsct.grad(f, argnums=tuple(wrt))
+    with np.errstate(all="ignore"):
+        first, second = g(*args), g(*args)
+    _same(first, second)

@@ -7,7 +7,8 @@ specialise.array_entry fuses).  Guarantees the same results with fewer helper ca
 value gets a class: values of one class have one shape and are float64.  A parameter has a
 class of its own; an elementwise real op (`+ - * / **`, `ops.sin`, `ops.maximum`, ...) of
 operands of one class, or of one class and Python numbers, has that class; `unreduce(g, x)`
-and `unbroadcast(e, x)` of a known g or e have x's class.  Anything else (a matrix product,
+and `unbroadcast(e, x)` of a known g or e have x's class; sums, means, maxima and minima
+over every axis share one class (float64 scalars).  Anything else (a matrix product,
 an index, a global) is unknown, and its unbroadcast stays.
 
 >>> import ast
@@ -34,6 +35,8 @@ _ELEMENTWISE = {"sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh
 _ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)
 _SCOPES = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)  # (names of their own)
 _NUMBER = "number"  # the class of a Python number: it keeps the other operand's shape and dtype
+_REDUCTIONS = {"sum", "mean", "max", "min"}  # over every axis: a float64 scalar
+_SCALAR = "()"  # the class of those scalars
 
 
 def drop_known_unbroadcasts(statements: list, arrays: list, numbers=()) -> list:
@@ -97,6 +100,8 @@ def _class_of(node, classes: dict):
             return _combined(node.args, classes)
         if func.attr == "unreduce" and len(node.args) >= 2:
             return _spread(node.args, classes)
+        if func.attr in _REDUCTIONS and len(node.args) == 1:
+            return _SCALAR if _class_of(node.args[0], classes) not in (None, _NUMBER) else None
     if is_helper(func, "unbroadcast") and len(node.args) == 2:
         return _spread(node.args, classes)
     return None
