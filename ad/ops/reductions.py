@@ -56,6 +56,7 @@ restore_axes = defop(
         "that it broadcasts against x (reduction rules spread cotangents with it).\n\n"
         ">>> restore_axes(np.ones(2), np.ones((2, 3)), axis=1).shape\n(2, 1)")
 
+
 def _unreduce(g, x, axis=None, keepdims=False):
     kind = type(g)
     if (kind is float or kind is np.float64) and type(x) is np.ndarray and x.ndim:  # a full reduction's cotangent: one fill
@@ -118,13 +119,14 @@ sum = _reduction(
     lambda g, out, x, axis=None, keepdims=False: unreduce(g, x, axis, keepdims),
     aliases=(np.sum,), doc="Sum over `axis` (all axes when None).\n\n>>> float(sum(np.ones((2, 3))))\n6.0")
 
+_FLOAT64, _FLOAT32 = np.dtype(np.float64), np.dtype(np.float32)
+
+
 def _mean(x, axis=None, keepdims=False):
     if type(x) is np.ndarray and (x.dtype is _FLOAT64 or x.dtype is _FLOAT32):  # np.mean's sum and division, without its wrapper
         return np.add.reduce(x, axis=axis, keepdims=keepdims) / _count(x.shape, axis)
     return np.mean(x, axis=axis, keepdims=keepdims)
 
-
-_FLOAT64, _FLOAT32 = np.dtype(np.float64), np.dtype(np.float32)
 
 mean = _reduction(
     "mean", _mean,
