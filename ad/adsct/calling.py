@@ -90,8 +90,9 @@ class _Call:
 _FLOAT64 = np.dtype(np.float64)
 
 
-def array_entry(code, selected: tuple, single: bool, with_value: bool):
-    """The hot path of grad / value_and_grad for float64 arrays: the plain generated code
+def array_caller(code, selected: tuple, single: bool, with_value: bool):
+    """The hot path of grad / value_and_grad for float64 arrays where specialise.array_entry
+    writes none (code with loops or branches): the plain generated code
     (`code`, taking the arrays and a seed) called directly, skipping the general path's
     flattening and checks.  It answers None wherever anything is out of the ordinary (other
     argument types, stale code, an error, a result that is not a scalar and float64 arrays of
@@ -101,28 +102,34 @@ def array_entry(code, selected: tuple, single: bool, with_value: bool):
     >>> def f(x):
     ...     return np.sum(x * x)
     >>> code = adsct.transforms._Call(f, (np.ones(2),), (0,), "reverse")._code(False, plain=True)
-    >>> entry = array_entry(code, (0,), True, False)
+    >>> entry = array_caller(code, (0,), True, False)
     >>> entry(np.array([1.0, 2.0])), entry([1.0, 2.0])
     (array([2., 4.]), None)
     """
+    is_current, (first, *rest) = code.is_current, selected  # (looked up once: each costs as much as a check)
+
     def entry(*args):
         for a in args:
             if type(a) is not np.ndarray or a.dtype is not _FLOAT64:
                 return None
-        if not code.is_current():
+        if not is_current():
             return None
         try:
             value, grads = code(*args, 1.0)
         except Exception:  # (the general path raises it again, naming the user's line)
             return None
-        if type(value) is np.ndarray and value.shape == () and value.dtype is _FLOAT64:
-            value = value[()]
         if type(value) is not np.float64:
+            if type(value) is not np.ndarray or value.shape != () or value.dtype is not _FLOAT64:
+                return None
+            value = value[()]
+        g = grads[0]
+        if type(g) is not np.ndarray or g.dtype is not _FLOAT64 or g.shape != args[first].shape:
             return None
-        for k, d in zip(selected, grads):
+        if single:
+            return (float(value), g) if with_value else g
+        for k, d in zip(rest, grads[1:]):
             if type(d) is not np.ndarray or d.dtype is not _FLOAT64 or d.shape != args[k].shape:
                 return None
-        grads = grads[0] if single else tuple(grads)
-        return (float(value), grads) if with_value else grads
+        return (float(value), tuple(grads)) if with_value else tuple(grads)
 
     return entry

@@ -29,7 +29,7 @@ STANDALONE = {ops.get("unbroadcast"): standalone.unbroadcast, ops.get("cotangent
               ops.shape_of: np.shape, ops.ndim_of: np.ndim, same_array: standalone.same_array}
 STANDALONE_BY_NAME = {("broadcast_like", ops.get("unbroadcast")): standalone.broadcast_like}
 # Ops that are the NumPy function of their name with their parameters passed by keyword.
-NUMPY_EQUIVALENTS = {ops.get("sum"): np.sum, ops.get("max"): np.max, ops.get("min"): np.min}
+NUMPY_EQUIVALENTS = {ops.get("sum"): np.sum, ops.get("max"): np.max, ops.get("min"): np.min, ops.get("mean"): np.mean}
 _NUMPY_MODULES = (("np",), ("np", "linalg"), ("np", "fft"))
 _MISSING = object()
 

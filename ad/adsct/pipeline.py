@@ -5,7 +5,7 @@ function adsct wrote, through its stand-in) with the mode, argnums and argument 
 Guarantees to the public transforms (transforms.py): the compiled code and its source, in the
 order parse -> normalise (anf.py) -> in-place guards (aliasing.py) -> activity (activity.py)
 -> reverse or forward code (codegen.py, controlflow.py; loops under checkpointing.py with
-`checkpoints=k`) -> specialise -> compile (emit.py),
+`checkpoints=k`) -> specialise (specialise.py, sameshape.py) -> compile (emit.py),
 regenerated only when a name it used has been rebound since (scope.py).
 """
 
@@ -32,7 +32,7 @@ from .ir import has_control_flow, walk
 from .nesting import Lifted
 from .parse import define, parse_function
 from .scope import Namespace, staleness_check
-from .specialise import PLAIN_OPS, float_entry, scalar_variant
+from .specialise import PLAIN_OPS, array_entry, float_entry, scalar_variant
 from .stacks import has_stacks
 
 _CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -43,8 +43,9 @@ def _generate(f, mode: str, argnums: tuple, structures=None, source_text=None, f
     """(compiled derivative function, its source), cached per request, for f called with
     `n_args` arguments (None: as many as it has parameters without defaults).  With `floats`, the
     variant for Python-float arguments; with `plain`, the one for plain NumPy arrays; with
-    `entry=(with_value, single)`, the fused float hot path of grad or value_and_grad, or
-    (None, None) where there is none (see specialise.py).  With `checkpoints=k`, reverse-mode
+    `entry=(kind, with_value, single)`, the fused hot path of grad or value_and_grad for
+    `kind` "floats" (Python floats) or "arrays" (float64 arrays), or (None, None) where there
+    is none (see specialise.py).  With `checkpoints=k`, reverse-mode
     code checkpoints its loops, keeping at most k states of each (see checkpointing.py)."""
     if mode not in ("reverse", "forward"):
         raise ValueError(f"mode must be 'reverse' or 'forward', got {mode!r}")
@@ -72,11 +73,11 @@ def _generate(f, mode: str, argnums: tuple, structures=None, source_text=None, f
 def _write(f, mode, argnums, structures, floats, plain, entry, n_args, checkpoints, per_function, key) -> None:
     """Generate and compile the code _generate asks for, into `per_function[key]`."""
     if isinstance(f, Lifted):  # a function made inside another one, lifted out of it (nesting.py)
-        parsed, names = f.parsed, f.namespace
+        parsed, read_in = f.parsed, f.namespace
     else:
-        names = as_function(f)  # what calling f does (a partial, a callable object: see callables.py)
-        parsed = parse_function(names, per_function.get("source"))
-    program = guard_in_place_updates(normalise(parsed, names, structures, n_args, stand_in=_stand_in,
+        read_in = as_function(f)  # what calling f does (a partial, a callable object: see callables.py)
+        parsed = parse_function(read_in, per_function.get("source"))
+    program = guard_in_place_updates(normalise(parsed, read_in, structures, n_args, stand_in=_stand_in,
                                                derivative=_nested_code))
     argnums = derived.select_argnums(argnums, len(program.groups))[0]
     active = check_activity(program, [leaf for k in argnums for leaf in program.groups[k]])
@@ -92,24 +93,29 @@ def _write(f, mode, argnums, structures, floats, plain, entry, n_args, checkpoin
         generator.checkpoints = checkpoints
     function = generator.generate(argnums)
     is_current = staleness_check(program.namespaces)  # see scope.py
-    if floats or entry:
+    callee_checks = [stand_in.__ad_is_current__ for stand_in in [f] + program.callees
+                     if getattr(stand_in, "__ad_is_current__", None) is not None]  # (their generated code may go stale)
+    if floats or (entry and entry[0] == "floats"):
         function = scalar_variant(function)
     elif mode == "reverse":  # arrays: each freed after the sweep's last use of it
         function = free_after_last_use(function)
     if entry:
-        fused = float_entry(function, program.namespaces, *entry) if mode == "reverse" else None
+        kind, with_value, single = entry
+        fused = None if mode != "reverse" else (
+            float_entry(function, program.namespaces, with_value, single, callee_checks) if kind == "floats" else
+            array_entry(function, program.namespaces, with_value, single, tuple(argnums), callee_checks))
         if fused is None:
             per_function[key] = None, None
             return
         function, names = fused
         namespace = {**namespace, **names}
+        plain = plain or kind == "arrays"
     if plain:  # (the helpers' own implementations: no dispatch on argument types)
         helpers = {**helpers, "ops": PLAIN_OPS, **{name: helper.impl for name, helper in HELPERS.items()
                                                 if isinstance(helper, ops.Op)}}
     compiled, text = compile_function(function, namespace, f"{program.name} {mode}", helpers)
-    for stand_in in [f] + program.callees:  # a stand-in's generated callee may go stale too
-        if getattr(stand_in, "__ad_is_current__", None) is not None:
-            is_current = _both(is_current, stand_in.__ad_is_current__)
+    for check in callee_checks:
+        is_current = _both(is_current, check)
     compiled.is_current = is_current
     # Generated code is in adsct's subset, stacks included (stacks.py), so it can be transformed
     # again (see _stand_in); code that checkpoints its loops (step functions) is not.

@@ -15,10 +15,14 @@ from __future__ import annotations
 
 import ast
 import math
+import types
 from collections import Counter
+
+import numpy as np
 
 from .. import ops
 from .astutil import HELPER, clone, fresh_name, helper, is_helper
+from .sameshape import drop_known_unbroadcasts
 from .scope import staleness_test
 
 _DROPPED = {"unbroadcast", "broadcast_like", "cotangent_of", "number_for_math"}  # (floats: all one number)
@@ -109,13 +113,14 @@ def scalar_variant(function: ast.FunctionDef) -> ast.FunctionDef:
 SCALAR_REFUSALS = (TypeError, ValueError, ZeroDivisionError, OverflowError)  # float code failing where NumPy would not
 
 
-def float_entry(variant: ast.FunctionDef, namespaces, with_value: bool, single: bool):
+def float_entry(variant: ast.FunctionDef, namespaces, with_value: bool, single: bool, checks=()):
     """The hot path of `grad(f)` / `value_and_grad(f)` on Python floats, as one function.
 
     Takes the float variant of reverse-mode code, `f_vjp_floats(x1, ..., seed)`, and the
     namespaces its names were resolved in, and returns `(entry, names)`: `entry(x1, ...)`
     checks that every argument is a float and the code is current (scope.staleness_test,
-    written inline: a call costs as much as the checks), runs the sweeps with seed 1.0 and
+    written inline: a call costs as much as the checks; `checks` are further functions that
+    must answer True, such as a callee's), runs the sweeps with seed 1.0 and
     returns the gradient (with the value first if `with_value`), or None where the general
     code must answer (an argument of another type, stale code, a math domain error, a
     result that is not a float).  `names` are what the entry needs in its namespace.
@@ -142,6 +147,55 @@ def float_entry(variant: ast.FunctionDef, namespaces, with_value: bool, single: 
             return (value, g0)
         return None
     """
+    return _fused_entry(variant, namespaces, with_value, single, checks, None)
+
+
+def array_entry(code: ast.FunctionDef, namespaces, with_value: bool, single: bool, selected: tuple, checks=()):
+    """The hot path of `grad(f)` / `value_and_grad(f)` on float64 NumPy arrays, as one function:
+    `float_entry`'s shape around the plain reverse-mode code `f_vjp(x1, ..., seed)`, taking
+    only float64 arrays (every argument) and answering a float value and float64 gradients of
+    the `selected` arguments' shapes, else None (the general code answers, with its checks and
+    error messages).
+
+    >>> tree = ast.parse("def f_vjp(x, b):\\n    y = ops.sum(x * x)\\n    return y, (2.0 * x * b,)\\n")
+    >>> entry, names = array_entry(tree.body[0], [], False, True, (0,))
+    >>> print(ast.unparse(entry))  # doctest: +NORMALIZE_WHITESPACE
+    def f_grad_arrays(x):
+        if type(x) is not ndarray or x.dtype is not float64:
+            return None
+        try:
+            if not True:
+                return None
+        except Exception:
+            return None
+        try:
+            b = 1.0
+            y = ops.sum(x * x)
+            value, g0 = (y, 2.0 * x * b)
+        except Exception:
+            return None
+        if type(value) is not float64_scalar:
+            if type(value) is not ndarray or value.shape != () or value.dtype is not float64:
+                return None
+            value = value[()]
+        if type(g0) is not ndarray or g0.dtype is not float64 or g0.shape != x.shape:
+            return None
+        return g0
+    """
+    return _fused_entry(code, namespaces, with_value, single, checks, selected)
+
+
+def _checks_the_seed(statement, seed: str) -> bool:
+    """Whether a statement is `seed = cotangent_of(seed, value)`."""
+    return (isinstance(statement, ast.Assign) and len(statement.targets) == 1
+            and isinstance(statement.targets[0], ast.Name) and statement.targets[0].id == seed
+            and isinstance(statement.value, ast.Call) and is_helper(statement.value.func, "cotangent_of")
+            and statement.value.args and isinstance(statement.value.args[0], ast.Name) and statement.value.args[0].id == seed)
+
+
+def _fused_entry(variant, namespaces, with_value, single, checks, selected):
+    """float_entry (`selected` None) or array_entry."""
+    arrays = selected is not None
     body = list(variant.body)
     doc = body[:1] if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) else []
     sweeps, last = body[len(doc):-1], body[-1] if body else None
@@ -156,52 +210,89 @@ def float_entry(variant: ast.FunctionDef, namespaces, with_value: bool, single: 
         k += 1
         prefix = f"s{k}_"
     test, names = staleness_test(namespaces, prefix)
+    for j, check in enumerate(checks):
+        names[f"{prefix}check{j}"] = check
+        test += f" and {prefix}check{j}()"
     taken |= set(names)
-    type_, float_, refusals = (fresh_name(name, taken) for name in ("type", "float", "refusals"))
-    names.update({type_: type, float_: float, refusals: SCALAR_REFUSALS})
     value = fresh_name("value", taken)
     grads = [fresh_name(f"g{k}", taken) for k in range(len(last.value.elts[1].elts))]
     result = grads[0] if single else f"({', '.join(grads)},)"
-    result = f"({value}, {result})" if with_value else result
+    if arrays:  # the seed 1.0 is the cotangent of any float64 scalar value, the only value answered
+        sweeps = drop_known_unbroadcasts([s for s in sweeps if not _checks_the_seed(s, seed)], leaves, [seed])
+        type_, ndarray, float64, float64_scalar, float_ = (
+            fresh_name(name, taken) for name in ("type", "ndarray", "float64", "float64_scalar", "float"))
+        names.update({type_: type, ndarray: np.ndarray, float64: np.dtype(np.float64), float64_scalar: np.float64,
+                      float_: float})
+        refusals = "Exception"  # (the general code raises it again, naming the user's line)
+        argument_test = " or ".join(f"{type_}({x}) is not {ndarray} or {x}.dtype is not {float64}" for x in leaves)
+        assigned = {n.id for s in sweeps for n in ast.walk(s) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+        shapes = {}  # (a parameter the code assigns to: its shape taken first)
+        for k in selected:
+            x = leaves[k]
+            shapes[x] = f"{x}.shape" if x not in assigned else fresh_name(f"{x}_shape", taken)
+        value_out, result_test = f"{float_}({value})", ""
+        value_test = (f"    if {type_}({value}) is not {float64_scalar}:\n"
+                      f"        if {type_}({value}) is not {ndarray} or {value}.shape != () or {value}.dtype is not {float64}:\n"
+                      f"            return None\n"
+                      f"        {value} = {value}[()]\n")
+        value_test += "".join(f"    if {type_}({g}) is not {ndarray} or {g}.dtype is not {float64} or "
+                              f"{g}.shape != {shapes[leaves[k]]}:\n        return None\n" for g, k in zip(grads, selected))
+        taking = "".join(f"    {name} = {x}.shape\n" for x, name in shapes.items() if name != f"{x}.shape")
+    else:
+        type_, float_, refusals = (fresh_name(name, taken) for name in ("type", "float", "refusals"))
+        names.update({type_: type, float_: float, refusals: SCALAR_REFUSALS})
+        argument_test = " or ".join(f"{type_}({x}) is not {float_}" for x in leaves)
+        result_test = " and ".join(f"{type_}({n}) is {float_}" for n in [value] + grads)
+        value_out, value_test, taking = value, "", ""
+    result = f"({value_out}, {result})" if with_value else result
     shell = ast.parse(
         f"def entry({', '.join(leaves)}):\n"
-        f"    if {' or '.join(f'{type_}({x}) is not {float_}' for x in leaves) or 'False'}:\n"
+        f"    if {argument_test or 'False'}:\n"
         f"        return None\n"
         f"    try:\n"
         f"        if not ({test}):\n"
         f"            return None\n"
         f"    except Exception:\n"
         f"        return None\n"
+        f"{taking}"
         f"    try:\n"
         f"        {seed} = 1.0\n"
         f"        {', '.join([value] + grads)} = 0\n"
         f"    except {refusals}:\n"
         f"        return None\n"
-        f"    if {' and '.join(f'{type_}({n}) is {float_}' for n in [value] + grads)}:\n"
-        f"        return {result}\n"
-        f"    return None\n").body[0]
-    trial = shell.body[2]
+        f"{value_test}"
+        + (f"    if {result_test}:\n        return {result}\n    return None\n" if result_test else
+           f"    return {result}\n")).body[0]
+    trial = shell.body[2 + (taking.count("\n"))]
     trial.body[1].value = ast.Tuple([last.value.elts[0], *last.value.elts[1].elts], ast.Load())
     trial.body[1:1] = sweeps
     shell.body[:0] = doc
-    shell.name = variant.name.replace("_vjp_floats", "_value_and_grad_floats" if with_value else "_grad_floats")
+    kind = "value_and_grad" if with_value else "grad"
+    shell.name = (variant.name[:-len("_vjp")] + f"_{kind}_arrays") if arrays else \
+        variant.name.replace("_vjp_floats", f"_{kind}_floats")
     return ast.fix_missing_locations(shell), names
 
 
-class _PlainOps:
+def _plain_ops() -> types.ModuleType:
     """`ops` for generated code whose inputs are plain NumPy arrays: each fixed-arity op is its
     NumPy implementation, called directly (no dispatch on the argument types, which costs a
-    microsecond per call on the small arrays of rules).  Anything else is `ad.ops`' own.
+    microsecond per call on the small arrays of rules).  Anything else is `ad.ops`' own.  A
+    module (with PEP 562's `__getattr__`, each name looked up once), as Python reads a
+    module's attributes several times faster than an object's with `__getattr__`.
 
     >>> PLAIN_OPS.exp is ops.get("exp").impl
     True
     """
+    module = types.ModuleType("ad.adsct.plain_ops", _plain_ops.__doc__)
 
-    def __getattr__(self, name):
+    def __getattr__(name):
         op = ops.REGISTRY.get(name)
         value = op.impl if op is not None and op.nin is not None else getattr(ops, name)
-        setattr(self, name, value)  # looked up once
+        setattr(module, name, value)  # looked up once
         return value
 
+    module.__getattr__ = __getattr__
+    return module
 
-PLAIN_OPS = _PlainOps()
+
+PLAIN_OPS = _plain_ops()

@@ -19,7 +19,7 @@ import numpy as np  # (used by the examples in the docstrings)
 from .. import derived, ops, tree
 from ..auxiliary import split_aux
 from ..errors import UnsupportedSyntaxError
-from .calling import _Call, array_entry
+from .calling import _Call, array_caller
 from .checkpointing import checked_count
 from .nested import _adoo, _checked_vjp, _on_stand_in, _transform_of_derivative
 from .outputs import _jvp_at, _jvp_of_restriction, _output_wrapper, _vjp_at, _vjp_of_restriction
@@ -95,39 +95,61 @@ def _arity(g) -> int:
 
 def _reverse_function(f, argnums, with_value: bool, checkpoints=None):
     """grad(f) (`with_value` False) or value_and_grad(f): generated reverse-mode code with
-    a seed of 1.0, and a fused hot path for Python floats (see specialise.float_entry)."""
+    a seed of 1.0, and fused hot paths for Python floats and float64 arrays (see
+    specialise.float_entry and array_entry)."""
     kind = "value_and_grad" if with_value else "grad"
     if getattr(f, "__ad_derivative__", None) is not None:
         _no_checkpoints_for_derivatives(checkpoints, kind)
         return _adsct_gradient(_transform_of_derivative(
             f, (kind, argnums), lambda s: _reverse_function(s, argnums, with_value),
             lambda g: getattr(_adoo(), kind)(g, argnums)), f, argnums, with_value)
-    memo: dict = {}  # per number of arguments, the fused float code; per structure, the compiled code
+    memo: dict = {}  # per structure, the compiled code
+    fast: dict = {}  # per number of arguments, the hot path for floats and/or float64 arrays
+    slots: dict = {}  # per (number of arguments, "floats" or "arrays"), the hot path of that kind
     single = isinstance(argnums, int)
 
     def derivative_f(*args):
-        for entry in (memo.get(len(args)), memo.get(("arrays", len(args)))):
-            if entry is not None:
-                result = entry(*args)  # None where the general code must answer
-                if result is not None:
-                    return result
+        entry = fast.get(len(args))
+        if entry is not None:
+            result = entry(*args)  # None where the general code must answer
+            if result is not None:
+                return result
         selected, where = derived.distinct(derived.select_argnums(argnums, len(args))[0])
         call = _Call(f, args, selected, "reverse", memo, checkpoints)
         value, grads = call(1.0)  # a weak Python 1.0 keeps float32 code float32
         value, = derived.plain_outputs([value], f)
         derived.check_scalar(value, kind)
         if call.floats and call.structures is None and len(where) == len(selected) and checkpoints is None:
-            entry = _generate(f, "reverse", selected, entry=(with_value, single), n_args=len(args))[0]
+            entry = _generate(f, "reverse", selected, entry=("floats", with_value, single), n_args=len(args))[0]
             if entry is not None:
-                memo[len(args)] = entry
+                _add_entry(fast, slots, len(args), "floats", entry)
         elif call.plain and call.structures is None and len(where) == len(selected) \
                 and all(type(a) is np.ndarray and a.dtype == np.float64 for a in args):
-            memo[("arrays", len(args))] = array_entry(call._code(False, plain=True), selected, single, with_value)
+            entry = _generate(f, "reverse", selected, entry=("arrays", with_value, single), n_args=len(args))[0]
+            if entry is None:  # (code with loops or branches: called as it is)
+                entry = array_caller(call._code(False, plain=True), selected, single, with_value)
+            _add_entry(fast, slots, len(args), "arrays", entry)
         grads = call.regroup(derived.plain_outputs(grads, f))
         grads = grads[0] if single else tuple(grads[k] for k in where)
         return (value, grads) if with_value else grads
 
     return _adsct_gradient(derivative_f, f, argnums, with_value)
+
+
+def _add_entry(fast: dict, slots: dict, n_args: int, kind: str, entry) -> None:
+    """Set the hot path of `kind` ("floats" or "arrays") for calls with n_args arguments (in
+    place of an earlier one of that kind); with both kinds there, try the float one first."""
+    slots[n_args, kind] = entry
+    floats, arrays = slots.get((n_args, "floats")), slots.get((n_args, "arrays"))
+    if floats is None or arrays is None:
+        fast[n_args] = floats or arrays
+        return
+
+    def either(*args):
+        result = floats(*args)
+        return result if result is not None else arrays(*args)
+
+    fast[n_args] = either
 
 
 def _with_aux(f, argnums, with_value: bool, checkpoints=None):

@@ -43,6 +43,18 @@ def _ranked_matmul(a, b, a_ndim, b_ndim):
     return _from_matrices(np.matmul(_as_matrices(a, a_ndim, "a"), _as_matrices(b, b_ndim, "b")), a_ndim, b_ndim)
 
 
+def _matmul_vjp_a(g, b, a_ndim, b_ndim):
+    if a_ndim == 2 and b_ndim == 2:  # (matrices, the common case: no axes to put back or take out)
+        return _product(g, _transposed(b))
+    return _matmul_vjp(g, b, a_ndim, b_ndim, "a")
+
+
+def _matmul_vjp_b(g, a, a_ndim, b_ndim):
+    if a_ndim == 2 and b_ndim == 2:
+        return _product(_transposed(a), g)
+    return _matmul_vjp(g, a, a_ndim, b_ndim, "b")
+
+
 def _matmul_vjp(g, other, a_ndim, b_ndim, of):
     """The cotangent of operand `of` ("a" or "b") of a @ b, where `other` is the other operand:
     g (with the product's dropped axes put back) times the other operand's transpose."""
@@ -50,8 +62,14 @@ def _matmul_vjp(g, other, a_ndim, b_ndim, of):
         return np.multiply(g, other)
     g_matrices = _as_matrices(_as_matrices(g, b_ndim, "b"), a_ndim, "a")
     if of == "a":
-        return _from_matrices(_product(g_matrices, np.swapaxes(_as_matrices(other, b_ndim, "b"), -1, -2)), a_ndim, 2)
-    return _from_matrices(_product(np.swapaxes(_as_matrices(other, a_ndim, "a"), -1, -2), g_matrices), 2, b_ndim)
+        return _from_matrices(_product(g_matrices, _transposed(_as_matrices(other, b_ndim, "b"))), a_ndim, 2)
+    return _from_matrices(_product(_transposed(_as_matrices(other, a_ndim, "a")), g_matrices), 2, b_ndim)
+
+
+def _transposed(x):
+    """A stack of matrices transposed (the array method: np.swapaxes' wrapper costs more than
+    the product of small matrices)."""
+    return x.swapaxes(-1, -2) if type(x) is np.ndarray else np.swapaxes(x, -1, -2)
 
 
 def _product(a, b):
@@ -96,7 +114,7 @@ ranked_matmul = defop(
 # Each is linear in both its inputs and the transpose of a product: their rules are the product
 # and the other cotangent, with the incoming cotangent in the role of an operand.
 matmul_vjp_a = defop(
-    "matmul_vjp_a", lambda g, b, a_ndim, b_ndim: _matmul_vjp(g, b, a_ndim, b_ndim, "a"), nin=2,
+    "matmul_vjp_a", _matmul_vjp_a, nin=2,
     jvp=(lambda t, out, g, b, a_ndim, b_ndim: matmul_vjp_a(t, b, a_ndim, b_ndim),
          lambda t, out, g, b, a_ndim, b_ndim: matmul_vjp_a(g, t, a_ndim, b_ndim)),
     vjp=(lambda h, out, g, b, a_ndim, b_ndim: ranked_matmul(h, b, a_ndim, b_ndim),
@@ -107,7 +125,7 @@ matmul_vjp_a = defop(
         "array([[4., 4., 4.],\n       [4., 4., 4.]])")
 
 matmul_vjp_b = defop(
-    "matmul_vjp_b", lambda g, a, a_ndim, b_ndim: _matmul_vjp(g, a, a_ndim, b_ndim, "b"), nin=2,
+    "matmul_vjp_b", _matmul_vjp_b, nin=2,
     jvp=(lambda t, out, g, a, a_ndim, b_ndim: matmul_vjp_b(t, a, a_ndim, b_ndim),
          lambda t, out, g, a, a_ndim, b_ndim: matmul_vjp_b(g, t, a_ndim, b_ndim)),
     vjp=(lambda h, out, g, a, a_ndim, b_ndim: ranked_matmul(a, h, a_ndim, b_ndim),

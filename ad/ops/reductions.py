@@ -5,6 +5,8 @@ A reduction's VJP spreads the output's cotangent back over the reduced axes: `re
 puts the reduced axes back (as length 1), and `unreduce` broadcasts to the input's shape.
 """
 
+import math
+
 import numpy as np
 
 from .constant import float_dtype
@@ -29,7 +31,7 @@ def _kept_shape(shape, axis):
 
 def _count(shape, axis) -> float:
     """How many entries each output of a reduction over `axis` sums."""
-    return float(np.prod([shape[a] for a in _normalise_axes(axis, len(shape))]))
+    return float(math.prod([shape[a] for a in _normalise_axes(axis, len(shape))]))
 
 
 def _restore_axes(y, x, axis=None, keepdims=False):
@@ -54,8 +56,18 @@ restore_axes = defop(
         "that it broadcasts against x (reduction rules spread cotangents with it).\n\n"
         ">>> restore_axes(np.ones(2), np.ones((2, 3)), axis=1).shape\n(2, 1)")
 
+
+def _unreduce(g, x, axis=None, keepdims=False):
+    kind = type(g)
+    if (kind is float or kind is np.float64) and type(x) is np.ndarray and x.ndim:  # a full reduction's cotangent: one fill
+        spread = np.empty(x.shape)
+        spread.fill(g)
+        return spread
+    return broadcast_to.impl(_restore_axes(g, x, axis, keepdims), shape_of(x))
+
+
 unreduce = defop(
-    "unreduce", lambda g, x, axis=None, keepdims=False: broadcast_to.impl(_restore_axes(g, x, axis, keepdims), shape_of(x)),
+    "unreduce", _unreduce,
     nin=2,
     jvp=(lambda t, out, g, x, axis=None, keepdims=False: unreduce(t, x, axis, keepdims), None),
     vjp=(lambda h, out, g, x, axis=None, keepdims=False: sum(h, axis, keepdims), None),  # x: only its shape
@@ -107,8 +119,17 @@ sum = _reduction(
     lambda g, out, x, axis=None, keepdims=False: unreduce(g, x, axis, keepdims),
     aliases=(np.sum,), doc="Sum over `axis` (all axes when None).\n\n>>> float(sum(np.ones((2, 3))))\n6.0")
 
+_FLOAT64, _FLOAT32 = np.dtype(np.float64), np.dtype(np.float32)
+
+
+def _mean(x, axis=None, keepdims=False):
+    if type(x) is np.ndarray and (x.dtype is _FLOAT64 or x.dtype is _FLOAT32):  # np.mean's sum and division, without its wrapper
+        return np.add.reduce(x, axis=axis, keepdims=keepdims) / _count(x.shape, axis)
+    return np.mean(x, axis=axis, keepdims=keepdims)
+
+
 mean = _reduction(
-    "mean", lambda x, axis=None, keepdims=False: np.mean(x, axis=axis, keepdims=keepdims),
+    "mean", _mean,
     lambda t, out, x, axis=None, keepdims=False: mean(t, axis, keepdims),
     lambda g, out, x, axis=None, keepdims=False: div(unreduce(g, x, axis, keepdims), _count(shape_of(x), axis)),
     aliases=(np.mean,), doc="Mean over `axis`.\n\n>>> float(mean(np.array([1.0, 3.0])))\n2.0")

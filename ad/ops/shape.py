@@ -25,6 +25,8 @@ def _sum_to(x, shape):
     total = np.add.reduce if type(x) is np.ndarray and x.dtype.kind == "f" else np.sum
     if not kept:  # only leading axes: a plain sum gives the shape directly
         return total(x, axis=tuple(range(lead)))
+    if not lead:  # only axes kept as 1: keepdims gives the shape directly
+        return total(x, axis=kept, keepdims=True)
     return total(x, axis=tuple(range(lead)) + kept, keepdims=True).reshape(shape)
 
 
@@ -71,20 +73,48 @@ broadcast_to = defop(
 
 def _unbroadcast(value, like):
     kind = type(value)  # the common cases first: nothing to undo
-    if kind is type(like) and (kind is np.float64 or kind is float or (
-            kind is np.ndarray and value.dtype is like.dtype and value.shape == like.shape)):
-        return value
+    if kind is np.ndarray and type(like) is np.ndarray and value.dtype is like.dtype:  # (no dtype to change)
+        shape = like.shape
+        if value.shape == shape:
+            return value
+        return _to_shape(value, shape)
+    if kind is float or kind is np.float64:  # a scalar's cotangent: a float64 scalar is already one
+        other = type(like)
+        if other is np.float64 or other is float:
+            return value
     if is_complex(value) and not is_complex(like):  # a real value's cotangent (or tangent) is real
         value = np.real(value)
     narrower = narrower_float(value, like)  # (and a float32 value's is float32)
     if narrower is not None:
         value = np.asarray(value).astype(narrower)[()]
-    shape, value_shape = shape_of(like), shape_of(value)
-    if value_shape == shape:  # most calls: nothing was broadcast
+    shape = shape_of(like)
+    if shape_of(value) == shape:  # most calls: nothing was broadcast
         return value
-    if len(value_shape) < len(shape) or (len(value_shape) == len(shape) and all(
-            v == 1 or v == n for v, n in zip(value_shape, shape))):
+    return _to_shape(value, shape)
+
+
+def _to_shape(value, shape):
+    """value broadcast up or summed down to `shape`, whichever fits."""
+    value_shape = shape_of(value)
+    lead = len(value_shape) - len(shape)
+    if lead < 0:
         return _broadcast_to(value, shape)
+    summed, spread = [], False  # (one pass over the axes: these arrays are small, calls cost more)
+    for i, n in enumerate(shape, lead):
+        v = value_shape[i]
+        if v != n:
+            if n == 1:
+                summed.append(i)
+            else:
+                spread = True
+    if spread:
+        return _broadcast_to(value, shape) if not lead and not summed else _sum_to(value, shape)  # (_sum_to: NumPy's error)
+    if type(value) is not np.ndarray or value.dtype.kind != "f":
+        return _sum_to(value, shape)
+    if not lead:  # only axes kept as 1: keepdims gives the shape directly
+        return np.add.reduce(value, axis=tuple(summed), keepdims=True)
+    if not summed:  # only leading axes
+        return np.add.reduce(value, axis=tuple(range(lead)))
     return _sum_to(value, shape)
 
 
@@ -102,6 +132,8 @@ unbroadcast = defop(
 
 
 def _cotangent_of(cotangent, output):
+    if type(cotangent) is float and type(output) is np.float64:  # (the seed 1.0 of a gradient: nothing to check)
+        return cotangent
     if shape_of(cotangent) != shape_of(output):
         raise ValueError(f"the cotangent has shape {shape_of(cotangent)} but the output has shape "
                          f"{shape_of(output)}; for a non-scalar output use vjp or jacobian")
@@ -197,9 +229,27 @@ def _integer_positions(index, ndim):
     return parts
 
 
+def _is_basic(index) -> bool:
+    """Whether an index is NumPy's basic indexing (ints, slices, ..., None), which names each
+    position at most once.
+
+    >>> _is_basic((slice(None), 0)), _is_basic(np.array([0, 0])), _is_basic(True)
+    (True, False, False)
+    """
+    for part in index if isinstance(index, tuple) else (index,):
+        kind = type(part)
+        if not (kind is slice or kind is int or part is Ellipsis or part is None or isinstance(part, np.integer)):
+            return False
+    return True
+
+
 def _scatter_add(x, index, shape):
     dtype = np.dtype(getattr(x, "dtype", np.float64))
     dtype = dtype if np.issubdtype(dtype, np.inexact) else np.dtype(np.float64)
+    if _is_basic(index):  # no position twice: assignment adds, ~10x faster than add.at on small arrays
+        result = np.zeros(shape, dtype=dtype)
+        result[index] = x
+        return result
     positions = _integer_positions(index, len(shape)) if dtype.kind == "f" else None
     if positions is not None and shape:  # (the reverse rules of copies: bincount is ~10x faster than add.at)
         flat = np.ravel_multi_index(np.broadcast_arrays(*positions), shape, mode="wrap")  # (wrap: -1 is the last)
