@@ -86,6 +86,14 @@ def strategy_named(strategy, argnums):  # the transform's options read from the 
     return f
 
 
+def cubic(a, x):
+    return a * x ** 3
+
+
+def second_of_a_partial(x):  # the partial's argument comes first: argnums count after it at both levels
+    return x * adsct.grad(adsct.grad(functools.partial(cubic, 2.0)))(x)
+
+
 def second_inside(x):  # a gradient of a gradient, both taken inside f
     d2 = adsct.grad(adsct.grad(lambda y: np.sin(x * y)))
     return d2(x) * x
@@ -162,6 +170,7 @@ PROGRAMS = [  # (function, arguments)
     (global_read, (0.8,)),
     (strategy_given, (0.4,)),
     (second_inside, (0.7,)),
+    (second_of_a_partial, (1.5,)),
     (strategy_named("adoo", (0, 1)), (0.7, -0.4)),
 ]
 IDS = [f.__name__ + ("" if np.ndim(args[0]) == 0 else "_array") for f, args in PROGRAMS]

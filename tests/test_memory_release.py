@@ -193,3 +193,19 @@ def test_every_op_reads_only_what_it_declares(engine, monkeypatch):
                 np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-300, err_msg=op.name)
         checked += 1
     assert checked > 100
+
+
+@pytest.mark.parametrize("engine", [adoo, adlib], ids=["adoo", "adlib"])
+def test_a_rule_replaced_after_use_is_asked_again_what_it_reads(engine):
+    # The first rule reads only `out`; its replacement reads `x`, which must then be kept.
+    op = ops.defop("rule_replaced_probe", lambda x: np.maximum(x, 0.0), jvp=(lambda t, out, x: t * (out > 0),),
+                   vjp=(lambda g, out, x: g * (out > 0),))
+    try:
+        x0 = np.linspace(-1.0, 1.0, 20000)  # (large enough to be let go)
+        f = lambda x: ops.sum(ops.mul(op(ops.sub(ops.exp(x), 1.5)), 2.0))
+        expected = 2.0 * np.exp(x0) * (np.exp(x0) > 1.5)
+        np.testing.assert_allclose(engine.grad(f)(x0), expected)
+        op.vjp = (lambda g, out, x: g * (x > 0),)
+        np.testing.assert_allclose(engine.grad(f)(x0), expected)
+    finally:
+        ops.unregister("rule_replaced_probe")

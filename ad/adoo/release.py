@@ -100,8 +100,11 @@ def _reads_of(op, parents):
         active = (parents[0] is not None,)
     else:
         active = tuple([p is not None for p in parents])
-    found = _WHEN.get((op, active))
-    return reads_when(op, active) if found is None else None if found[0] is None else found
+    cached = _WHEN.get((op, active))
+    if cached is None or cached[0][0] is not op.vjp or cached[0][1] is not getattr(op, "vjp_reads", None):
+        return reads_when(op, active)  # (first asked, or the op's rules were replaced since)
+    found = cached[1]
+    return None if found[0] is None else found
 
 
 def reads_out(node) -> bool:

@@ -83,7 +83,7 @@ def transform_call(normaliser, node: ast.Call, target):
 
 def call_transformed(normaliser, transformed: Transformed, positional: list, keywords: dict, node: ast.Call):
     """The value of `grad(g, argnums)(*positional, **keywords)` (or value_and_grad's)."""
-    code, params, values = _code_for(normaliser, transformed, positional, keywords, node)
+    code, params, values, _ = _code_for(normaliser, transformed, positional, keywords, node)
     return _inline(normaliser, code, params, values, (), node)
 
 
@@ -95,8 +95,9 @@ def _jvp_call(normaliser, function, primals, tangents, node):
 
 
 def _code_for(normaliser, transformed: Transformed, positional: list, keywords: dict, node):
-    """(the code grad(g) runs, its parameters, their values at this call): g's lifted
-    function and its derivative code, written by the resolver the pipeline gave."""
+    """(the code grad(g) runs, its parameters, their values at this call, how many leading
+    parameters partials fill): g's lifted function and its derivative code, written by the
+    resolver the pipeline gave."""
     argnums = transformed.argnums
     selected = argnums if isinstance(argnums, tuple) else (argnums,)
     for k in selected:
@@ -109,7 +110,7 @@ def _code_for(normaliser, transformed: Transformed, positional: list, keywords: 
     lifted, offset, values = _lift(normaliser, transformed.function, positional, keywords, node)
     chosen = tuple(offset + k % len(positional) for k in selected)
     code = _resolved(normaliser, lifted, transformed.kind, chosen, not isinstance(argnums, tuple), node)
-    return code, lifted.params, values
+    return code, lifted.params, values, offset
 
 
 def _resolved(normaliser, lifted, kind, chosen, single, node):
@@ -144,8 +145,8 @@ def _lift(normaliser, function, positional, keywords, node):
         offset += len(function.args)
         function = function.function
     if isinstance(function, Transformed):  # grad(grad(g)) inside f: the inner one's code, lifted in turn
-        code, params, values = _code_for(normaliser, function, positional, keywords, node)
-        return Lifted(parse_function(code), Namespace(code).for_inner_function(), params), offset, values
+        code, params, values, filled = _code_for(normaliser, function, positional, keywords, node)
+        return Lifted(parse_function(code), Namespace(code).for_inner_function(), params), offset + filled, values
     if isinstance(function, LocalFunction):
         outer = function.enclosing.parsed
         source = Parsed(function.node, outer.filename, outer.first_line, outer.lines)

@@ -83,7 +83,7 @@ def vjp_reads(op: Op) -> Optional[tuple]:
     return answer
 
 
-_WHEN: dict = {}  # (op, which inputs are active) -> reads_when's answer
+_WHEN: dict = {}  # (op, which inputs are active) -> ((the rules asked, declared reads), reads_when's answer)
 
 
 def reads_when(op: Op, active: tuple) -> Optional[tuple]:
@@ -95,17 +95,19 @@ def reads_when(op: Op, active: tuple) -> Optional[tuple]:
     >>> reads_when(ops.mul, (True, False)), reads_when(ops.add, (True, True))
     ((False, frozenset({1}), (0,)), (False, frozenset(), (0, 1)))
     """
-    key = (op, active)
-    found = _WHEN.get(key)
-    if found is None:
+    key, rules = (op, active), (op.vjp, getattr(op, "vjp_reads", None))
+    cached = _WHEN.get(key)
+    if cached is not None and cached[0][0] is rules[0] and cached[0][1] is rules[1]:
+        found = cached[1]
+    else:  # (first asked, or the op's rules were replaced since: ask them again)
         reads = vjp_reads(op)
         if reads is None:
-            found = _WHEN[key] = (None,)
+            found = (None,)
         else:
             running = [r for r, a in zip(reads, active) if a]
             positions = frozenset().union(*(r[1] for r in running))
-            found = _WHEN[key] = (any(r[0] for r in running), positions,
-                                  tuple(i for i in range(len(active)) if i not in positions))
+            found = (any(r[0] for r in running), positions, tuple(i for i in range(len(active)) if i not in positions))
+        _WHEN[key] = (rules, found)
     return None if found[0] is None else found
 
 
