@@ -94,6 +94,17 @@ def second_of_a_partial(x):  # the partial's argument comes first: argnums count
     return x * adsct.grad(adsct.grad(functools.partial(cubic, 2.0)))(x)
 
 
+def weighted_squares(w, y, c=1.0):
+    return np.sum(c * w * y ** 2)
+
+
+WEIGHTED = functools.partial(weighted_squares, np.array([1.0, 2.0]), c=3.0)
+
+
+def of_a_global_partial(x):  # a functools.partial made at module level: its arguments passed in
+    return np.sum(adsct.grad(WEIGHTED)(x) * x)
+
+
 def second_inside(x):  # a gradient of a gradient, both taken inside f
     d2 = adsct.grad(adsct.grad(lambda y: np.sin(x * y)))
     return d2(x) * x
@@ -170,6 +181,7 @@ PROGRAMS = [  # (function, arguments)
     (global_read, (0.8,)),
     (strategy_given, (0.4,)),
     (second_inside, (0.7,)),
+    (of_a_global_partial, (0.5,)),
     (second_of_a_partial, (1.5,)),
     (strategy_named("adoo", (0, 1)), (0.7, -0.4)),
 ]
@@ -263,6 +275,8 @@ def _error(f, *args):
     (lambda x: ad.grad(lambda y: y ** 3, strategy="numeric")(x), "strategy='numeric'"),
     (lambda x: adsct.grad(lambda y: (y ** 3, y), has_aux=True)(x)[0], "has_aux"),
     (lambda x: adsct.grad(lambda y: y ** 3, argnums=3)(x), "argnums 3"),
+    (lambda x: adsct.grad(lambda y, c=1.0: c * y ** 3)(x, c=2.0), "keyword arguments"),
+    (lambda x: adsct.grad(np.sin)(x), "a derivative of sin inside"),
 ])
 def test_what_nesting_does_not_write_is_refused_at_the_users_line(f, words):
     error = _error(f, 0.5)

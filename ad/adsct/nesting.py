@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import functools
 from dataclasses import dataclass
 
 from ..errors import NotDifferentiableError, UnsupportedSyntaxError
@@ -31,7 +32,7 @@ from .inlining import argument_value, inline_values
 from .local_functions import LocalFunction, Partial, Transformed, free_names, from_lambda, is_function_value
 from .parse import Parsed, parse_function, registered_source
 from .scope import Namespace
-from .signature import bind, runtime_defaults
+from .signature import Default, bind, runtime_defaults
 
 _WRITTEN_AS_CODE = ("grad", "value_and_grad", "jvp", "jacobian", "jacfwd", "jacrev", "hessian")
 _OPTIONS = {"jvp": ("f", "primals", "tangents"), "jacobian": ("f", "argnums", "mode")}  # (by position)
@@ -83,6 +84,9 @@ def transform_call(normaliser, node: ast.Call, target):
 
 def call_transformed(normaliser, transformed: Transformed, positional: list, keywords: dict, node: ast.Call):
     """The value of `grad(g, argnums)(*positional, **keywords)` (or value_and_grad's)."""
+    if keywords:  # (as the derivative functions themselves: they take their arguments by position)
+        raise normaliser.parsed.error(node, f"{transformed.name} is called with keyword arguments "
+                                      f"({', '.join(keywords)})", "pass them by position, as grad(g)(x, c)")
     code, params, values, _ = _code_for(normaliser, transformed, positional, keywords, node)
     return _inline(normaliser, code, params, values, (), node)
 
@@ -140,7 +144,10 @@ def _inline(normaliser, code, params, values, tangents, node):
 def _lift(normaliser, function, positional, keywords, node):
     """(Lifted, how many leading parameters partials fill, the value of every lifted parameter)."""
     parsed, offset = normaliser.parsed, 0
-    while isinstance(function, Partial):
+    while isinstance(function, (Partial, functools.partial)):
+        if isinstance(function, functools.partial):  # (a global one: its arguments are values, passed in)
+            function = Partial(function.func, [Default(a) for a in function.args],
+                               {k: Default(v) for k, v in function.keywords.items()})
         positional, keywords = list(function.args) + list(positional), {**function.keywords, **keywords}
         offset += len(function.args)
         function = function.function
@@ -153,7 +160,12 @@ def _lift(normaliser, function, positional, keywords, node):
         namespace, defaults, enclosing = function.enclosing.namespace, function.defaults, function.enclosing.versions
         name = "lambda_" if function.node.name == "lambda" else function.node.name
     else:
-        source = parse_function(function)
+        try:
+            source = parse_function(function)
+        except UnsupportedSyntaxError as error:  # (a NumPy function, a callable object: no source to read)
+            raise parsed.error(node, f"a derivative of {getattr(function, '__name__', type(function).__name__)} "
+                               f"inside the function being transformed: {error.msg}",
+                               "differentiate a function of yours (def or lambda) there") from None
         namespace, enclosing, name = Namespace(function), {}, source.node.name
         defaults = runtime_defaults(source.node.args, function.__defaults__, function.__kwdefaults__) \
             if hasattr(function, "__defaults__") else {}
