@@ -33,6 +33,7 @@ from .ir import Stmt
 
 
 def load(name: str) -> ast.Name:
+    """`name`, read."""
     return ast.Name(name, ast.Load())
 
 
@@ -53,18 +54,22 @@ STACK_POP = StackOp("stack_pop", lambda s: s.pop(), 1, jvp=(_placeholder,), vjp=
 
 
 def is_stack_op(op) -> bool:
+    """Whether a statement's op works on a stack (new, push or pop)."""
     return isinstance(op, StackOp)
 
 
 def is_push(stmt: Stmt) -> bool:
+    """Whether the statement is `S.append(v)`."""
     return stmt.op is STACK_PUSH
 
 
 def is_pop(stmt: Stmt) -> bool:
+    """Whether the statement is `t = S.pop()`."""
     return stmt.op is STACK_POP
 
 
 def is_new(stmt: Stmt) -> bool:
+    """Whether the statement is `S = []`."""
     return stmt.op is STACK_NEW
 
 
@@ -74,6 +79,7 @@ def stack_of(stmt: Stmt) -> str:
 
 
 def has_stacks(statements) -> bool:
+    """Whether any of the statements works on a stack (then the control-flow generators run)."""
     return any(is_stack_op(s.op) for s in statements)
 
 
