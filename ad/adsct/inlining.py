@@ -28,7 +28,7 @@ import re
 
 from . import recursion
 from .astutil import fresh_name
-from .local_functions import LocalFunction, Partial, free_names, is_function_value, refuse_as_value
+from .local_functions import LocalFunction, free_names, is_function_value, refuse_as_value, without_partials
 from .parse import Parsed, parse_function
 from .scope import Namespace
 from .signature import Default, bind, positional_names, required_positional, runtime_defaults
@@ -136,9 +136,7 @@ def inline(normaliser, callee, node: ast.Call):
 
 def inline_values(normaliser, callee, positional: list, keywords: dict, node: ast.Call):
     """`inline` of a call whose argument values are normalised already."""
-    while isinstance(callee, Partial):  # the partial's arguments first, the call's keywords win
-        positional, keywords = list(callee.args) + positional, {**callee.keywords, **keywords}
-        callee = callee.function
+    callee, positional, keywords, _ = without_partials(callee, positional, keywords)
     name = callee.name if isinstance(callee, LocalFunction) else callee.__name__
     if is_recursive(normaliser, callee):  # the call is kept, its derivative the callee's own generated code
         return recursion.recursive_call(normaliser, callee, name, node, positional, keywords)

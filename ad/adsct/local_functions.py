@@ -67,6 +67,26 @@ class Transformed:
 FUNCTION_VALUES = (LocalFunction, Partial, Transformed)
 
 
+def without_partials(function, positional: list, keywords: dict) -> tuple:
+    """(the function a chain of partials calls, its positional and keyword values, how many
+    leading positional ones the partials fill): the partials' arguments first, the call's
+    keywords winning.  A `functools.partial` object of the user's (a global) counts as well:
+    its arguments are values, which the normaliser passes in as defaults are.
+
+    >>> without_partials(Partial(Partial("g", ["a"], {}), ["b"], {"k": "c"}), ["x"], {"k": "d"})
+    ('g', ['a', 'b', 'x'], {'k': 'd'}, 2)
+    """
+    filled = 0
+    while isinstance(function, (Partial, functools.partial)):
+        if isinstance(function, functools.partial):
+            function = Partial(function.func, [Default(a) for a in function.args],
+                               {k: Default(v) for k, v in function.keywords.items()})
+        positional, keywords = list(function.args) + list(positional), {**function.keywords, **keywords}
+        filled += len(function.args)
+        function = function.function
+    return function, positional, keywords, filled
+
+
 def is_function_value(value) -> bool:
     return isinstance(value, FUNCTION_VALUES)
 

@@ -24,15 +24,14 @@ from __future__ import annotations
 
 import ast
 import copy
-import functools
 from dataclasses import dataclass
 
 from ..errors import NotDifferentiableError, UnsupportedSyntaxError
 from .inlining import argument_value, inline_values
-from .local_functions import LocalFunction, Partial, Transformed, free_names, from_lambda, is_function_value
+from .local_functions import LocalFunction, Transformed, free_names, from_lambda, is_function_value, without_partials
 from .parse import Parsed, parse_function, registered_source
 from .scope import Namespace
-from .signature import Default, bind, runtime_defaults
+from .signature import bind, runtime_defaults
 
 _WRITTEN_AS_CODE = ("grad", "value_and_grad", "jvp", "jacobian", "jacfwd", "jacrev", "hessian")
 _OPTIONS = {"jvp": ("f", "primals", "tangents"), "jacobian": ("f", "argnums", "mode")}  # (by position)
@@ -51,6 +50,11 @@ class Lifted:
     @property
     def __name__(self) -> str:
         return self.parsed.node.name
+
+    @classmethod
+    def of_code(cls, code, params: list) -> "Lifted":
+        """Derivative code adsct wrote (a stand-in calling it), to be differentiated in turn."""
+        return cls(parse_function(code), Namespace(code).for_inner_function(), params)
 
 
 def transform_call(normaliser, node: ast.Call, target):
@@ -143,17 +147,11 @@ def _inline(normaliser, code, params, values, tangents, node):
 
 def _lift(normaliser, function, positional, keywords, node):
     """(Lifted, how many leading parameters partials fill, the value of every lifted parameter)."""
-    parsed, offset = normaliser.parsed, 0
-    while isinstance(function, (Partial, functools.partial)):
-        if isinstance(function, functools.partial):  # (a global one: its arguments are values, passed in)
-            function = Partial(function.func, [Default(a) for a in function.args],
-                               {k: Default(v) for k, v in function.keywords.items()})
-        positional, keywords = list(function.args) + list(positional), {**function.keywords, **keywords}
-        offset += len(function.args)
-        function = function.function
+    parsed = normaliser.parsed
+    function, positional, keywords, offset = without_partials(function, positional, keywords)
     if isinstance(function, Transformed):  # grad(grad(g)) inside f: the inner one's code, lifted in turn
         code, params, values, filled = _code_for(normaliser, function, positional, keywords, node)
-        return Lifted(parse_function(code), Namespace(code).for_inner_function(), params), offset + filled, values
+        return Lifted.of_code(code, params), offset + filled, values
     if isinstance(function, LocalFunction):
         outer = function.enclosing.parsed
         source = Parsed(function.node, outer.filename, outer.first_line, outer.lines)
@@ -189,12 +187,8 @@ def _lift(normaliser, function, positional, keywords, node):
                                     kw_defaults=[], kwarg=None, defaults=[])
     lifted = Lifted(Parsed(definition, source.filename, source.first_line, source.lines),
                     namespace.for_inner_function(), params)
-    values = [bound[p] for p in bound] + [ast.Name(_version(enclosing[n]), ast.Load()) for n in free]
+    values = [bound[p] for p in bound] + [ast.Name(enclosing[n], ast.Load()) for n in free]  # (their versions)
     return lifted, offset, values
-
-
-def _version(value) -> str:
-    return value.id if isinstance(value, ast.Name) else value
 
 
 def _argument(normaliser, value, param: str, node):

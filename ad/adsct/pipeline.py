@@ -31,7 +31,7 @@ from .emit import HELPERS, compile_function, generated_filename
 from .ir import has_control_flow, walk
 from .nesting import Lifted
 from .parse import define, parse_function
-from .scope import Namespace, staleness_check
+from .scope import staleness_check
 from .specialise import PLAIN_OPS, array_entry, float_entry, scalar_variant
 from .stacks import has_stacks
 
@@ -277,7 +277,7 @@ def _nested_code(lifted, kind: str, selected: tuple, single: bool):
         gradient = _nested_code(lifted, "grad", selected, single)
         if gradient is None:
             return None
-        lifted = Lifted(parse_function(gradient), Namespace(gradient).for_inner_function(), lifted.params)
+        lifted = Lifted.of_code(gradient, lifted.params)
         kind = "jacobian"
     if kind in ("jacobian", "jacfwd", "jacrev"):  # (one Jacobian, whichever mode computes it)
         return _jacobian_function(_generate(lifted, "forward", selected, n_args=n_args)[0], lifted.params, selected[0])
@@ -302,9 +302,7 @@ def _jacobian_function(code, params: list, k: int):
         f"        {columns}.append({column})",
         f"    return {numpy}.moveaxis({numpy}.stack({columns}), 0, -1).reshape({numpy}.shape({column}) + {numpy}.shape({x}))",
     ]) + "\n"
-    jacobian = define(text, name, {code.__name__: code, numpy: np}, generated_filename(f"Jacobian of {name[:-len('_jacobian')]}"))
-    jacobian.__ad_is_current__ = code.is_current
-    return jacobian
+    return _defined_around(code, text, name, f"Jacobian of {name[:-len('_jacobian')]}", {numpy: np})
 
 
 def _stand_in_function(code, params: list, selected: tuple, single: bool, with_value: bool = False):
@@ -326,7 +324,14 @@ def _stand_in_function(code, params: list, selected: tuple, single: bool, with_v
             lines.append(f"    {value}, {d} = {code.__name__}({', '.join(params)}, {seeds})")
         lines.append(f"    return {derivatives[0] if single else ', '.join(derivatives)}")
     text = "\n".join(lines) + "\n"
-    stand_in = define(text, name, {code.__name__: code}, generated_filename(f"gradient of {name[:-len('_grad')]}"))
-    stand_in.__ad_is_current__, stand_in.refused, stand_in.transforms = code.is_current, set(), {}
-    stand_in.output_checked = False
+    stand_in = _defined_around(code, text, name, f"gradient of {name[:-len('_grad')]}")
+    stand_in.refused, stand_in.transforms, stand_in.output_checked = set(), {}, False
     return stand_in
+
+
+def _defined_around(code, text: str, name: str, label: str, scope=None):
+    """The function `name` that `text` defines around generated `code` (which it calls by its
+    name), current as long as the code is."""
+    function = define(text, name, {code.__name__: code, **(scope or {})}, generated_filename(label))
+    function.__ad_is_current__ = code.is_current
+    return function
